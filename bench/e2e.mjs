@@ -1,0 +1,85 @@
+// `npm run bench:e2e`: on loopback, with the real relay and two Chromium pages of the demo:
+//   - join → first remote frame: both pages call join() at once; each measures from its
+//     own join() call to the first decoded frame of the other's video;
+//   - keystroke → remote field: a key typed in page A until page B's field shows it.
+// Prints medians (and p90) over several rounds.
+import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const KEYSTROKES = Number(process.env.KEYSTROKES ?? 100);
+
+const servers = await startServers();
+const browser = await launch('chromium');
+const joinTimes = [];
+const keyTimes = [];
+
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const room = `bench-${Date.now()}-${round}`;
+    const [a, b] = await Promise.all([
+      openDemo(browser, servers.demoUrl({ room, name: 'A' })),
+      openDemo(browser, servers.demoUrl({ room, name: 'B' })),
+    ]);
+    await waitUntil(
+      () => a.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].some((p) => p.connected)),
+      'the pages to connect',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // Keystroke → remote field, measured on one clock (epoch via timeOrigin).
+    await b.evaluate(() => {
+      window.__arrivals = [];
+      document.querySelector('#notes').closest('parley-field').addEventListener('parley-field-change', (event) => {
+        if (event.detail.origin === 'remote') window.__arrivals.push(performance.timeOrigin + performance.now());
+      });
+    });
+    const sent = [];
+    for (let i = 0; i < KEYSTROKES / ROUNDS; i++) {
+      sent.push(
+        await a.evaluate(() => {
+          const el = document.querySelector('#notes');
+          el.focus();
+          el.setSelectionRange(el.value.length, el.value.length);
+          el.value += 'x';
+          const t = performance.timeOrigin + performance.now();
+          el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'x' }));
+          return t;
+        }),
+      );
+      const expected = sent.length;
+      await waitUntil(() => b.evaluate((n) => window.__arrivals.length >= n, expected), 'the keystroke to arrive', 5000);
+    }
+    const arrivals = await b.evaluate(() => window.__arrivals);
+    sent.forEach((t, i) => keyTimes.push(arrivals[i] - t));
+
+    // join() → first remote frame, on both pages at once.
+    const measure = (page) =>
+      page.evaluate(async () => {
+        const room = document.querySelector('parley-room');
+        const grid = document.querySelector('parley-video-grid');
+        const start = performance.now();
+        await room.join({ audio: true, video: true });
+        for (;;) {
+          const video = [...grid.shadowRoot.querySelectorAll('video')].find((v) => !v.muted);
+          if (video) {
+            await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
+            return performance.now() - start;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      });
+    joinTimes.push(...(await Promise.all([measure(a), measure(b)])));
+    await Promise.all([a.close(), b.close()]);
+  }
+} finally {
+  await browser.close();
+  await servers.close();
+}
+
+const stats = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return `median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, n=${sorted.length}`;
+};
+console.log(`join() → first remote frame:   ${stats(joinTimes)}`);
+console.log(`keystroke → remote field:      ${stats(keyTimes)}`);

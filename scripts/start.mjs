@@ -1,0 +1,33 @@
+// `npm start`: install if needed, build, start the relay and a static server, print the
+// demo URL. Open it in two tabs (or two browsers) to see the call and the shared form.
+import { execFileSync } from 'node:child_process';
+import { ensureDependencies, root } from './ensure.mjs';
+
+ensureDependencies();
+console.log('[parley] building…');
+execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+
+const { createRelay } = await import('../signaling/src/relay.js');
+const { serveStatic } = await import('./serve.mjs');
+
+const relayPort = Number(process.env.RELAY_PORT ?? 4444);
+const webPort = Number(process.env.PORT ?? 8080);
+const relay = await createRelay({ port: relayPort, host: '127.0.0.1' });
+const web = await serveStatic({ port: webPort, host: '127.0.0.1' });
+const demo = `http://localhost:${web.server.address().port}/demo/`;
+
+console.log(`
+  Parley demo:  ${demo}
+  Relay:        ws://localhost:${relayPort}  (open: no auth)
+
+  Open the demo in two tabs or two browsers, type in the form, press "Join call".
+  Ctrl+C to stop.
+`);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    web.server.close();
+    await relay.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,70 @@
+// `npm test`: the whole suite on a fresh clone. Installs what it lacks, builds, then runs
+// type checks, the bundle size budget, the relay tests, the browser tests (Chromium and
+// Firefox ESR) and the multi-browser end-to-end tests, and prints one closing tally.
+import { spawn } from 'node:child_process';
+import { ensureDependencies, ensureSystemPackages, root } from './ensure.mjs';
+
+ensureDependencies();
+ensureSystemPackages();
+
+const steps = [
+  { name: 'build', cmd: ['npm', 'run', '-s', 'build'] },
+  { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'] },
+  { name: 'size budget', cmd: ['node', 'bench/size.mjs', '--check'] },
+  { name: 'relay', cmd: ['node', '--test', '--test-reporter=spec', 'signaling/test/'], counts: nodeCounts },
+  { name: 'browser', cmd: ['npx', 'web-test-runner'], counts: wtrCounts },
+  { name: 'end-to-end', cmd: ['node', '--test', '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/'], counts: nodeCounts },
+];
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+for (const step of steps) {
+  console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
+  const started = Date.now();
+  const { code, output } = await run(step.cmd);
+  const counts = step.counts?.(output) ?? { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  passed += counts.passed;
+  failed += counts.failed;
+  if (code !== 0) failures.push(step.name);
+  console.log(`=== ${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failures.length ? 1 : 0);
+
+function run([command, ...args]) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    let output = '';
+    const forward = (stream) => (chunk) => {
+      output += chunk;
+      stream.write(chunk);
+    };
+    child.stdout.on('data', forward(process.stdout));
+    child.stderr.on('data', forward(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function nodeCounts(output) {
+  const pick = (name) => Number(output.match(new RegExp(`^[#ℹ] ${name} (\\d+)`, 'm'))?.[1] ?? 0);
+  return { passed: pick('pass'), failed: pick('fail') };
+}
+
+function wtrCounts(output) {
+  // The last progress line per browser holds its totals: "Chrome: |███| 3/3 test files | 12 passed, 0 failed".
+  const totals = new Map();
+  const clean = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  for (const match of clean.matchAll(/^(\w+):.*?\| (\d+) passed, (\d+) failed/gm)) {
+    totals.set(match[1], { passed: Number(match[2]), failed: Number(match[3]) });
+  }
+  let passed = 0;
+  let failed = 0;
+  for (const t of totals.values()) {
+    passed += t.passed;
+    failed += t.failed;
+  }
+  return { passed, failed };
+}

@@ -1,0 +1,25 @@
+// One error type for everything Parley reports to the page: a stable `code` a host app can
+// switch on, a human message, and the underlying cause when there is one.
+
+export type ParleyErrorCode =
+  | 'signaling'          // the relay refused us or a frame did not parse
+  | 'peer'               // a peer connection failed or a peer sent something malformed
+  | 'permission-denied'  // camera / microphone / screen permission refused
+  | 'no-device'          // no camera or microphone to capture
+  | 'media'              // any other capture failure
+  | 'sync';              // a document update could not be applied
+
+export class ParleyError extends Error {
+  constructor(readonly code: ParleyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ParleyError';
+  }
+}
+
+/** Development-time logger; the one place Parley writes to the console. */
+export const log = {
+  warn: (...args: unknown[]) => console.warn('[parley]', ...args),
+  debug: (...args: unknown[]) => {
+    if ((globalThis as { PARLEY_DEBUG?: boolean }).PARLEY_DEBUG) console.debug('[parley]', ...args);
+  },
+};

@@ -1,0 +1,230 @@
+// One RTCPeerConnection to one remote peer, with "perfect negotiation": both sides may
+// add or remove media at any time; on an offer collision the polite side rolls back and
+// the impolite side ignores the other's offer. Signals are handled strictly in order (one
+// queue per peer). Until the data channel opens, signals travel over the relay; after,
+// over the channel itself, so renegotiation works while the relay is down.
+import { createNanoEvents } from 'nanoevents';
+import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
+import { ParleyError, log } from './errors.js';
+import { isRecord } from './signaling.js';
+
+/** Negotiated data channel shared by Yjs sync and in-band signaling. */
+const DATA_CHANNEL = { label: 'parley', id: 0 };
+/** How long a `disconnected` connection may try to recover before we restart ICE. */
+export const DISCONNECTED_GRACE_MS = 4000;
+
+export interface Signal {
+  description?: RTCSessionDescriptionInit;
+  candidate?: RTCIceCandidateInit | null;
+}
+
+export interface PeerEvents {
+  /** A signal to deliver to the remote peer over the relay (channel not open yet). */
+  signal: (signal: Signal) => void;
+  /** The data channel is open: start syncing. */
+  open: () => void;
+  /** A complete sync message arrived. */
+  sync: (payload: Uint8Array) => void;
+  /** The remote streams changed (a track arrived or went away). */
+  streams: () => void;
+  /** The connection is gone for good. */
+  closed: () => void;
+  error: (error: ParleyError) => void;
+}
+
+export interface PeerOptions {
+  iceServers?: RTCIceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+}
+
+export class Peer {
+  readonly events = createNanoEvents<PeerEvents>();
+  readonly pc: RTCPeerConnection;
+  /** Remote streams by id: camera/mic, and a screen share when there is one. */
+  readonly streams = new Map<string, MediaStream>();
+  closed = false;
+
+  readonly #polite: boolean;
+  readonly #channel: RTCDataChannel;
+  readonly #assembler = new FrameAssembler();
+  readonly #senders = new Map<MediaStreamTrack, RTCRtpSender>();
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #queue: Promise<void> = Promise.resolve();
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly id: string,
+    localId: string,
+    options: PeerOptions = {},
+  ) {
+    // Any fixed, shared rule works; both sides agree on who yields.
+    this.#polite = localId < id;
+    this.pc = new RTCPeerConnection({
+      iceServers: options.iceServers ?? [],
+      iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+    });
+    this.pc.onnegotiationneeded = () => void this.#negotiate();
+    this.pc.onicecandidate = ({ candidate }) => this.#sendSignal({ candidate: candidate?.toJSON() ?? null });
+    this.pc.ontrack = (event) => this.#onTrack(event);
+    this.pc.onconnectionstatechange = () => this.#onConnectionState();
+
+    this.#channel = this.pc.createDataChannel(DATA_CHANNEL.label, { negotiated: true, id: DATA_CHANNEL.id });
+    this.#channel.binaryType = 'arraybuffer';
+    this.#channel.bufferedAmountLowThreshold = CHUNK_BYTES * 4;
+    this.#channel.onopen = () => this.events.emit('open');
+    this.#channel.onclose = () => this.close();
+    this.#channel.onmessage = (event) => this.#onChannelMessage(event.data);
+  }
+
+  get connected(): boolean {
+    return this.#channel.readyState === 'open';
+  }
+
+  /** Feeds a signal from the remote peer; handled in arrival order. */
+  handleSignal(signal: unknown): void {
+    this.#queue = this.#queue.then(() => this.#applySignal(signal)).catch((cause) => {
+      this.events.emit('error', new ParleyError('peer', `Negotiation with ${this.id} failed`, { cause }));
+    });
+  }
+
+  /** Sends a sync message over the data channel (chunked). Dropped if not open. */
+  sendSync(payload: Uint8Array): void {
+    this.#sendFrames(FrameKind.sync, payload);
+  }
+
+  /** Makes the connection carry exactly these local tracks (adds and removes senders). */
+  setTracks(tracks: Array<{ track: MediaStreamTrack; stream: MediaStream }>): void {
+    if (this.closed) return;
+    const wanted = new Set(tracks.map((t) => t.track));
+    for (const [track, sender] of this.#senders) {
+      if (!wanted.has(track)) {
+        this.pc.removeTrack(sender);
+        this.#senders.delete(track);
+      }
+    }
+    for (const { track, stream } of tracks) {
+      if (!this.#senders.has(track)) this.#senders.set(track, this.pc.addTrack(track, stream));
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.#graceTimer);
+    this.#channel.onclose = this.#channel.onmessage = null;
+    this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+    this.streams.clear();
+    this.events.emit('closed');
+  }
+
+  async #negotiate(): Promise<void> {
+    try {
+      this.#makingOffer = true;
+      await this.pc.setLocalDescription();
+      if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
+    } catch (cause) {
+      this.events.emit('error', new ParleyError('peer', `Could not create an offer for ${this.id}`, { cause }));
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #applySignal(signal: unknown): Promise<void> {
+    if (this.closed || !isRecord(signal)) return;
+    const { description, candidate } = signal;
+    if (isRecord(description)) {
+      if (description.type !== 'offer' && description.type !== 'answer') return;
+      if (typeof description.sdp !== 'string') return;
+      const offerCollision =
+        description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
+      this.#ignoreOffer = !this.#polite && offerCollision;
+      if (this.#ignoreOffer) return;
+      // An answer only fits a local offer; a stale one (after a rollback) is dropped.
+      if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') return;
+      await this.pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
+      if (description.type === 'offer') {
+        await this.pc.setLocalDescription();
+        if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
+      }
+    } else if (candidate !== undefined) {
+      try {
+        await this.pc.addIceCandidate(isRecord(candidate) ? (candidate as RTCIceCandidateInit) : undefined);
+      } catch (error) {
+        if (!this.#ignoreOffer) log.debug('addIceCandidate failed', this.id, error);
+      }
+    }
+  }
+
+  #sendSignal(signal: Signal): void {
+    if (this.closed) return;
+    // In-band only while the path is healthy: an ICE restart must go through the relay.
+    if (this.connected && this.pc.connectionState === 'connected') this.#sendFrames(FrameKind.signal, new TextEncoder().encode(JSON.stringify(signal)));
+    else this.events.emit('signal', signal);
+  }
+
+  #sendFrames(kind: FrameKind, payload: Uint8Array): void {
+    if (!this.connected) return;
+    try {
+      for (const frame of encodeFrames(kind, payload)) this.#channel.send(frame);
+    } catch (cause) {
+      this.events.emit('error', new ParleyError('peer', `Send to ${this.id} failed`, { cause }));
+    }
+  }
+
+  #onChannelMessage(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) {
+      this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a text frame; dropped`));
+      return;
+    }
+    let message;
+    try {
+      message = this.#assembler.push(new Uint8Array(data));
+    } catch (cause) {
+      // A broken stream cannot be resynchronised: drop the connection, it will be rebuilt.
+      this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a malformed frame`, { cause }));
+      this.close();
+      return;
+    }
+    if (!message) return;
+    if (message.kind === FrameKind.sync) {
+      this.events.emit('sync', message.payload);
+    } else {
+      let signal: unknown;
+      try {
+        signal = JSON.parse(new TextDecoder().decode(message.payload));
+      } catch {
+        this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a malformed signal`));
+        return;
+      }
+      this.handleSignal(signal);
+    }
+  }
+
+  #onTrack({ track, streams }: RTCTrackEvent): void {
+    const stream = streams[0] ?? new MediaStream([track]);
+    if (!this.streams.has(stream.id)) {
+      this.streams.set(stream.id, stream);
+      stream.addEventListener('removetrack', () => {
+        if (stream.getTracks().length === 0) this.streams.delete(stream.id);
+        this.events.emit('streams');
+      });
+    }
+    track.addEventListener('ended', () => this.events.emit('streams'));
+    this.events.emit('streams');
+  }
+
+  #onConnectionState(): void {
+    const state = this.pc.connectionState;
+    clearTimeout(this.#graceTimer);
+    if (state === 'failed') {
+      this.pc.restartIce();
+    } else if (state === 'disconnected') {
+      this.#graceTimer = setTimeout(() => {
+        if (this.pc.connectionState === 'disconnected') this.pc.restartIce();
+      }, DISCONNECTED_GRACE_MS);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { expect } from '@open-wc/testing';
+import * as Y from 'yjs';
+import { Session } from './session.js';
+import { connectedPair, decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+
+describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
+  const sessions: Session[] = [];
+  afterEach(() => {
+    sessions.splice(0).forEach((s) => s.destroy());
+  });
+
+  it('connects peers that share a room, without a call, and syncs the document', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    a.doc.getText('t').insert(0, 'hello from a');
+    await waitFor(() => b.doc.getText('t').toString() === 'hello from a', 'b to receive the text');
+    b.doc.getText('t').insert(0, '>> ');
+    await waitFor(() => a.doc.getText('t').toString() === '>> hello from a', 'a to receive b’s edit');
+  });
+
+  it('shares presence (name and colour) and fires peer-joined / peer-left with names', async () => {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const a = new Session(room, { signaling, name: 'Ada' });
+    const b = new Session(room, { signaling, name: 'Bob' });
+    sessions.push(a);
+    const joined: string[] = [];
+    const left: string[] = [];
+    a.events.on('peer-joined', (p) => joined.push(p.name));
+    a.events.on('peer-left', (p) => left.push(p.name));
+    a.start();
+    b.start();
+    await waitFor(() => joined.includes('Bob'), 'peer-joined for Bob');
+    const bob = a.participants().find((p) => !p.isLocal)!;
+    expect(bob.name).to.equal('Bob');
+    expect(bob.color).to.match(/^#/);
+    b.destroy();
+    // Presence goes at once, not after awareness's 30 s timeout.
+    await waitFor(() => left.includes('Bob'), 'peer-left for Bob', 8000);
+    await waitFor(() => a.participants().length === 1, 'Bob to disappear from participants');
+  });
+
+  it('keeps every character of concurrent edits from both sides', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const ta = a.doc.getText('notes');
+    const tb = b.doc.getText('notes');
+    ta.insert(0, 'base');
+    await waitFor(() => tb.toString() === 'base', 'base text to reach b');
+    for (let i = 0; i < 20; i++) {
+      ta.insert(0, 'A');
+      tb.insert(tb.length, 'B');
+    }
+    await waitFor(() => ta.toString() === tb.toString() && ta.length === 44, 'both sides to converge');
+    expect(ta.toString()).to.equal(`${'A'.repeat(20)}base${'B'.repeat(20)}`);
+  });
+
+  it('syncs a document update larger than one data-channel message', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const big = 'x'.repeat(200_000);
+    a.doc.getText('big').insert(0, big);
+    await waitFor(() => b.doc.getText('big').length === big.length, 'the 200 KB update to arrive');
+    expect(b.doc.getText('big').toString()).to.equal(big);
+  });
+
+  it('drops a malformed sync message from a peer and keeps working', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const errors: string[] = [];
+    b.events.on('error', (e) => errors.push(e.code));
+    // A peer sending junk: unknown message type 99.
+    a.peers.get(b.id)!.sendSync(new Uint8Array([99, 1, 2, 3]));
+    await waitFor(() => errors.includes('sync'), 'the sync error to be reported');
+    a.doc.getMap('m').set('still', 'works');
+    await waitFor(() => b.doc.getMap('m').get('still') === 'works', 'sync to go on after junk');
+  });
+
+  it('sends camera and microphone after join(), and the other side decodes frames', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    await a.join({ audio: true, video: true });
+    const remote = await waitFor(
+      () => b.participants().find((p) => p.id === a.id && p.camera)?.camera,
+      'a’s camera stream at b',
+    );
+    expect(remote.getVideoTracks()).to.have.length(1);
+    expect(remote.getAudioTracks()).to.have.length(1);
+    const video = document.createElement('video');
+    video.muted = true;
+    video.autoplay = true;
+    video.srcObject = remote;
+    document.body.append(video);
+    try {
+      expect(await decodedFrames(video)).to.be.greaterThan(0);
+    } finally {
+      video.remove();
+    }
+    // Camera off travels as presence, so the remote tile can show a placeholder.
+    a.setVideoEnabled(false);
+    await waitFor(() => b.participants().find((p) => p.id === a.id)?.media?.video === false, 'camera-off state at b');
+    a.leave();
+    await waitFor(() => b.participants().find((p) => p.id === a.id)?.media === null, 'a to leave the call at b');
+  });
+
+  it('keeps the Y.Doc and awareness of each session separate', () => {
+    const a = new Session(uniqueRoom());
+    sessions.push(a);
+    expect(a.doc).to.be.instanceOf(Y.Doc);
+    expect(a.localPresence.peer).to.equal(a.id);
+  });
+});

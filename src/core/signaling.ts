@@ -1,0 +1,165 @@
+// WebSocket client for the relay. Speaks y-webrtc's signaling protocol (subscribe /
+// unsubscribe / publish / ping), reconnects with capped exponential backoff and jitter,
+// and re-subscribes every topic after a reconnect. Knows nothing about peers or rooms.
+import { createNanoEvents } from 'nanoevents';
+import { ParleyError } from './errors.js';
+
+/** First reconnect delay; doubles per failed attempt up to RECONNECT_MAX_MS. */
+export const RECONNECT_MIN_MS = 250;
+export const RECONNECT_MAX_MS = 10_000;
+/** Silence after which we send an application ping; twice that and we drop the socket. */
+export const IDLE_PING_MS = 20_000;
+
+export interface SignalingEvents {
+  /** The socket is open and all topics are (re)subscribed: announce yourself now. */
+  open: () => void;
+  close: () => void;
+  /** A `publish` on one of our topics (our own included: the relay echoes). */
+  message: (topic: string, data: unknown) => void;
+  error: (error: ParleyError) => void;
+}
+
+export type SignalingStatus = 'connecting' | 'open' | 'closed';
+
+export class SignalingClient {
+  readonly events = createNanoEvents<SignalingEvents>();
+  status: SignalingStatus = 'closed';
+
+  #url: string;
+  #socket: WebSocket | null = null;
+  #topics = new Set<string>();
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setInterval> | undefined;
+  #lastSeen = 0;
+  #stopped = true;
+
+  constructor(url: string, token?: string) {
+    this.#url = withToken(url, token);
+  }
+
+  connect(): void {
+    this.#stopped = false;
+    if (this.#socket) return;
+    this.#open();
+  }
+
+  close(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#idleTimer);
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
+      socket.close(1000);
+    }
+    this.#setStatus('closed');
+  }
+
+  subscribe(topic: string): void {
+    this.#topics.add(topic);
+    this.#send({ type: 'subscribe', topics: [topic] });
+  }
+
+  unsubscribe(topic: string): void {
+    this.#topics.delete(topic);
+    this.#send({ type: 'unsubscribe', topics: [topic] });
+  }
+
+  /** Returns false when the socket is not open (the caller re-announces on `open`). */
+  publish(topic: string, data: unknown): boolean {
+    return this.#send({ type: 'publish', topic, data });
+  }
+
+  #send(frame: object): boolean {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  #open(): void {
+    this.#setStatus('connecting');
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.#url);
+    } catch (cause) {
+      this.events.emit('error', new ParleyError('signaling', `Invalid relay URL ${this.#url}`, { cause }));
+      return;
+    }
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#attempt = 0;
+      this.#lastSeen = Date.now();
+      if (this.#topics.size) this.#send({ type: 'subscribe', topics: [...this.#topics] });
+      this.#setStatus('open');
+      this.events.emit('open');
+      clearInterval(this.#idleTimer);
+      this.#idleTimer = setInterval(() => this.#checkIdle(), IDLE_PING_MS / 2);
+    };
+    socket.onmessage = (event) => {
+      this.#lastSeen = Date.now();
+      this.#receive(event.data);
+    };
+    socket.onclose = (event) => {
+      clearInterval(this.#idleTimer);
+      this.#socket = null;
+      if (event.code === 1008 || event.code === 4001) {
+        this.events.emit('error', new ParleyError('signaling', `Relay refused the connection (${event.code} ${event.reason})`));
+      }
+      this.#setStatus('closed');
+      this.events.emit('close');
+      if (!this.#stopped) this.#scheduleReconnect();
+    };
+    socket.onerror = () => {
+      // A close event always follows; reconnecting is handled there.
+    };
+  }
+
+  #receive(raw: unknown): void {
+    if (typeof raw !== 'string') return;
+    let frame: unknown;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      this.events.emit('error', new ParleyError('signaling', 'Relay sent a frame that is not JSON; dropped'));
+      return;
+    }
+    if (!isRecord(frame)) return;
+    if (frame.type === 'publish' && typeof frame.topic === 'string' && this.#topics.has(frame.topic)) {
+      this.events.emit('message', frame.topic, frame.data);
+    }
+    // pong, error and unknown types need no action: any frame proves the socket alive.
+  }
+
+  #checkIdle(): void {
+    const idle = Date.now() - this.#lastSeen;
+    if (idle > IDLE_PING_MS * 2) this.#socket?.close(4000, 'idle');
+    else if (idle > IDLE_PING_MS) this.#send({ type: 'ping' });
+  }
+
+  #scheduleReconnect(): void {
+    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.#attempt++);
+    const delay = base / 2 + Math.random() * (base / 2);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (!this.#stopped && !this.#socket) this.#open();
+    }, delay);
+  }
+
+  #setStatus(status: SignalingStatus): void {
+    this.status = status;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withToken(url: string, token?: string): string {
+  if (!token) return url;
+  const u = new URL(url, globalThis.location?.href);
+  u.searchParams.set('token', token);
+  return u.toString();
+}

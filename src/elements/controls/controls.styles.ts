@@ -1,0 +1,57 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  [part='base'] {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+    align-items: center;
+  }
+  button {
+    font: inherit;
+    min-height: 44px;
+    min-width: 44px;
+    padding: 0 14px;
+    border-radius: var(--_radius);
+    border: 1px solid color-mix(in srgb, var(--_text) 25%, transparent);
+    background: var(--_surface);
+    color: var(--_text);
+    cursor: pointer;
+  }
+  button:focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  button[aria-pressed='true'] {
+    background: var(--_text);
+    color: var(--_surface);
+  }
+  button[disabled] {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
+  [part~='join'] {
+    background: var(--_accent);
+    border-color: var(--_accent);
+    color: #fff;
+  }
+  [part~='leave'] {
+    background: var(--_danger);
+    border-color: var(--_danger);
+    color: #fff;
+  }
+  [part='error'] {
+    flex-basis: 100%;
+    margin: 0;
+    color: var(--_danger);
+  }
+  [part='error']:empty {
+    display: none;
+  }
+`;

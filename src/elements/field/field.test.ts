@@ -1,0 +1,88 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../../index.js';
+import type { ParleyField } from './field.js';
+import { FieldBinding, Session } from '../../core/index.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+
+describe('<parley-field>', () => {
+  let other: Session | null = null;
+  afterEach(() => {
+    other?.destroy();
+    other = null;
+  });
+
+  async function setup(room = uniqueRoom()) {
+    const signaling = await relayUrl();
+    const form = await fixture<HTMLFormElement>(html`
+      <form>
+        <parley-room room=${room} signaling=${signaling} name="Ada"></parley-room>
+        <parley-field room=${room}>
+          <label>Notes <textarea name="notes">Server notes</textarea></label>
+        </parley-field>
+      </form>
+    `);
+    const field = form.querySelector('parley-field') as ParleyField;
+    const textarea = form.querySelector('textarea')!;
+    await field.updateComplete;
+    return { form, field, textarea, room, signaling };
+  }
+
+  it('keeps the native control in the light DOM, submits it and is accessible', async () => {
+    const { form, field, textarea } = await setup();
+    expect(textarea.parentElement!.closest('parley-field')).to.equal(field);
+    expect(textarea.value).to.equal('Server notes');
+    expect(new FormData(form).get('notes')).to.equal('Server notes');
+    await expect(field).to.be.accessible();
+  });
+
+  it('fires parley-field-change for the user’s own typing', async () => {
+    const { field, textarea } = await setup();
+    const event = oneEvent(field, 'parley-field-change');
+    textarea.value += '!';
+    textarea.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    const { detail } = await event;
+    expect(detail).to.deep.equal({ key: 'notes', value: 'Server notes!', origin: 'local' });
+  });
+
+  it('shows a remote peer’s edit, reports it as remote, and the form submits the converged value', async () => {
+    const { form, field, textarea, room, signaling } = await setup();
+    other = new Session(room, { signaling, name: 'Bob' });
+    const remote = document.createElement('textarea');
+    remote.value = 'Server notes';
+    const binding = new FieldBinding(other.doc, remote, 'notes');
+    other.start();
+    await waitFor(() => other!.peers.size > 0 && [...other!.peers.values()].some((p) => p.connected), 'connection');
+    const event = oneEvent(field, 'parley-field-change');
+    remote.value = 'Server notes, checked by Bob';
+    remote.dispatchEvent(new InputEvent('input'));
+    const { detail } = await event;
+    expect(detail.origin).to.equal('remote');
+    expect(textarea.value).to.equal('Server notes, checked by Bob');
+    expect(new FormData(form).get('notes')).to.equal('Server notes, checked by Bob');
+    binding.destroy();
+  });
+
+  it('shows who else is in the field, as text', async () => {
+    const { field, room, signaling } = await setup();
+    other = new Session(room, { signaling, name: '<img src=x onerror=alert(1)>' });
+    other.start();
+    other.setPresence({ field: 'notes' });
+    const badge = await waitFor(() => field.shadowRoot!.querySelector('[part=badge]'), 'the presence badge');
+    expect(badge.textContent).to.contain('<img src=x onerror=alert(1)> is here');
+    expect(field.shadowRoot!.querySelector('img')).to.equal(null);
+    await expect(field).to.be.accessible();
+    other.setPresence({ field: null });
+    await waitFor(() => !field.shadowRoot!.querySelector('[part=badge]'), 'the badge to go');
+  });
+
+  it('fires parley-error when there is nothing to bind', async () => {
+    const room = uniqueRoom();
+    const wrapper = await fixture(html`<div></div>`);
+    const field = document.createElement('parley-field');
+    field.setAttribute('room', room);
+    const event = oneEvent(wrapper, 'parley-error');
+    wrapper.append(field);
+    const { detail } = await event;
+    expect(detail.message).to.match(/needs an input/);
+  });
+});

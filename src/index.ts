@@ -1,0 +1,7 @@
+// npm entry: registers every element and exports their classes and the core.
+export { ParleyRoom } from './elements/room/define.js';
+export { ParleyVideoGrid } from './elements/video-grid/define.js';
+export { ParleyControls } from './elements/controls/define.js';
+export { ParleyField } from './elements/field/define.js';
+export type { ParleyEventMap } from './elements/shared/emit.js';
+export * from './core/index.js';

@@ -1,0 +1,48 @@
+// The browsers every test runs in: Debian's Chromium and Firefox ESR, headless, with fake
+// camera/microphone and autoplay allowed. Shared by web-test-runner, the end-to-end tests
+// and the benchmarks, so all of them exercise the same real WebRTC stacks.
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+
+export const chromiumArgs = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+  // Hand out real host candidates instead of mDNS names nobody resolves in a sandbox.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--auto-accept-this-tab-capture',
+  '--auto-select-desktop-capture-source=Entire screen',
+];
+
+export const firefoxPrefs = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'media.autoplay.default': 0,
+  'media.autoplay.blocking_policy': 0,
+  'media.peerconnection.ice.obfuscate_host_addresses': false,
+  'media.peerconnection.ice.loopback': true,
+  'media.getusermedia.screensharing.enabled': true,
+  'media.getdisplaymedia.enabled': true,
+  'network.captive-portal-service.enabled': false,
+  'app.update.enabled': false,
+  'browser.shell.checkDefaultBrowser': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'toolkit.telemetry.reportingpolicy.firstRun': false,
+};
+
+export const chromiumLaunch = { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs };
+export const firefoxLaunch = {
+  browser: 'firefox',
+  executablePath: FIREFOX_PATH,
+  headless: true,
+  extraPrefsFirefox: firefoxPrefs,
+};

@@ -1,0 +1,62 @@
+// End-to-end harness: a real relay, the demo served over HTTP, and real browsers driven
+// by puppeteer-core (Debian's Chromium and Firefox ESR; nothing is downloaded).
+import puppeteer from 'puppeteer-core';
+import { createRelay } from '../../signaling/src/relay.js';
+import { serveStatic } from '../../scripts/serve.mjs';
+import { chromiumLaunch, firefoxLaunch } from '../browsers.mjs';
+
+export async function startServers() {
+  const relay = await createRelay({ port: 0, log: () => {} });
+  const web = await serveStatic({ port: 0 });
+  return {
+    relay,
+    web,
+    demoUrl: ({ room, name }) =>
+      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url })}`,
+    async close() {
+      web.server.close();
+      await relay.close();
+    },
+  };
+}
+
+export function launch(kind) {
+  return puppeteer.launch(kind === 'firefox' ? firefoxLaunch : chromiumLaunch);
+}
+
+/** Opens the demo as `name` in a fresh browser context, and waits for Parley to be up. */
+export async function openDemo(browser, url) {
+  const context = browser.defaultBrowserContext ? await browser.createBrowserContext() : browser;
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => customElements.get('parley-field') && document.querySelector('parley-room')?.session);
+  page.parleyErrors = errors;
+  return page;
+}
+
+/** Number of remote participant videos on the page that have decoded frames. */
+export function playingRemoteVideos(page) {
+  return page.evaluate(() => {
+    const grid = document.querySelector('parley-video-grid');
+    const videos = [...(grid?.shadowRoot?.querySelectorAll('[part~=tile] video') ?? [])].filter((v) => !v.muted);
+    return videos.filter((v) => {
+      const state = (v.__parley ??= { t: v.currentTime });
+      const frames = v.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+      return v.videoWidth > 0 && (frames > 0 || v.currentTime > state.t);
+    }).length;
+  });
+}
+
+export async function waitUntil(check, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const fieldValue = (page, selector) => page.$eval(selector, (el) => (el.type === 'checkbox' ? el.checked : el.value));

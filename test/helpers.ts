@@ -1,0 +1,48 @@
+// Helpers shared by browser tests.
+import { Session } from '../src/core/index.js';
+
+/** The real relay web-test-runner started for this run. */
+export async function relayUrl(): Promise<string> {
+  const response = await fetch('/__parley/relay');
+  return ((await response.json()) as { url: string }).url;
+}
+
+/** Polls until `check` returns a truthy value, or fails with `what` after `timeout` ms. */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeout = 15000): Promise<NonNullable<T>> {
+  const end = performance.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export function uniqueRoom(prefix = 'test'): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Two sessions in one page that meet through the real relay and connect peer-to-peer. */
+export async function connectedPair(room = uniqueRoom()): Promise<[Session, Session]> {
+  const signaling = await relayUrl();
+  const a = new Session(room, { signaling, name: 'Ada' });
+  const b = new Session(room, { signaling, name: 'Bob' });
+  a.start();
+  b.start();
+  await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the two peers to connect');
+  return [a, b];
+}
+
+/** Resolves once a video element has decoded frames of its stream (width known, time moving). */
+export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
+  void video.play().catch(() => {});
+  let firstTime = -1;
+  return waitFor(() => {
+    const frames = video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+    if (video.videoWidth === 0) return 0;
+    if (frames > 0) return frames;
+    // Firefox does not count frames of a MediaStream: playback time moving proves decoding.
+    if (firstTime < 0) firstTime = video.currentTime;
+    return video.currentTime > firstTime ? 1 : 0;
+  }, `decoded video frames (width ${video.videoWidth}, time ${video.currentTime})`);
+}

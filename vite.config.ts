@@ -1,0 +1,24 @@
+// Builds dist/parley.js: ONE self-contained ES module for a <script type="module"> tag.
+// Lit, Yjs and y-protocols are bundled in; no chunks, no asset URLs. The per-module npm
+// build (dist/esm, with .d.ts) is tsc's job: see tsconfig.build.json.
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  build: {
+    outDir: 'dist',
+    emptyOutDir: false,
+    target: 'es2022',
+    sourcemap: true,
+    minify: true,
+    assetsInlineLimit: Number.MAX_SAFE_INTEGER,
+    lib: {
+      entry: 'src/parley.ts',
+      formats: ['es'],
+      fileName: () => 'parley.js',
+    },
+    rollupOptions: {
+      // Lib mode keeps whitespace for ES output by default; a script-tag bundle wants it all.
+      output: { inlineDynamicImports: true, minify: true },
+    },
+  },
+});

@@ -1,0 +1,37 @@
+// Browser tests: every *.test.ts under src/ and test/ (not test/e2e, which drives several
+// browsers itself) in real Chromium AND Firefox ESR, against a real relay started here.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import puppeteer from 'puppeteer-core';
+import { createRelay } from './signaling/src/relay.js';
+import { chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
+
+const relay = await createRelay({ port: 0, log: () => {} });
+process.on('exit', () => relay.server.close());
+
+const only = process.env.BROWSERS?.split(',');
+const browsers = [
+  chromeLauncher({ launchOptions: chromiumLaunch }),
+  // web-test-runner's puppeteer launcher is this one with puppeteer; we pass puppeteer-core
+  // so no browser is ever downloaded.
+  chromeLauncher({ launchOptions: firefoxLaunch, puppeteer }),
+].filter((b) => !only || only.some((name) => b.name.toLowerCase().includes(name)));
+
+export default {
+  files: ['src/**/*.test.ts', 'test/**/*.test.ts', '!test/e2e/**'],
+  nodeResolve: { exportConditions: ['production'] },
+  concurrency: 1,
+  browsers,
+  testFramework: { config: { timeout: 20000 } },
+  testsFinishTimeout: 300000,
+  browserStartTimeout: 60000,
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
+    {
+      name: 'parley-relay-url',
+      serve(context) {
+        if (context.path === '/__parley/relay') return { body: JSON.stringify({ url: relay.url }), type: 'json' };
+      },
+    },
+  ],
+};
