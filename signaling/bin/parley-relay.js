@@ -1,58 +1,153 @@
 #!/usr/bin/env node
 // @ts-check
-/** Command line for Parley's signaling relay: parse flags, start it, stop it on a signal. */
+/**
+ * Command line for Parley's signaling relay: parse flags (each with an environment variable
+ * for secrets and deployment settings), start it, stop it on a signal; or, with the `token`
+ * subcommand, mint a JWT for host apps that have no JWT library at hand.
+ */
 import { parseArgs } from 'node:util';
 import { createRelay } from '../src/relay.js';
+import { ALL_ROOMS, mintToken, parseDuration } from '../src/auth.js';
+import { TURN_CREDENTIAL_TTL_S } from '../src/ice.js';
+import { defaultLogger } from '../src/log.js';
+import * as limits from '../src/limits.js';
 
-const USAGE = `Usage: parley-relay [--port <port>] [--host <host>]
+const USAGE = `Usage: parley-relay [options]
+       parley-relay token --room <room> [--room <room>…] [--ttl 1h] [--subject <id>] [--secret <s>]
 
 Parley's signaling relay (y-webrtc signaling protocol over WebSocket).
 
 Options:
-  --port <port>  TCP port to listen on, 0 for any free port (env PORT, default 4444)
-  --host <host>  interface to listen on (env HOST, default 127.0.0.1)
-  -h, --help     show this help
+  --port <port>            TCP port, 0 for any free port (env PORT, default 4444)
+  --host <host>            interface to listen on (env HOST, default 127.0.0.1)
+  --secret <secret>        JWT secret (HS256); connections then need ?token=
+                           (env PARLEY_RELAY_SECRET; without it the relay runs OPEN)
+  --allow-origin <origin>  browser origin allowed to connect; repeat or comma-separate
+                           (env PARLEY_RELAY_ALLOW_ORIGIN; default: any origin)
+  --redis <url>            redis://… share topics with every relay on that Redis
+                           (env PARLEY_RELAY_REDIS)
+  --turn-url <url>         turn:/turns: URL handed out by GET /ice; repeat or comma-separate
+                           (env PARLEY_RELAY_TURN_URL)
+  --turn-secret <secret>   coturn static-auth-secret (env PARLEY_RELAY_TURN_SECRET)
+  --turn-ttl <duration>    TURN credential lifetime (default ${TURN_CREDENTIAL_TTL_S / 3600}h)
+  --stun-url <url>         stun: URL handed out by GET /ice; repeat or comma-separate
+                           (env PARLEY_RELAY_STUN_URL)
+  --max-connections <n>    open connections per process (default ${limits.MAX_CONNECTIONS})
+  --max-frame-bytes <n>    largest frame (default ${limits.MAX_FRAME_BYTES})
+  --max-topics <n>         topics per connection (default ${limits.MAX_TOPICS_PER_CONNECTION})
+  --max-subscribers <n>    subscribers per topic (default ${limits.MAX_SUBSCRIBERS_PER_TOPIC})
+  --rate <n>               frames per second per connection (default ${limits.RATE_LIMIT_PER_SECOND})
+  --burst <n>              frames in a burst per connection (default ${limits.RATE_LIMIT_BURST})
+  --log-level <level>      info, warn or error (env PARLEY_RELAY_LOG_LEVEL, default info)
+  -h, --help               show this help
 
-HTTP: GET /healthz answers 200 "ok". Logs are JSON lines on stdout.
+token: prints a JWT for the rooms (--room '*' for all) as the last line of stdout.
+  --ttl accepts 90s, 30m, 1h, 7d or seconds (default 1h).
+
+HTTP: GET /healthz, /readyz, /metrics (Prometheus) and /ice (TURN/STUN servers; needs
+?token= when a secret is set). Logs are JSON lines on stdout.
 SIGTERM or SIGINT closes all sockets (code 1001) and exits 0.
 `;
 
-/** @param {string} message */
+/** @param {string} message @returns {never} */
 function fail(message) {
   process.stderr.write(`parley-relay: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
 
-/** @type {ReturnType<typeof parseArgs>['values']} */
-let values = {};
+const list = { type: /** @type {const} */ ('string'), multiple: true };
+const one = { type: /** @type {const} */ ('string') };
+/** @type {ReturnType<typeof parseArgs>} */
+let parsed;
 try {
-  ({ values } = parseArgs({
+  parsed = parseArgs({
     options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
+      port: one, host: one, secret: one, 'allow-origin': list, redis: one,
+      'turn-url': list, 'turn-secret': one, 'turn-ttl': one, 'stun-url': list,
+      'max-connections': one, 'max-frame-bytes': one, 'max-topics': one, 'max-subscribers': one,
+      rate: one, burst: one, 'log-level': one,
+      room: list, ttl: one, subject: one,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-    allowPositionals: false,
-  }));
+    allowPositionals: true,
+  });
 } catch (err) {
   fail(/** @type {Error} */ (err).message);
 }
+const { values, positionals } = parsed;
 
 if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
 
+/** A flag's values, else its env var's, split on commas. @param {unknown} flag @param {string} env */
+function listOf(flag, env) {
+  const raw = /** @type {string[] | undefined} */ (flag) ?? (process.env[env] ? [process.env[env]] : []);
+  return raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** @param {string} name @returns {number | undefined} */
+function count(name) {
+  const text = /** @type {string | undefined} */ (values[name]);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) fail(`--${name} must be a positive integer, not ${text}`);
+  return Number(text);
+}
+
+const secret = /** @type {string | undefined} */ (values.secret) ?? process.env.PARLEY_RELAY_SECRET ?? undefined;
+
+if (positionals[0] === 'token') {
+  if (!secret) fail('token needs --secret or PARLEY_RELAY_SECRET');
+  const rooms = listOf(values.room, '');
+  if (!rooms.length) fail("token needs --room <room> (or --room '*' for all rooms)");
+  const ttlSeconds = parseDuration(String(values.ttl ?? '1h'));
+  if (!(ttlSeconds > 0)) fail(`invalid --ttl: ${values.ttl}`);
+  const token = await mintToken({
+    secret,
+    rooms: rooms.includes(ALL_ROOMS) ? ALL_ROOMS : rooms,
+    ttlSeconds,
+    subject: /** @type {string | undefined} */ (values.subject),
+  });
+  process.stdout.write(`${token}\n`);
+  process.exit(0);
+}
+if (positionals.length) fail(`unknown command: ${positionals[0]}`);
+
 const portText = String(values.port ?? process.env.PORT ?? '4444');
 const port = Number(portText);
 if (!/^\d+$/.test(portText) || port > 65535) fail(`invalid port: ${portText}`);
 const host = String(values.host ?? process.env.HOST ?? '127.0.0.1');
+const turnTtl = values['turn-ttl'] === undefined ? undefined : parseDuration(String(values['turn-ttl']));
+if (turnTtl !== undefined && !(turnTtl > 0)) fail(`invalid --turn-ttl: ${values['turn-ttl']}`);
+const turnUrls = listOf(values['turn-url'], 'PARLEY_RELAY_TURN_URL');
+const turnSecret = /** @type {string | undefined} */ (values['turn-secret']) ?? process.env.PARLEY_RELAY_TURN_SECRET ?? undefined;
+if (turnUrls.length && !turnSecret) fail('--turn-url needs --turn-secret (coturn static-auth-secret)');
+const logLevel = String(values['log-level'] ?? process.env.PARLEY_RELAY_LOG_LEVEL ?? 'info');
+if (!['info', 'warn', 'error'].includes(logLevel)) fail(`invalid --log-level: ${logLevel}`);
 
 /** @type {import('../src/relay.js').Relay} */
 let relay;
 try {
-  relay = await createRelay({ port, host });
+  relay = await createRelay({
+    port,
+    host,
+    log: defaultLogger(logLevel),
+    secret,
+    allowOrigins: listOf(values['allow-origin'], 'PARLEY_RELAY_ALLOW_ORIGIN'),
+    redis: /** @type {string | undefined} */ (values.redis) ?? process.env.PARLEY_RELAY_REDIS ?? undefined,
+    turnUrls,
+    turnSecret,
+    turnTtlSeconds: turnTtl,
+    stunUrls: listOf(values['stun-url'], 'PARLEY_RELAY_STUN_URL'),
+    maxConnections: count('max-connections'),
+    maxFrameBytes: count('max-frame-bytes'),
+    maxTopicsPerConnection: count('max-topics'),
+    maxSubscribersPerTopic: count('max-subscribers'),
+    rateLimitPerSecond: count('rate'),
+    rateLimitBurst: count('burst'),
+  });
 } catch (err) {
   process.stderr.write(`parley-relay: cannot listen on ${host}:${port}: ${/** @type {Error} */ (err).message}\n`);
   process.exit(1);

@@ -1,140 +1,12 @@
 // Relay tests: real relays on ephemeral ports, real `ws` clients, real HTTP.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { createRelay, MAX_FRAME_BYTES } from '../src/relay.js';
-
-const BIN = fileURLToPath(new URL('../bin/parley-relay.js', import.meta.url));
-const WAIT_MS = 3000;
-
-/**
- * Rejects if `promise` has not settled within WAIT_MS, so a broken relay fails a test
- * instead of hanging it.
- * @template T @param {Promise<T>} promise @param {string} what @returns {Promise<T>}
- */
-function within(promise, what) {
-  /** @type {NodeJS.Timeout | undefined} */
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
-  });
-  return /** @type {Promise<T>} */ (Promise.race([promise, timeout]).finally(() => clearTimeout(timer)));
-}
-
-/** A `ws` client that queues the JSON it receives so tests can await particular frames. */
-class Client {
-  /** @param {WebSocket} ws */
-  constructor(ws) {
-    this.ws = ws;
-    /** @type {any[]} */
-    this.inbox = [];
-    /** @type {{ match: (m: any) => boolean, resolve: (m: any) => void }[]} */
-    this.waiters = [];
-    ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
-      const i = this.waiters.findIndex((w) => w.match(msg));
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(msg);
-      else this.inbox.push(msg);
-    });
-    ws.on('error', () => {}); // the close event carries what the tests check
-    /** @type {Promise<{ code: number, reason: string }>} */
-    this.whenClosed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-    });
-  }
-
-  /** Resolves with the close code once the socket has closed. */
-  get closed() {
-    return within(this.whenClosed, 'socket to close');
-  }
-
-  /** @param {unknown} msg */
-  send(msg) {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  /** Resolves with the first (queued or future) frame that matches. */
-  next(match = (/** @type {any} */ _m) => true, what = 'a frame') {
-    const i = this.inbox.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
-    return within(new Promise((resolve) => this.waiters.push({ match, resolve })), what);
-  }
-
-  /** Round-trips a ping: every frame the relay sent this socket before it has arrived. */
-  async sync() {
-    this.send({ type: 'ping' });
-    await this.next((m) => m.type === 'pong', 'pong');
-  }
-
-  /** @param {string[]} topics */
-  async subscribe(...topics) {
-    this.send({ type: 'subscribe', topics });
-    await this.sync();
-  }
-
-  /** Removes and returns every queued frame. */
-  drain() {
-    return this.inbox.splice(0);
-  }
-}
-
-/**
- * Starts a relay for one test and closes it (and every client) afterwards.
- * @param {import('node:test').TestContext} t
- * @param {import('../src/relay.js').RelayOptions} [options]
- */
-async function setup(t, options = {}) {
-  /** @type {Record<string, unknown>[]} */
-  const logs = [];
-  const relay = await createRelay({ port: 0, log: (e) => logs.push(e), ...options });
-  /** @type {WebSocket[]} */
-  const sockets = [];
-  /** @param {string} [path] @param {import('ws').ClientOptions} [opts] */
-  const connect = async (path = '/', opts = {}) => {
-    const ws = new WebSocket(relay.url + path, opts);
-    sockets.push(ws);
-    const client = new Client(ws);
-    await within(once(ws, 'open'), 'connection to open');
-    return client;
-  };
-  t.after(async () => {
-    for (const ws of sockets) ws.terminate();
-    await relay.close();
-  });
-  return { relay, logs, connect };
-}
-
-/** @param {string} url @param {string} [method] @returns {Promise<{ status: number, body: string }>} */
-function httpRequest(url, method = 'GET') {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** @param {() => boolean} condition @param {string} what */
-async function waitFor(condition, what) {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const isPublish = (/** @type {any} */ m) => m.type === 'publish';
-const isError = (/** @type {any} */ m) => m.type === 'error';
-
+import { BIN, WAIT_MS, Client, within, setup, httpRequest, waitFor, isPublish, isError } from '../testing/harness.js';
 describe('protocol', () => {
   test('publish reaches every subscriber of the topic, sender included, with the subscriber count', async (t) => {
     const { connect } = await setup(t);
@@ -214,6 +86,21 @@ describe('protocol', () => {
     assert.equal(/** @type {any} */ ({}).polluted, undefined);
   });
 
+  test('relayed frames of every WebSocket length class arrive intact (7-bit, 16-bit, 64-bit lengths)', async (t) => {
+    const { connect } = await setup(t);
+    const [a, b] = await Promise.all([connect(), connect()]);
+    await b.subscribe('room');
+    const skeleton = JSON.stringify({ type: 'publish', topic: 'room', pad: '' });
+    // Relayed size = sent size + ',"clients":1' (12 bytes): just under and over each boundary.
+    for (const relayed of [60, 125, 126, 127, 65_535, 65_536, MAX_FRAME_BYTES + 12]) {
+      const pad = 'é'.repeat(Math.floor((relayed - 12 - skeleton.length) / 2)) + 'x'.repeat((relayed - 12 - skeleton.length) % 2);
+      const sent = { type: 'publish', topic: 'room', pad };
+      assert.equal(Buffer.byteLength(JSON.stringify(sent)) + 12, relayed);
+      a.send(sent);
+      assert.deepEqual(await b.next(isPublish), { ...sent, clients: 1 }, `${relayed} bytes`);
+    }
+  });
+
   test('topic length limit is inclusive', async (t) => {
     const { connect, relay } = await setup(t, { maxTopicLength: 8 });
     const a = await connect();
@@ -240,7 +127,8 @@ describe('protocol', () => {
 
 describe('hostile input', () => {
   test('malformed frames are answered and dropped; others keep working and memory stays bounded', async (t) => {
-    const { connect, relay } = await setup(t);
+    // The rate limit (tested on its own) would cut the flood below short.
+    const { connect, relay } = await setup(t, { rateLimitBurst: 100_000 });
     const rssBefore = process.memoryUsage().rss;
     const [victimA, victimB, attacker] = await Promise.all([connect(), connect(), connect()]);
     await Promise.all([victimA.subscribe('room'), victimB.subscribe('room'), attacker.subscribe('nest')]);
@@ -271,6 +159,18 @@ describe('hostile input', () => {
       ['{"type":"publish"}', 'invalid topic'],
       ['{"type":"publish","topic":7}', 'invalid topic'],
       ['{"type":"publish","topic":["room"]}', 'invalid topic'],
+      ['{"type":"publish","topic":{"toString":"room"}}', 'invalid topic'],
+      ['{"type":"publish","topic":""}', 'invalid topic'],
+      ['{"type":"__proto__"}', 'unknown message type'],
+      ['{"__proto__":{"type":"subscribe"},"topics":["room"]}', 'unknown message type'],
+      ['{"type":"constructor","topics":["room"]}', 'unknown message type'],
+      ['{"type":"subscribe","type":"bogus"}', 'unknown message type'],
+      ['{"type":"subscribe","topics":[1e999]}', 'topics must be an array of topic names'],
+      ['{"type":"PUBLISH","topic":"room"}', 'unknown message type'],
+      ['\ufeff{"type":"ping"}', 'invalid JSON'],
+      ['{"type":"ping"} trailing', 'invalid JSON'],
+      [`{"type":"publish","topic":"${'\u{1F600}'.repeat(129)}"}`, 'invalid topic'],
+      [`{${Array.from({ length: 3000 }, (_, i) => `"k${i}":${i}`).join(',')}}`, 'unknown message type'],
       [`{"type":"publish","topic":"nest","x":${deep(30000)}}`, 'message too deeply nested'],
       [deep(30000), 'message must be a JSON object'],
     ];
@@ -365,13 +265,13 @@ describe('hostile input', () => {
 });
 
 describe('server', () => {
-  test('HTTP: /healthz answers ok, everything else is 404', async (t) => {
+  test('HTTP: /healthz answers ok, unknown paths and methods are 404', async (t) => {
     const { relay } = await setup(t);
     const base = `http://127.0.0.1:${relay.port}`;
     assert.deepEqual(await httpRequest(`${base}/healthz`), { status: 200, body: 'ok' });
     assert.deepEqual(await httpRequest(`${base}/healthz?probe=1`), { status: 200, body: 'ok' });
     assert.equal((await httpRequest(`${base}/`)).status, 404);
-    assert.equal((await httpRequest(`${base}/metrics`)).status, 404);
+    assert.equal((await httpRequest(`${base}/nope`)).status, 404);
     assert.equal((await httpRequest(`${base}/healthz`, 'POST')).status, 404);
   });
 

@@ -1,0 +1,308 @@
+// `npm run bench:relay`: Parley's relay against y-webrtc's stock bin/server.js, same load,
+// same machine, loopback only, in one invocation. Both servers run as child processes; the
+// load generator runs in worker threads (bench/relay-worker.mjs) that own whole rooms.
+//
+//   load   CLIENTS clients in rooms of ROOM_SIZE, each publishing a PAYLOAD-byte signal
+//          RATE times a second. Both servers deliver a publish to every subscriber of the
+//          room, the sender included; latency is send → arrival, over every delivery of a
+//          publish sent inside the WINDOW seconds after a WARMUP. Server CPU is read from
+//          /proc/<pid>/stat over the same window.
+//   idle   IDLE_CLIENTS connections, each subscribed to a room, held for a few seconds:
+//          server RSS growth per connection (/proc/<pid>/status), and whether all stay open.
+//   redis  the load again with two Parley relays over a real redis-server, two clients of
+//          each room on each relay: latency of the deliveries that crossed nodes.
+//
+// Parley runs as deployed: auth ON (every client presents a JWT for all rooms) and its
+// default limits (20 msg/s per connection with bursts of 100, 10,000 connections).
+// Env: CLIENTS=1000 IDLE_CLIENTS=10000 WINDOW=10 WARMUP=2 RATE=20 ROOM_SIZE=4 PAYLOAD=250
+//      WORKERS=2 ROUNDS=3 ONLY=load,idle,redis SERVERS=y-webrtc,parley
+//      RELAY_NODE_FLAGS='--max-semi-space-size=1' (Node flags for Parley's relay; y-webrtc's
+//      server always runs with Node's defaults, as it ships)
+// The load runs ROUNDS times per server, alternating, and the medians are compared: on a
+// shared machine one run alone says more about the neighbours than about the server.
+// "sent × room size" is what the generator actually got out in the window (a starved
+// machine sends less than the target); delivered is what arrived of it, late frames included
+// (each thread waits for the stream to go quiet, at most 10 s, before reporting).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net, { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import os from 'node:os';
+import { mintToken } from '../signaling/src/auth.js';
+
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const CLIENTS = env('CLIENTS', 1000);
+const IDLE_CLIENTS = env('IDLE_CLIENTS', 10_000);
+const WINDOW_S = env('WINDOW', 10);
+const WARMUP_S = env('WARMUP', 2);
+const RATE = env('RATE', 20);
+const ROOM_SIZE = env('ROOM_SIZE', 4);
+const PAYLOAD = env('PAYLOAD', 250);
+const WORKERS = env('WORKERS', 2);
+const ROUNDS = env('ROUNDS', 3);
+const ONLY = new Set((process.env.ONLY ?? 'load,idle,redis').split(','));
+const SERVERS = (process.env.SERVERS ?? 'y-webrtc,parley').split(',');
+const SECRET = 'bench-secret-bench-secret-bench-secret!';
+/** Node flags Parley's relay runs with, as signaling/README.md recommends for deployment: a
+ * 1 MB young generation suits a process whose garbage is small and short-lived, and keeps
+ * idle RSS per connection down. RELAY_NODE_FLAGS='' runs it with Node's defaults. */
+const RELAY_NODE_FLAGS = (process.env.RELAY_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
+const CLK_TCK = 100; // Linux USER_HZ
+const root = fileURLToPath(new URL('..', import.meta.url));
+const Y_WEBRTC_SERVER = `${root}node_modules/y-webrtc/bin/server.js`;
+const PARLEY_RELAY = `${root}signaling/bin/parley-relay.js`;
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function rssBytes(pid) {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+}
+
+/** Starts a child process and waits until its TCP port accepts connections. */
+async function startProcess(command, args, port, extraEnv = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...extraEnv } });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const socket = new net.Socket();
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (up) return child;
+    if (child.exitCode !== null) break;
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${command} ${args.join(' ')} did not start on port ${port}`);
+}
+
+async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts one server of `kind`; resolves with its child process and the URL clients use. */
+async function startServer(kind, { redis } = {}) {
+  const port = await freePort();
+  if (kind === 'y-webrtc') {
+    const child = await startProcess(process.execPath, [Y_WEBRTC_SERVER], port, { PORT: String(port) });
+    return { child, url: `ws://127.0.0.1:${port}` };
+  }
+  const args = [...RELAY_NODE_FLAGS, PARLEY_RELAY, '--port', String(port), '--secret', SECRET, ...(redis ? ['--redis', redis] : [])];
+  const child = await startProcess(process.execPath, args, port);
+  const token = await mintToken({ secret: SECRET, rooms: '*', ttlSeconds: 3600 });
+  return { child, url: `ws://127.0.0.1:${port}/?token=${token}` };
+}
+
+/** Spawns the worker threads, dealing whole rooms out to them, and connects every client. */
+async function startLoad(urls, clients) {
+  const roomCount = Math.ceil(clients / ROOM_SIZE);
+  const workers = [];
+  for (let w = 0; w < WORKERS; w++) {
+    const rooms = [];
+    for (let r = w; r < roomCount; r += WORKERS) rooms.push(r);
+    workers.push(new Worker(new URL('./relay-worker.mjs', import.meta.url), {
+      workerData: { urls, rooms, roomSize: ROOM_SIZE, rate: RATE, payloadBytes: PAYLOAD, connectConcurrency: 50 },
+    }));
+  }
+  const ask = (worker, msg, reply) => {
+    const answer = new Promise((resolve) => worker.on('message', function on(m) {
+      if (m.cmd === reply) { worker.off('message', on); resolve(m); }
+    }));
+    worker.postMessage(msg);
+    return answer;
+  };
+  const connected = await Promise.all(workers.map((w) => ask(w, { cmd: 'connect' }, 'connected')));
+  return {
+    open: connected.reduce((n, c) => n + c.open, 0),
+    failed: connected.reduce((n, c) => n + c.failed, 0),
+    go: (timing) => Promise.all(workers.map((w) => ask(w, { cmd: 'go', ...timing }, 'result'))),
+    async close() {
+      await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+function merge(results, key) {
+  const all = new Float64Array(results.reduce((n, r) => n + r[key].length, 0));
+  let at = 0;
+  for (const r of results) { all.set(r[key], at); at += r[key].length; }
+  return all.sort();
+}
+
+/** Runs the load against already started servers; CPU is summed over `pids`. */
+async function runLoad(urls, pids, clients) {
+  const load = await startLoad(urls, clients);
+  await sleep(1000);
+  const startAt = Date.now() + WARMUP_S * 1000;
+  const endAt = startAt + WINDOW_S * 1000;
+  const cpu = {};
+  setTimeout(() => {
+    cpu.start = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    cpu.generatorStart = cpuSeconds(process.pid);
+  }, startAt - Date.now());
+  setTimeout(() => {
+    cpu.end = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    cpu.generatorEnd = cpuSeconds(process.pid);
+  }, endAt - Date.now());
+  const results = await load.go({ startAt, endAt, stopAt: endAt + 200 });
+  await load.close();
+  const latencies = merge(results, 'latencies');
+  const cross = merge(results, 'crossLatencies');
+  const delivered = latencies.length;
+  const cpuSpent = cpu.end - cpu.start;
+  return {
+    open: load.open,
+    failed: load.failed,
+    closedDuringRun: results.reduce((n, r) => n + r.closed, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    deliveredPerSecond: delivered / WINDOW_S,
+    expectedPerSecond: clients * RATE * ROOM_SIZE,
+    sentPerSecond: (results.reduce((n, r) => n + r.sentInWindow, 0) * ROOM_SIZE) / WINDOW_S,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    crossP50: percentile(cross, 50),
+    crossP99: percentile(cross, 99),
+    crossCount: cross.length,
+    cpuPer1000: (cpuSpent / delivered) * 1000,
+    cpuPercent: (cpuSpent / WINDOW_S) * 100,
+    generatorPercent: ((cpu.generatorEnd - cpu.generatorStart) / WINDOW_S) * 100,
+  };
+}
+
+async function loadScenario(kind) {
+  const server = await startServer(kind);
+  try {
+    return await runLoad([server.url], [server.child.pid], CLIENTS);
+  } finally {
+    await stopProcess(server.child);
+  }
+}
+
+async function idleScenario(kind) {
+  const server = await startServer(kind);
+  try {
+    await sleep(1000);
+    const before = rssBytes(server.child.pid);
+    const load = await startLoad([server.url], IDLE_CLIENTS);
+    await sleep(3000);
+    const after = rssBytes(server.child.pid);
+    await sleep(2000);
+    const alive = server.child.exitCode === null;
+    await load.close();
+    return { open: load.open, failed: load.failed, alive, perConnection: (after - before) / load.open };
+  } finally {
+    await stopProcess(server.child);
+  }
+}
+
+async function redisScenario() {
+  const port = await freePort();
+  const redis = await startProcess(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], port);
+  const url = `redis://127.0.0.1:${port}`;
+  const nodes = [];
+  try {
+    nodes.push(await startServer('parley', { redis: url }), await startServer('parley', { redis: url }));
+    await sleep(500);
+    return await runLoad(nodes.map((n) => n.url), [...nodes.map((n) => n.child.pid), redis.pid], CLIENTS);
+  } finally {
+    for (const node of nodes) await stopProcess(node.child);
+    await stopProcess(redis);
+  }
+}
+
+const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : 'n/a');
+const num = (v) => Math.round(v).toLocaleString('en-US');
+
+console.log(`relay benchmark: ${CLIENTS} clients, rooms of ${ROOM_SIZE}, ${PAYLOAD}-byte signals at ${RATE}/s each, ` +
+  `${WINDOW_S} s window after ${WARMUP_S} s warm-up, ${WORKERS} load threads; Node ${process.version}, ` +
+  `${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
+  `Parley relay: auth on, default limits, node ${RELAY_NODE_FLAGS.join(' ') || '(no flags)'}\n`);
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+const loadLine = (label, r) =>
+  `${label}: ${num(r.deliveredPerSecond)} delivered msgs/s (of ${num(r.sentPerSecond)} sent × room size; target ${num(r.expectedPerSecond)}), ` +
+  `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, server CPU ${r.cpuPer1000.toFixed(4)} s per 1,000 delivered (${r.cpuPercent.toFixed(0)}% of a core)` +
+  (r.generatorPercent !== undefined ? `, load generator ${r.generatorPercent.toFixed(0)}% of a core` : '') +
+  (r.failed || r.closedDuringRun || r.errors ? `; ${r.failed} failed to connect, ${r.closedDuringRun} closed, ${r.errors} error frames` : '');
+const load = {};
+if (ONLY.has('load')) {
+  const runs = Object.fromEntries(SERVERS.map((kind) => [kind, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const kind of SERVERS) {
+      const r = await loadScenario(kind);
+      runs[kind].push(r);
+      console.log(loadLine(`${kind.padEnd(9)} load, round ${round}`, r));
+    }
+  }
+  console.log('');
+  for (const kind of SERVERS) {
+    const pick = (key) => median(runs[kind].map((r) => r[key]));
+    load[kind] = {
+      deliveredPerSecond: pick('deliveredPerSecond'),
+      expectedPerSecond: runs[kind][0].expectedPerSecond,
+      sentPerSecond: pick('sentPerSecond'),
+      p50: pick('p50'),
+      p99: pick('p99'),
+      cpuPer1000: pick('cpuPer1000'),
+      cpuPercent: pick('cpuPercent'),
+    };
+    console.log(loadLine(`${kind.padEnd(9)} load, median of ${ROUNDS}`, load[kind]));
+  }
+  console.log('');
+}
+const idle = {};
+if (ONLY.has('idle')) {
+  for (const kind of SERVERS) {
+    const r = (idle[kind] = await idleScenario(kind));
+    console.log(`${kind.padEnd(9)} idle: ${num(r.open)} of ${num(IDLE_CLIENTS)} connections held${r.alive ? '' : ' (server DIED)'}, ` +
+      `${(r.perConnection / 1024).toFixed(2)} KB RSS per idle connection`);
+  }
+}
+if (ONLY.has('redis')) {
+  const r = await redisScenario();
+  console.log(`parley over redis (2 relays): ${num(r.deliveredPerSecond)} delivered msgs/s (of ${num(r.sentPerSecond)} sent × room size), cross-node p50 ${ms(r.crossP50)}, ` +
+    `p99 ${ms(r.crossP99)} (${num(r.crossCount / WINDOW_S)} cross-node deliveries/s); all deliveries p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`);
+}
+
+console.log('\ngoals (Parley vs y-webrtc at these loads):');
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+if (load.parley && load['y-webrtc']) {
+  const cpuRatio = load.parley.cpuPer1000 / load['y-webrtc'].cpuPer1000;
+  const p99Ratio = load.parley.p99 / load['y-webrtc'].p99;
+  console.log(`  CPU per delivered message: ${cpuRatio.toFixed(2)}× y-webrtc's (goal ≤ 0.33): ${verdict(cpuRatio <= 1 / 3)}`);
+  console.log(`  p99 latency: ${p99Ratio.toFixed(2)}× y-webrtc's (goal ≤ 0.50): ${verdict(p99Ratio <= 0.5)}`);
+}
+if (idle.parley) {
+  console.log(`  RSS per idle connection: ${(idle.parley.perConnection / 1024).toFixed(2)} KB (goal ≤ 5 KB): ${verdict(idle.parley.perConnection <= 5 * 1024)}`);
+  console.log(`  idle connections held: ${num(idle.parley.open)} (goal 10,000): ${verdict(idle.parley.open >= 10_000 && idle.parley.alive)}`);
+}
