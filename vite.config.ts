@@ -2,8 +2,11 @@
 // Lit, Yjs and y-protocols are bundled in; no chunks, no asset URLs. The per-module npm
 // build (dist/esm, with .d.ts) is tsc's job: see tsconfig.build.json.
 import { defineConfig } from 'vite';
+import { minifyTemplateLiterals } from 'rollup-plugin-minify-template-literals';
 
 export default defineConfig({
+  // Lit's html`` and css`` templates are strings the JS minifier leaves alone: shrink them.
+  plugins: [minifyTemplateLiterals()],
   build: {
     outDir: 'dist',
     emptyOutDir: false,

@@ -7,7 +7,18 @@ import { createRelay } from './signaling/src/relay.js';
 import { chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
 
 const relay = await createRelay({ port: 0, log: () => {} });
-process.on('exit', () => relay.server.close());
+// A second relay that hands out TURN credentials on /ice (no TURN server needed to check
+// that the client fetches and uses them; the e2e tests use a real coturn).
+const turnRelay = await createRelay({
+  port: 0,
+  log: () => {},
+  turnUrls: ['turn:127.0.0.1:3478?transport=udp'],
+  turnSecret: 'wtr-turn-secret',
+});
+process.on('exit', () => {
+  relay.server.close();
+  turnRelay.server.close();
+});
 
 const only = process.env.BROWSERS?.split(',');
 const browsers = [
@@ -30,7 +41,9 @@ export default {
     {
       name: 'parley-relay-url',
       serve(context) {
-        if (context.path === '/__parley/relay') return { body: JSON.stringify({ url: relay.url }), type: 'json' };
+        if (context.path === '/__parley/relay') {
+          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url }), type: 'json' };
+        }
       },
     },
   ],

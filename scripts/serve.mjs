@@ -16,10 +16,40 @@ const TYPES = {
   '.png': 'image/png',
 };
 
+/** Largest form POST the demo's save endpoint accepts. */
+const MAX_FORM_BYTES = 1024 * 1024;
+
+const escapeHtml = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/**
+ * The demo form's POST target, standing in for the host app's save view: it shows what was
+ * posted (as text) and hands the fields to `onSave` (the end-to-end tests read them).
+ */
+function saveDemoForm(req, res, onSave) {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk) => {
+    body += chunk;
+    if (body.length > MAX_FORM_BYTES) req.destroy();
+  });
+  req.on('end', () => {
+    const fields = [...new URLSearchParams(body)];
+    onSave?.(fields);
+    const rows = fields.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><meta charset="utf-8"><title>Saved</title><h1>Saved</h1><table>${rows}</table><a href="./">Back</a>`);
+  });
+}
+
 /** Starts serving; resolves to `{ server, url }` once listening. */
-export function serveStatic({ port = 8080, host = '127.0.0.1', onRequest } = {}) {
+export function serveStatic({ port = 8080, host = '127.0.0.1', onRequest, onSave } = {}) {
   const server = createServer((req, res) => {
     if (onRequest?.(req, res)) return;
+    if (req.method === 'POST' && req.url?.startsWith('/demo/save')) {
+      saveDemoForm(req, res, onSave);
+      return;
+    }
     let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path.endsWith('/')) path += 'index.html';
     const file = normalize(join(root, path));

@@ -7,6 +7,12 @@ export async function relayUrl(): Promise<string> {
   return ((await response.json()) as { url: string }).url;
 }
 
+/** A relay whose /ice hands out TURN credentials. */
+export async function turnRelayUrl(): Promise<string> {
+  const response = await fetch('/__parley/relay');
+  return ((await response.json()) as { turnRelayUrl: string }).turnRelayUrl;
+}
+
 /** Polls until `check` returns a truthy value, or fails with `what` after `timeout` ms. */
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeout = 15000): Promise<NonNullable<T>> {
   const end = performance.now() + timeout;

@@ -7,6 +7,10 @@ export type ParleyErrorCode =
   | 'permission-denied'  // camera / microphone / screen permission refused
   | 'no-device'          // no camera or microphone to capture
   | 'media'              // any other capture failure
+  | 'call-full'          // the call already has max-participants people
+  | 'config'             // the page set an invalid attribute (e.g. ice-servers)
+  | 'file'               // a file transfer failed, or a peer sent junk and was cut off
+  | 'recording'          // the recorder could not start or produce a file
   | 'sync';              // a document update could not be applied
 
 export class ParleyError extends Error {

@@ -32,7 +32,7 @@ describe('FieldBinding between two sessions (real relay, real data channels)', (
   afterEach(() => {
     bindings.splice(0).forEach((binding) => {
       binding.destroy();
-      binding.control.parentElement?.remove();
+      binding.controls[0].parentElement?.remove();
     });
     a.destroy();
     b.destroy();
@@ -114,7 +114,7 @@ describe('FieldBinding between two sessions (real relay, real data channels)', (
   it('reports local and remote changes to the host', async () => {
     const changes: string[] = [];
     const ta = control<HTMLInputElement>('<input name="x">');
-    bindings.push(new FieldBinding(a.doc, ta, 'x', (value, origin) => changes.push(`${origin}:${value}`)));
+    bindings.push(new FieldBinding(a.doc, ta, 'x', { onChange: (value, origin) => changes.push(`${origin}:${value}`) }));
     const tb = bind<HTMLInputElement>(b, '<input name="x">', 'x');
     await connect();
     typeAt(ta, 0, 'hi');

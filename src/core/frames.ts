@@ -60,7 +60,8 @@ export class FrameAssembler {
   }
 }
 
-function concat(parts: Uint8Array[], size: number): Uint8Array {
+/** Joins byte arrays (returns the only one as is). */
+export function concat(parts: Uint8Array[], size = parts.reduce((n, p) => n + p.length, 0)): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(size);
   let offset = 0;

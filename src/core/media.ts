@@ -1,20 +1,50 @@
 // Local capture: camera/microphone and screen. Turns the browser's many failure shapes
 // into a ParleyError with a code the UI can act on.
 import { ParleyError } from './errors.js';
+import type { DeviceChoice } from './devices.js';
 
 export interface MediaRequest {
   audio?: boolean;
   video?: boolean;
 }
 
-export async function captureUserMedia({ audio = true, video = true }: MediaRequest): Promise<MediaStream> {
+/** Extra video constraints (size, frame rate) from the quality profile. */
+export type VideoShape = Pick<MediaTrackConstraints, 'width' | 'height' | 'frameRate'>;
+
+/**
+ * Captures camera and/or microphone. Remembered devices are preferred (`ideal`), so a
+ * device that has since been unplugged falls back to the default instead of failing.
+ */
+export async function captureUserMedia(
+  { audio = true, video = true }: MediaRequest,
+  devices: DeviceChoice = {},
+  shape: VideoShape = {},
+): Promise<MediaStream> {
+  const pick = (id?: string): MediaTrackConstraints => (id ? { deviceId: { ideal: id } } : {});
+  return getUserMedia(
+    {
+      audio: audio && pick(devices.microphone),
+      video: video && { ...pick(devices.camera), ...shape },
+    },
+    'camera or microphone',
+  );
+}
+
+/** Captures one track from exactly this device (the user just picked it). */
+export async function captureTrack(kind: 'camera' | 'microphone', deviceId: string, shape: VideoShape = {}): Promise<MediaStreamTrack> {
+  const exact = { deviceId: { exact: deviceId } };
+  const stream = await getUserMedia(kind === 'camera' ? { video: { ...exact, ...shape } } : { audio: exact }, kind);
+  return stream.getTracks()[0]!;
+}
+
+async function getUserMedia(constraints: MediaStreamConstraints, what: string): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new ParleyError('media', 'Camera and microphone need a secure page (https or localhost).');
   }
   try {
-    return await navigator.mediaDevices.getUserMedia({ audio, video });
+    return await navigator.mediaDevices.getUserMedia(constraints);
   } catch (cause) {
-    throw mediaError(cause, 'camera or microphone');
+    throw mediaError(cause, what);
   }
 }
 

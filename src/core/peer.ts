@@ -10,6 +10,10 @@ import { isRecord } from './signaling.js';
 
 /** Negotiated data channel shared by Yjs sync and in-band signaling. */
 const DATA_CHANNEL = { label: 'parley', id: 0 };
+/** Negotiated data channel for file transfer only (files.ts), so a big file never delays an edit. */
+const FILE_CHANNEL = { label: 'parley-files', id: 1 };
+/** The file channel asks for more data (a `files-drain` event) when its queue falls below this. */
+export const FILE_CHANNEL_LOW_WATER = 512 * 1024;
 /** How long a `disconnected` connection may try to recover before we restart ICE. */
 export const DISCONNECTED_GRACE_MS = 4000;
 
@@ -27,6 +31,12 @@ export interface PeerEvents {
   sync: (payload: Uint8Array) => void;
   /** The remote streams changed (a track arrived or went away). */
   streams: () => void;
+  /** The file channel is open. */
+  'files-open': () => void;
+  /** A message arrived on the file channel. */
+  files: (message: Uint8Array) => void;
+  /** The file channel's send queue fell below FILE_CHANNEL_LOW_WATER. */
+  'files-drain': () => void;
   /** The connection is gone for good. */
   closed: () => void;
   error: (error: ParleyError) => void;
@@ -46,6 +56,7 @@ export class Peer {
 
   readonly #polite: boolean;
   readonly #channel: RTCDataChannel;
+  readonly #files: RTCDataChannel;
   readonly #assembler = new FrameAssembler();
   readonly #senders = new Map<MediaStreamTrack, RTCRtpSender>();
   #makingOffer = false;
@@ -75,6 +86,37 @@ export class Peer {
     this.#channel.onopen = () => this.events.emit('open');
     this.#channel.onclose = () => this.close();
     this.#channel.onmessage = (event) => this.#onChannelMessage(event.data);
+
+    this.#files = this.pc.createDataChannel(FILE_CHANNEL.label, { negotiated: true, id: FILE_CHANNEL.id });
+    this.#files.binaryType = 'arraybuffer';
+    this.#files.bufferedAmountLowThreshold = FILE_CHANNEL_LOW_WATER;
+    this.#files.onopen = () => this.events.emit('files-open');
+    this.#files.onbufferedamountlow = () => this.events.emit('files-drain');
+    this.#files.onmessage = ({ data }) => {
+      if (data instanceof ArrayBuffer) this.events.emit('files', new Uint8Array(data));
+      else this.events.emit('error', new ParleyError('file', `Peer ${this.id} sent a text frame on the file channel; dropped`));
+    };
+  }
+
+  /** Sends one message on the file channel; false when it is not open. */
+  sendFiles(message: Uint8Array<ArrayBuffer>): boolean {
+    if (this.#files.readyState !== 'open') return false;
+    try {
+      this.#files.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Bytes queued on the file channel, not yet handed to the network. */
+  get filesBuffered(): number {
+    return this.#files.bufferedAmount;
+  }
+
+  /** Largest single data-channel message the remote accepts. */
+  get maxMessageSize(): number {
+    return this.pc.sctp?.maxMessageSize || CHUNK_BYTES;
   }
 
   get connected(): boolean {
@@ -108,11 +150,29 @@ export class Peer {
     }
   }
 
+  /**
+   * Swaps one local track for another in place (a new camera or microphone): the sender
+   * keeps its transceiver, so there is no renegotiation and the call never drops.
+   */
+  async replaceTrack(old: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
+    const sender = this.#senders.get(old);
+    if (!sender || this.closed) return;
+    this.#senders.delete(old);
+    this.#senders.set(next, sender);
+    await sender.replaceTrack(next);
+  }
+
+  /** The sender carrying this local track, if any (for quality adaptation and stats). */
+  senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
+    return this.#senders.get(track);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.#graceTimer);
     this.#channel.onclose = this.#channel.onmessage = null;
+    this.#files.onopen = this.#files.onmessage = this.#files.onbufferedamountlow = null;
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
     this.pc.onconnectionstatechange = null;
     this.pc.close();
@@ -220,11 +280,24 @@ export class Peer {
     const state = this.pc.connectionState;
     clearTimeout(this.#graceTimer);
     if (state === 'failed') {
-      this.pc.restartIce();
+      this.#restartIce();
     } else if (state === 'disconnected') {
       this.#graceTimer = setTimeout(() => {
-        if (this.pc.connectionState === 'disconnected') this.pc.restartIce();
+        if (this.pc.connectionState === 'disconnected') this.#restartIce();
       }, DISCONNECTED_GRACE_MS);
     }
+  }
+
+  /**
+   * Restarts ICE, in turn with the signal queue. An earlier offer that was never answered
+   * (the other side was unreachable) would hold the restart back for good — negotiation
+   * only starts from `stable` — so it is rolled back first and the restart offer replaces it.
+   */
+  #restartIce(): void {
+    this.#queue = this.#queue.then(async () => {
+      if (this.closed) return;
+      if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
+      this.pc.restartIce();
+    }).catch((cause) => this.events.emit('error', new ParleyError('peer', `ICE restart with ${this.id} failed`, { cause })));
   }
 }

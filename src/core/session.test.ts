@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { connectedPair, decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { connectedPair, decodedFrames, relayUrl, turnRelayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -101,6 +101,22 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media?.video === false, 'camera-off state at b');
     a.leave();
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media === null, 'a to leave the call at b');
+  });
+
+  it('builds its connections with the TURN credentials from the relay’s /ice', async () => {
+    const signaling = await turnRelayUrl();
+    const room = uniqueRoom();
+    const a = new Session(room, { signaling, name: 'Ada' });
+    const b = new Session(room, { signaling, name: 'Bob' });
+    sessions.push(a, b);
+    a.start();
+    b.start();
+    const peer = await waitFor(() => a.peers.get(b.id), 'a peer');
+    const servers = peer.pc.getConfiguration().iceServers ?? [];
+    const turn = servers.find((s) => [s.urls].flat().some((u) => String(u).startsWith('turn:')));
+    expect(turn, 'a TURN server from /ice').to.exist;
+    expect(turn!.username).to.match(/^\d+:/);
+    expect(turn!.credential).to.be.a('string').and.not.empty;
   });
 
   it('keeps the Y.Doc and awareness of each session separate', () => {

@@ -7,9 +7,14 @@ import { Awareness } from 'y-protocols/awareness';
 import { createNanoEvents } from 'nanoevents';
 import { SignalingClient, isRecord } from './signaling.js';
 import { DocSync } from './sync.js';
+import { DocStore } from './persistence.js';
+import { fetchRelayIceServers } from './ice-servers.js';
+import type { CursorState } from './form-binding.js';
 import { Peer } from './peer.js';
 import { ParleyError } from './errors.js';
-import { captureScreen, captureUserMedia, type MediaRequest } from './media.js';
+import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './media.js';
+import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './devices.js';
+import { QualityMonitor, captureShape, type QualityProfile } from './quality.js';
 
 export interface SessionConfig {
   /** Relay WebSocket URL. Default: ws(s)://<page host>:4444. */
@@ -21,6 +26,13 @@ export interface SessionConfig {
   /** Display colour (any CSS colour). Default: derived from the client id. */
   color?: string;
   iceServers?: RTCIceServer[];
+  /**
+   * Most people in the call (media), you included; the next one is refused with a
+   * `call-full` error. Default MAX_PARTICIPANTS. See docs/mesh-and-sfu.md for why.
+   */
+  maxParticipants?: number;
+  /** Camera quality: a fixed profile, or `auto` (default) to adapt per peer to the network. */
+  quality?: QualityProfile;
 }
 
 export interface MediaState {
@@ -38,6 +50,10 @@ export interface PresenceState {
   media: MediaState | null;
   /** Key of the field this participant is in, if any. */
   field?: string | null;
+  /** Where in that field (for remote carets), see form-binding.ts. */
+  cursor?: CursorState | null;
+  /** Width in device pixels at which this participant shows each peer's camera (quality.ts). */
+  view?: Record<string, number>;
 }
 
 export interface Participant {
@@ -56,15 +72,35 @@ export interface SessionEvents {
   change: () => void;
   'peer-joined': (peer: { id: string; name: string }) => void;
   'peer-left': (peer: { id: string; name: string }) => void;
+  /** A connection to a remote peer was created: features (files) attach to its channels. */
+  peer: (peer: Peer) => void;
+  /** Every connected peer now holds all of the local document state. */
+  synced: () => void;
   error: (error: ParleyError) => void;
 }
+
+/**
+ * How long a new session waits to hear the room's existing state before it considers
+ * itself alone (fields then seed their server-rendered values).
+ */
+export const SETTLE_TIMEOUT_MS = 2500;
+
+/**
+ * Default most people in one call. Every participant uploads their video once per other
+ * participant (a mesh), so upload bandwidth and encoder CPU grow with each person.
+ */
+export const MAX_PARTICIPANTS = 6;
+
+/** After a connection drops (not by `bye`), say hello again this much later so the pair reconnects. */
+export const REANNOUNCE_DELAY_MS = 1000;
 
 type RelayMessage =
   | { type: 'hello'; from: string }
   | { type: 'signal'; from: string; to: string; signal: unknown }
   | { type: 'bye'; from: string };
 
-const PALETTE = ['#d1495b', '#00798c', '#edae49', '#66a182', '#8d5a97', '#2e4057', '#f26419', '#3d5a80'];
+// Participant colours: each carries white text at a contrast of at least 4.5:1 (WCAG AA).
+const PALETTE = ['#b3261e', '#00695c', '#8a5300', '#2e7d32', '#6a1b9a', '#1f4e79', '#ad1457', '#37474f'];
 
 export class Session {
   readonly events = createNanoEvents<SessionEvents>();
@@ -72,6 +108,8 @@ export class Session {
   readonly awareness = new Awareness(this.doc);
   readonly id = randomId();
   readonly peers = new Map<string, Peer>();
+  /** Per-peer stats and send-quality adaptation. */
+  readonly quality: QualityMonitor = new QualityMonitor(this);
   localStream: MediaStream | null = null;
   screenStream: MediaStream | null = null;
 
@@ -80,12 +118,24 @@ export class Session {
   #config: SessionConfig = {};
   #signaling: SignalingClient | null = null;
   #started = false;
+  #destroyed = false;
+  #reannounceTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #saidBye = new WeakSet<Peer>();
+  #settle!: () => void;
+  #settled = new Promise<void>((resolve) => (this.#settle = resolve));
+  #synced = false;
+  #persistence: DocStore | null = null;
+  #relayIceServers: RTCIceServer[] | undefined;
+  #devices: DeviceChoice = loadDeviceChoice();
 
   constructor(readonly room: string, config: SessionConfig = {}) {
     this.#config = { ...config };
-    this.#sync = new DocSync(this.doc, this.awareness, (peerId, cause) =>
-      this.#error(new ParleyError('sync', `Dropped a malformed message from ${peerId}`, { cause })),
-    );
+    this.#sync = new DocSync(this.doc, this.awareness, {
+      onError: (peerId, cause) =>
+        this.#error(new ParleyError('sync', `Dropped a malformed message from ${peerId}`, { cause })),
+      onPeerSynced: () => this.#settle(),
+      onStateVector: () => this.#checkSynced(),
+    });
     this.awareness.setLocalState({
       user: { name: config.name ?? '', color: config.color ?? PALETTE[this.doc.clientID % PALETTE.length] },
       peer: this.id,
@@ -115,14 +165,63 @@ export class Session {
       this.#signaling = null;
       this.#connectSignaling();
     }
+    if (before.quality !== this.#config.quality) void this.quality.applyProfile();
+  }
+
+  /**
+   * Resolves once this session has either received a peer's full document state, learned
+   * from the relay that it is alone in the room, or waited SETTLE_TIMEOUT_MS.
+   */
+  whenSettled(): Promise<void> {
+    return this.#persistence ? Promise.all([this.#settled, this.#persistence.loaded]).then(() => {}) : this.#settled;
+  }
+
+  /**
+   * Keeps the room's document in this browser's IndexedDB, so edits survive a reload (and
+   * merge with the room when it is back). Call before binding fields. Idempotent.
+   */
+  persist(): Promise<void> {
+    this.#persistence ??= new DocStore(this.room, this.doc, (cause) =>
+      this.#error(new ParleyError('sync', 'Could not keep the form in this browser (IndexedDB)', { cause })),
+    );
+    return this.#persistence.loaded;
+  }
+
+  /** Whether every connected peer holds all of the local document state. */
+  get synced(): boolean {
+    return this.#synced;
   }
 
   /** Connects to the relay; peers follow. Idempotent. */
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#connectSignaling();
+    setTimeout(() => this.#settle(), SETTLE_TIMEOUT_MS);
+    // TURN credentials come from the relay's /ice, before any connection is built.
+    const ice = this.#config.iceServers
+      ? Promise.resolve()
+      : fetchRelayIceServers(this.#config.signaling ?? defaultSignalingUrl(), this.#config.token).then((list) => {
+          this.#relayIceServers = list ?? undefined;
+        });
+    void ice.then(() => {
+      if (this.#started && !this.#signaling) this.#connectSignaling();
+    });
+    this.quality.start();
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
+  }
+
+  /**
+   * Goes offline: closes the relay connection and every peer connection. The document
+   * and everything typed meanwhile stay, and merge with the room on the next start().
+   */
+  disconnect(): void {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#signaling?.publish(this.room, { type: 'bye', from: this.id } satisfies RelayMessage);
+    this.#signaling?.close();
+    this.#signaling = null;
+    for (const peer of [...this.peers.values()]) peer.close();
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
   }
 
   get localPresence(): PresenceState {
@@ -132,8 +231,18 @@ export class Session {
   /** Starts camera and/or microphone and sends them to every peer. */
   async join(request: MediaRequest = { audio: true, video: true }): Promise<void> {
     if (this.localStream) return;
+    const max = this.#config.maxParticipants ?? MAX_PARTICIPANTS;
+    const inCall = this.participants().filter((p) => !p.isLocal && p.media).length;
+    if (inCall >= max) {
+      const error = new ParleyError(
+        'call-full',
+        `This call is full: ${inCall} people are in it, the most it takes (${max}). You can still edit the form; try joining again when someone leaves.`,
+      );
+      this.#error(error);
+      throw error;
+    }
     try {
-      this.localStream = await captureUserMedia(request);
+      this.localStream = await captureUserMedia(request, this.#devices, captureShape(this.#config.quality));
     } catch (error) {
       this.#error(error as ParleyError);
       throw error;
@@ -157,6 +266,39 @@ export class Session {
   setVideoEnabled(enabled: boolean): void {
     this.localStream?.getVideoTracks().forEach((t) => (t.enabled = enabled));
     this.#publishMedia();
+  }
+
+  /** The chosen camera, microphone and speaker (remembered per origin). */
+  get devices(): Readonly<DeviceChoice> {
+    return this.#devices;
+  }
+
+  /**
+   * Uses this camera, microphone or speaker from now on and remembers the choice. In a
+   * call, the new track replaces the old one in every connection without renegotiating.
+   */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const stream = this.localStream;
+    const old = kind === 'camera' ? stream?.getVideoTracks()[0] : kind === 'microphone' ? stream?.getAudioTracks()[0] : undefined;
+    if (stream && old && kind !== 'speaker') {
+      let next: MediaStreamTrack;
+      try {
+        next = await captureTrack(kind, deviceId, captureShape(this.#config.quality));
+      } catch (error) {
+        this.#error(error as ParleyError);
+        throw error;
+      }
+      // Left the call, or another switch replaced the track, while this one was starting.
+      if (this.localStream !== stream || !stream.getTracks().includes(old)) return next.stop();
+      next.enabled = old.enabled;
+      stream.removeTrack(old);
+      stream.addTrack(next);
+      old.stop();
+      await Promise.all([...this.peers.values()].map((peer) => peer.replaceTrack(old, next)));
+    }
+    this.#devices = { ...this.#devices, [kind]: deviceId };
+    saveDeviceChoice(this.#devices);
+    this.events.emit('change');
   }
 
   async startScreenShare(): Promise<void> {
@@ -218,16 +360,20 @@ export class Session {
   }
 
   /** Sets (part of) the local presence, e.g. the field the user is in. */
-  setPresence(patch: Partial<Pick<PresenceState, 'field'>>): void {
+  setPresence(patch: Partial<Pick<PresenceState, 'field' | 'cursor' | 'view'>>): void {
     this.#setPresence(patch);
   }
 
   destroy(): void {
+    this.#destroyed = true;
+    clearTimeout(this.#reannounceTimer);
+    this.quality.stop();
     this.leave();
     this.#signaling?.publish(this.room, { type: 'bye', from: this.id } satisfies RelayMessage);
     this.#signaling?.close();
     for (const peer of this.peers.values()) peer.close();
     this.#sync.destroy();
+    void this.#persistence?.destroy();
     this.awareness.off('change', this.#onPresence);
     this.awareness.destroy();
     this.doc.destroy();
@@ -238,7 +384,11 @@ export class Session {
     const signaling = new SignalingClient(this.#config.signaling ?? defaultSignalingUrl(), this.#config.token);
     this.#signaling = signaling;
     signaling.events.on('open', () => signaling.publish(this.room, { type: 'hello', from: this.id }));
-    signaling.events.on('message', (_topic, data) => this.#onRelayMessage(data));
+    signaling.events.on('message', (_topic, data, clients) => {
+      // Our own hello echoed with one subscriber: nobody else is here to sync with.
+      if (isRecord(data) && data.type === 'hello' && data.from === this.id && clients === 1) this.#settle();
+      this.#onRelayMessage(data);
+    });
     signaling.events.on('error', (error) => this.#error(error));
     signaling.subscribe(this.room);
     signaling.connect();
@@ -257,15 +407,18 @@ export class Session {
         if (data.to !== this.id) return;
         (this.peers.get(from) ?? this.#createPeer(from)).handleSignal(data.signal);
         break;
-      case 'bye':
-        this.peers.get(from)?.close();
+      case 'bye': {
+        const peer = this.peers.get(from);
+        if (peer) this.#saidBye.add(peer);
+        peer?.close();
         break;
+      }
     }
   }
 
   #createPeer(id: string): Peer {
     this.peers.get(id)?.close();
-    const peer = new Peer(id, this.id, { iceServers: this.#config.iceServers });
+    const peer = new Peer(id, this.id, { iceServers: this.#config.iceServers ?? this.#relayIceServers });
     this.peers.set(id, peer);
     peer.events.on('signal', (signal) =>
       this.#signaling?.publish(this.room, { type: 'signal', from: this.id, to: id, signal } satisfies RelayMessage),
@@ -277,6 +430,8 @@ export class Session {
     peer.events.on('closed', () => {
       if (this.peers.get(id) === peer) this.peers.delete(id);
       this.#sync.removePeer(id);
+      this.#checkSynced();
+      if (!this.#destroyed && !this.#saidBye.has(peer)) this.#reannounce();
       const name = this.#joined.get(id);
       if (name !== undefined) {
         this.#joined.delete(id);
@@ -285,7 +440,24 @@ export class Session {
       this.events.emit('change');
     });
     peer.setTracks(this.#localTracks());
+    this.events.emit('peer', peer);
     return peer;
+  }
+
+  /** The connection dropped but the peer may still be here: announce again (once per delay). */
+  #reannounce(): void {
+    if (this.#reannounceTimer) return;
+    this.#reannounceTimer = setTimeout(() => {
+      this.#reannounceTimer = undefined;
+      if (!this.#destroyed) this.#signaling?.publish(this.room, { type: 'hello', from: this.id } satisfies RelayMessage);
+    }, REANNOUNCE_DELAY_MS);
+  }
+
+  #checkSynced(): void {
+    const synced = [...this.peers.values()].some((p) => p.connected) && this.#sync.allPeersHaveOurState();
+    if (synced === this.#synced) return;
+    this.#synced = synced;
+    if (synced) this.events.emit('synced');
   }
 
   #localTracks(): Array<{ track: MediaStreamTrack; stream: MediaStream }> {

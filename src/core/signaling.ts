@@ -14,8 +14,11 @@ export interface SignalingEvents {
   /** The socket is open and all topics are (re)subscribed: announce yourself now. */
   open: () => void;
   close: () => void;
-  /** A `publish` on one of our topics (our own included: the relay echoes). */
-  message: (topic: string, data: unknown) => void;
+  /**
+   * A `publish` on one of our topics (our own included: the relay echoes), with the
+   * relay's count of the topic's subscribers.
+   */
+  message: (topic: string, data: unknown, clients: number | undefined) => void;
   error: (error: ParleyError) => void;
 }
 
@@ -128,7 +131,7 @@ export class SignalingClient {
     }
     if (!isRecord(frame)) return;
     if (frame.type === 'publish' && typeof frame.topic === 'string' && this.#topics.has(frame.topic)) {
-      this.events.emit('message', frame.topic, frame.data);
+      this.events.emit('message', frame.topic, frame.data, typeof frame.clients === 'number' ? frame.clients : undefined);
     }
     // pong, error and unknown types need no action: any frame proves the socket alive.
   }

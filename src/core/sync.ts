@@ -10,6 +10,13 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 export const messageSync = 0;
 export const messageAwareness = 1;
 export const messageQueryAwareness = 3;
+/**
+ * Parley's addition: "this is my state vector now". Sent (debounced) after we apply
+ * updates, so each side learns when the other holds everything it has (form "synced").
+ */
+export const messageStateVector = 4;
+/** Delay that batches state-vector reports during bursts of typing. */
+export const STATE_VECTOR_REPORT_MS = 30;
 
 type Send = (bytes: Uint8Array) => void;
 
@@ -17,16 +24,28 @@ interface SyncPeer {
   send: Send;
   /** Awareness client ids this peer has told us about; removed when the peer leaves. */
   clients: Set<number>;
+  /** We received the peer's sync step 2: we hold everything it had. */
   synced: boolean;
+  /** The peer's last reported state vector. */
+  stateVector: Map<number, number> | null;
+}
+
+export interface DocSyncHooks {
+  onError?: (peerId: string, error: unknown) => void;
+  /** We received a peer's full state (its sync step 2). */
+  onPeerSynced?: (peerId: string) => void;
+  /** Whether every peer holds all we have may have changed: see allPeersHaveOurState(). */
+  onStateVector?: () => void;
 }
 
 export class DocSync {
   readonly #peers = new Map<string, SyncPeer>();
+  #reportTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly doc: Y.Doc,
     readonly awareness: awarenessProtocol.Awareness,
-    private readonly onError: (peerId: string, error: unknown) => void = () => {},
+    private readonly hooks: DocSyncHooks = {},
   ) {
     doc.on('update', this.#onDocUpdate);
     awareness.on('update', this.#onAwarenessUpdate);
@@ -34,7 +53,7 @@ export class DocSync {
 
   /** Starts syncing with a peer whose channel just opened: we send step 1 and our awareness. */
   addPeer(peerId: string, send: Send): void {
-    this.#peers.set(peerId, { send, clients: new Set(), synced: false });
+    this.#peers.set(peerId, { send, clients: new Set(), synced: false, stateVector: null });
     const step1 = encoding.createEncoder();
     encoding.writeVarUint(step1, messageSync);
     syncProtocol.writeSyncStep1(step1, this.doc);
@@ -55,6 +74,16 @@ export class DocSync {
     return this.#peers.get(peerId)?.synced ?? false;
   }
 
+  /** True when every connected peer has reported holding everything this doc holds. */
+  allPeersHaveOurState(): boolean {
+    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    for (const peer of this.#peers.values()) {
+      if (!peer.stateVector) return false;
+      for (const [client, clock] of ours) if ((peer.stateVector.get(client) ?? 0) < clock) return false;
+    }
+    return true;
+  }
+
   /** Applies one message from a peer. Malformed input is reported and dropped. */
   receive(peerId: string, bytes: Uint8Array): void {
     const peer = this.#peers.get(peerId);
@@ -66,9 +95,19 @@ export class DocSync {
         case messageSync: {
           const reply = encoding.createEncoder();
           encoding.writeVarUint(reply, messageSync);
-          const step = syncProtocol.readSyncMessage(decoder, reply, this.doc, peerId, (e) => this.onError(peerId, e));
-          if (step === syncProtocol.messageYjsSyncStep2) peer.synced = true;
+          const step = syncProtocol.readSyncMessage(decoder, reply, this.doc, peerId, (e) => this.hooks.onError?.(peerId, e));
           if (encoding.length(reply) > 1) peer.send(encoding.toUint8Array(reply));
+          if (step === syncProtocol.messageYjsSyncStep2 && !peer.synced) {
+            peer.synced = true;
+            this.hooks.onPeerSynced?.(peerId);
+          }
+          // Tell everyone what we hold now (they learn whether we caught up with them).
+          if (step !== syncProtocol.messageYjsSyncStep1) this.#scheduleStateVectorReport();
+          break;
+        }
+        case messageStateVector: {
+          peer.stateVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+          this.hooks.onStateVector?.();
           break;
         }
         case messageAwareness: {
@@ -91,11 +130,24 @@ export class DocSync {
           throw new Error(`unknown sync message type ${type}`);
       }
     } catch (error) {
-      this.onError(peerId, error);
+      this.hooks.onError?.(peerId, error);
     }
   }
 
+  #scheduleStateVectorReport(): void {
+    if (this.#reportTimer !== undefined) return;
+    this.#reportTimer = setTimeout(() => {
+      this.#reportTimer = undefined;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, messageStateVector);
+      encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
+      const bytes = encoding.toUint8Array(encoder);
+      for (const peer of this.#peers.values()) peer.send(bytes);
+    }, STATE_VECTOR_REPORT_MS);
+  }
+
   destroy(): void {
+    clearTimeout(this.#reportTimer);
     this.doc.off('update', this.#onDocUpdate);
     this.awareness.off('update', this.#onAwarenessUpdate);
     for (const id of [...this.#peers.keys()]) this.removePeer(id);
@@ -107,6 +159,7 @@ export class DocSync {
     syncProtocol.writeUpdate(encoder, update);
     const bytes = encoding.toUint8Array(encoder);
     for (const [id, peer] of this.#peers) if (id !== origin) peer.send(bytes);
+    this.hooks.onStateVector?.();
   };
 
   #onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {

@@ -5,12 +5,15 @@ import { createRelay } from '../../signaling/src/relay.js';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { chromiumLaunch, firefoxLaunch } from '../browsers.mjs';
 
-export async function startServers() {
+export async function startServers({ onRequest } = {}) {
   const relay = await createRelay({ port: 0, log: () => {} });
-  const web = await serveStatic({ port: 0 });
+  const saved = [];
+  const web = await serveStatic({ port: 0, onRequest, onSave: (fields) => saved.push(fields) });
   return {
     relay,
     web,
+    /** Every form POST the demo's save endpoint received, as [name, value] lists. */
+    saved,
     demoUrl: ({ room, name }) =>
       `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url })}`,
     async close() {

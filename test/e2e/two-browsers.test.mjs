@@ -42,30 +42,61 @@ for (const [first, second] of [
     it('syncs fields without a call, typing on both sides at once', async () => {
       await a.click('#notes');
       await a.keyboard.press('End');
-      await b.click('#customer');
+      await b.click('#number');
       await b.keyboard.press('End');
-      await Promise.all([a.keyboard.type(' Ada agrees.', { delay: 10 }), b.keyboard.type(' Ltd', { delay: 10 })]);
+      await Promise.all([a.keyboard.type(' Ada agrees.', { delay: 10 }), b.keyboard.type('-B', { delay: 10 })]);
       await waitUntil(
         async () => (await fieldValue(b, '#notes')) === 'Customer asked for a split payment. Ada agrees.',
         'Ada’s notes on Bob’s page',
       );
-      await waitUntil(async () => (await fieldValue(a, '#customer')) === 'Globex Corporation Ltd', 'Bob’s edit on Ada’s page');
-      await b.select('#status', 'paid');
-      await waitUntil(async () => (await fieldValue(a, '#status')) === 'paid', 'the status select');
+      await waitUntil(async () => (await fieldValue(a, '#number')) === 'INV-2026-0042-B', 'Bob’s edit on Ada’s page');
       await a.click('#reminder');
       await waitUntil(async () => (await fieldValue(b, '#reminder')) === true, 'the checkbox');
-      // The page's own form still submits the converged values.
-      const posted = await b.evaluate(() => Object.fromEntries(new FormData(document.querySelector('form'))));
-      assert.equal(posted.notes, 'Customer asked for a split payment. Ada agrees.');
-      assert.equal(posted.status, 'paid');
-      assert.ok(posted.csrf_token, 'the CSRF token is still posted');
+    });
+
+    it('syncs jQuery widgets both ways: select2 redraws, the datepicker’s value arrives', async () => {
+      // Bob picks "Paid" in the select2 dropdown, as a user does.
+      await b.click('#status + .select2 .select2-selection');
+      const option = await b.waitForSelector('.select2-results__option ::-p-text(Paid)');
+      await option.click();
+      await waitUntil(async () => (await fieldValue(a, '#status')) === 'paid', 'the status on Ada’s page');
+      await waitUntil(
+        () => a.$eval('#select2-status-container', (el) => el.textContent.trim() === 'Paid'),
+        'Ada’s select2 to show the new choice',
+      );
+      // Ada picks a date through the datepicker's API (what its calendar click does).
+      await a.evaluate(() => window.jQuery('#due').datepicker('update', '2027-01-31').trigger('change'));
+      await waitUntil(async () => (await fieldValue(b, '#due')) === '2027-01-31', 'the date on Bob’s page');
     });
 
     it('plays the remote video on each page after both join', async () => {
-      await Promise.all([a, b].map((page) => page.evaluate(() => document.querySelector('parley-room').join())));
+      const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
+      if (first === second) {
+        // Both at once: both offer at the same moment, and perfect negotiation sorts it out.
+        await Promise.all([join(a), join(b)]);
+      } else {
+        // Known bug (see the closing note of issue 5): when Chromium rolls back its own offer
+        // to take Firefox's, Chromium 148+ may reject it ("RTP extension ID reassignment"),
+        // leaving both without media in about 1 run of 6. Until that is fixed, join in turn.
+        await join(a);
+        await waitUntil(async () => (await playingRemoteVideos(b)) === 1, 'Ada’s video on Bob’s page', 30000);
+        await join(b);
+      }
       await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'a remote video playing on Ada’s page', 30000);
       await waitUntil(async () => (await playingRemoteVideos(b)) === 1, 'a remote video playing on Bob’s page', 30000);
       assert.deepEqual([...a.parleyErrors, ...b.parleyErrors], []);
+    });
+
+    it('posts the converged values natively, with the CSRF token, to the page’s endpoint', async () => {
+      await Promise.all([b.waitForNavigation(), b.click('button[type=submit]')]);
+      const posted = Object.fromEntries(servers.saved.at(-1));
+      assert.equal(posted.notes, 'Customer asked for a split payment. Ada agrees.');
+      assert.equal(posted.number, 'INV-2026-0042-B');
+      assert.equal(posted.status, 'paid');
+      assert.equal(posted.due, '2027-01-31');
+      assert.equal(posted.reminder, 'on');
+      assert.equal(posted.customer, '1');
+      assert.ok(posted.csrf_token, 'the CSRF token is still posted');
     });
   });
 }

@@ -46,6 +46,28 @@ export const styles = css`
     border-color: var(--_danger);
     color: #fff;
   }
+  [part='devices'] {
+    flex-basis: 100%;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px 16px;
+  }
+  [part='devices'] label {
+    display: flex;
+    flex-direction: column;
+    gap: 2px;
+    font-size: 0.85rem;
+    min-width: 0;
+    flex: 1 1 12rem;
+  }
+  select {
+    font: inherit;
+    min-height: 44px;
+    max-width: 100%;
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    color: var(--_text);
+  }
   [part='error'] {
     flex-basis: 100%;
     margin: 0;

@@ -4,6 +4,7 @@ import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyControls } from './controls.js';
 import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { Session } from '../../core/index.js';
 
 describe('<parley-controls>', () => {
   async function setup() {
@@ -48,6 +49,80 @@ describe('<parley-controls>', () => {
     expect(button('Join call')).to.exist;
   });
 
+  it('picks camera and microphone from a Devices disclosure, switching the live track', async () => {
+    const { el, controls, button } = await setup();
+    await el.join();
+    await controls.updateComplete;
+    const toggle = button('Devices')!;
+    expect(toggle.getAttribute('aria-expanded')).to.equal('false');
+    toggle.click();
+    const select = await waitFor(
+      () => controls.shadowRoot!.querySelector<HTMLSelectElement>('select[data-kind=camera]'),
+      'the camera select',
+    );
+    expect(toggle.getAttribute('aria-expanded')).to.equal('true');
+    expect(select.closest('label')!.textContent).to.contain('Camera');
+    expect(controls.shadowRoot!.querySelector('select[data-kind=microphone]')).to.exist;
+    // The select shows the device in use.
+    const track = el.session!.localStream!.getVideoTracks()[0]!;
+    expect(select.value).to.equal(track.getSettings().deviceId);
+    await expect(controls).to.be.accessible();
+
+    select.value = select.options[select.options.length - 1]!.value;
+    select.dispatchEvent(new Event('change'));
+    await waitFor(() => el.session!.localStream!.getVideoTracks()[0] !== track, 'the camera track to be replaced');
+    expect(track.readyState).to.equal('ended');
+    expect(el.session!.devices.camera).to.equal(select.value);
+    localStorage.removeItem('parley:devices');
+  });
+
+  it('lists a hot-plugged device when the browser reports a device change', async () => {
+    const { controls, button } = await setup();
+    button('Devices')!.click();
+    const select = await waitFor(
+      () => controls.shadowRoot!.querySelector<HTMLSelectElement>('select[data-kind=camera]'),
+      'the camera select',
+    );
+    const before = select.options.length;
+    // Plugging a camera in: the browser lists one more device and fires devicechange.
+    const media = navigator.mediaDevices;
+    const enumerate = media.enumerateDevices;
+    const plugged = { deviceId: 'usb-cam', groupId: 'usb', kind: 'videoinput', label: 'USB Camera', toJSON() {} } as MediaDeviceInfo;
+    media.enumerateDevices = async () => [...(await enumerate.call(media)), plugged];
+    try {
+      media.dispatchEvent(new Event('devicechange'));
+      await waitFor(() => select.options.length === before + 1, 'the new camera in the list');
+      expect([...select.options].map((o) => o.textContent)).to.include('USB Camera');
+    } finally {
+      media.enumerateDevices = enumerate;
+    }
+    media.dispatchEvent(new Event('devicechange'));
+    await waitFor(() => select.options.length === before, 'the camera to go when unplugged');
+  });
+
+  it('plays remote audio on the chosen speaker where the browser supports it', async function () {
+    const { el } = await setup();
+    const grid = document.createElement('parley-video-grid');
+    el.append(grid);
+    await navigator.mediaDevices.getUserMedia({ audio: true }).then((s) => s.getTracks().forEach((t) => t.stop()));
+    const speakers = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audiooutput' && d.deviceId);
+    if (!('setSinkId' in HTMLMediaElement.prototype) || !speakers.length) return this.skip();
+    const speaker = speakers[speakers.length - 1]!.deviceId;
+    await el.join();
+    const other = new Session(el.room, { signaling: el.signaling, name: 'Bob' });
+    try {
+      other.start();
+      await other.join({ audio: true, video: true });
+      const video = await waitFor(() => grid.shadowRoot!.querySelector<HTMLVideoElement>('video[data-remote]'), 'a remote video');
+      await el.session!.setDevice('speaker', speaker);
+      await waitFor(() => (video as HTMLVideoElement & { sinkId: string }).sinkId === speaker, 'the video to play on the speaker');
+      expect(JSON.parse(localStorage.getItem('parley:devices')!).speaker).to.equal(speaker);
+    } finally {
+      other.destroy();
+      localStorage.removeItem('parley:devices');
+    }
+  });
+
   it('shows an actionable message when the camera is denied', async () => {
     const { controls, button } = await setup();
     const original = navigator.mediaDevices.getUserMedia;
@@ -62,6 +137,35 @@ describe('<parley-controls>', () => {
       expect(button('Join call')).to.exist;
     } finally {
       navigator.mediaDevices.getUserMedia = original;
+    }
+  });
+
+  it('fits a 360 px wide phone screen with touch-sized controls', async () => {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const wrapper = await fixture<HTMLDivElement>(
+      html`<div style="width:360px">
+        <parley-room room=${room} signaling=${signaling} name="A very long display name for a phone">
+          <parley-video-grid></parley-video-grid><parley-controls></parley-controls>
+        </parley-room>
+      </div>`,
+    );
+    const el = wrapper.querySelector('parley-room') as ParleyRoom;
+    const controls = el.querySelector('parley-controls') as ParleyControls;
+    const grid = el.querySelector('parley-video-grid')!;
+    await el.join();
+    await controls.updateComplete;
+    [...controls.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Devices')!.click();
+    await waitFor(() => controls.shadowRoot!.querySelector('select'), 'the device selects');
+    await grid.updateComplete;
+    for (const host of [controls, grid]) {
+      const base = host.shadowRoot!.querySelector<HTMLElement>('[part=base]')!;
+      expect(base.scrollWidth, `${host.localName} does not scroll sideways`).to.be.at.most(360);
+      for (const control of host.shadowRoot!.querySelectorAll<HTMLElement>('button, select')) {
+        const box = control.getBoundingClientRect();
+        expect(box.height, `${control.textContent!.trim() || control.localName} is touch-sized`).to.be.at.least(44);
+        expect(box.right - wrapper.getBoundingClientRect().left).to.be.at.most(361);
+      }
     }
   });
 });

@@ -3,15 +3,21 @@ import { state } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
 import { styles } from './controls.styles.js';
-import type { ParleyError } from '../../core/index.js';
+import { listDevices, watchDevices, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
+
+const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' };
 
 /**
  * @tag parley-controls
- * @summary Call controls: join / leave, microphone and camera toggles, screen share.
- * Every control is a native button with an accessible name; toggles use `aria-pressed`.
+ * @summary Call controls: join / leave, microphone and camera toggles, screen share, and a
+ * "Devices" disclosure to pick the camera, microphone and speaker (remembered per origin;
+ * hot-plugged devices appear). Every control is a native button or select with an
+ * accessible name; toggles use `aria-pressed`.
  *
  * @csspart base - The button row.
- * @csspart button - Every button (also `join`, `leave`, `mic`, `camera`, `screen`).
+ * @csspart button - Every button (also `join`, `leave`, `mic`, `camera`, `screen`, `devices`).
+ * @csspart devices - The device settings panel.
+ * @csspart select - Each device `<select>`.
  * @csspart error - The message shown when the camera, microphone or screen failed.
  *
  * @cssprop --parley-accent - Join button colour.
@@ -22,7 +28,7 @@ export class ParleyControls extends LitElement {
 
   readonly #controller = new SessionController(this, {
     error: (error: ParleyError) => {
-      if (error.code === 'permission-denied' || error.code === 'no-device' || error.code === 'media') {
+      if (['permission-denied', 'no-device', 'media', 'call-full'].includes(error.code)) {
         this.error = error.message;
       }
     },
@@ -30,6 +36,63 @@ export class ParleyControls extends LitElement {
 
   @state() private busy = false;
   @state() private error = '';
+  @state() private devicesOpen = false;
+  @state() private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
+  #unwatch: (() => void) | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unwatch = watchDevices(() => void this.#refreshDevices());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unwatch?.();
+  }
+
+  async #refreshDevices(): Promise<void> {
+    this.deviceList = await listDevices();
+  }
+
+  #toggleDevices(): void {
+    this.devicesOpen = !this.devicesOpen;
+    if (this.devicesOpen) void this.#refreshDevices();
+  }
+
+  async #chooseDevice(kind: DeviceKind, event: Event): Promise<void> {
+    const id = (event.target as HTMLSelectElement).value;
+    this.error = '';
+    try {
+      await this.#controller.session?.setDevice(kind, id);
+    } catch {
+      // Reported through the error listener.
+    }
+  }
+
+  /** The device in use: the live track's, else the remembered choice. */
+  #currentDevice(kind: DeviceKind): string {
+    const session = this.#controller.session;
+    const track = kind === 'camera' ? session?.localStream?.getVideoTracks()[0] : session?.localStream?.getAudioTracks()[0];
+    return (kind !== 'speaker' && track?.getSettings().deviceId) || session?.devices[kind] || '';
+  }
+
+  #renderDevices() {
+    const kinds = (['camera', 'microphone', 'speaker'] as const).filter((kind) => this.deviceList[kind].length);
+    return html`<div part="devices" id="devices" role="group" aria-label="Devices">
+      ${kinds.length ? nothing : html`<p>No cameras or microphones found.</p>`}
+      ${kinds.map((kind) => {
+        const current = this.#currentDevice(kind);
+        return html`<label
+          >${DEVICE_LABELS[kind]}
+          <select part="select" data-kind=${kind} @change=${(e: Event) => this.#chooseDevice(kind, e)}>
+            ${this.deviceList[kind].map(
+              (d) => html`<option value=${d.id} ?selected=${d.id === current}>${d.label}</option>`,
+            )}
+          </select></label
+        >`;
+      })}
+    </div>`;
+  }
 
   async #join(): Promise<void> {
     const session = this.#controller.session;
@@ -38,6 +101,7 @@ export class ParleyControls extends LitElement {
     this.error = '';
     try {
       await session.join({ audio: true, video: true });
+      if (this.devicesOpen) void this.#refreshDevices();
     } catch {
       // The session reported it as an error event (shown above via the listener).
     } finally {
@@ -106,6 +170,16 @@ export class ParleyControls extends LitElement {
           : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#join}>
               ${this.busy ? 'Joining…' : 'Join call'}
             </button>`}
+        <button
+          part="button devices"
+          type="button"
+          aria-expanded=${String(this.devicesOpen)}
+          aria-controls=${this.devicesOpen ? 'devices' : nothing}
+          @click=${this.#toggleDevices}
+        >
+          Devices
+        </button>
+        ${this.devicesOpen ? this.#renderDevices() : nothing}
         <p part="error" role="alert">${this.error || nothing}</p>
       </div>
     `;

@@ -41,7 +41,7 @@ describe('<parley-field>', () => {
     textarea.value += '!';
     textarea.dispatchEvent(new InputEvent('input', { bubbles: true }));
     const { detail } = await event;
-    expect(detail).to.deep.equal({ key: 'notes', value: 'Server notes!', origin: 'local' });
+    expect(detail).to.deep.equal({ key: 'notes', value: 'Server notes!', origin: 'local', by: null });
   });
 
   it('shows a remote peer’s edit, reports it as remote, and the form submits the converged value', async () => {
@@ -51,12 +51,14 @@ describe('<parley-field>', () => {
     remote.value = 'Server notes';
     const binding = new FieldBinding(other.doc, remote, 'notes');
     other.start();
-    await waitFor(() => other!.peers.size > 0 && [...other!.peers.values()].some((p) => p.connected), 'connection');
+    const roomElement = form.querySelector('parley-room')!;
+    await waitFor(() => other!.synced && roomElement.session?.synced, 'both sides to hold each other’s state');
     const event = oneEvent(field, 'parley-field-change');
     remote.value = 'Server notes, checked by Bob';
     remote.dispatchEvent(new InputEvent('input'));
     const { detail } = await event;
     expect(detail.origin).to.equal('remote');
+    expect(detail.by?.name).to.equal('Bob');
     expect(textarea.value).to.equal('Server notes, checked by Bob');
     expect(new FormData(form).get('notes')).to.equal('Server notes, checked by Bob');
     binding.destroy();
@@ -83,6 +85,6 @@ describe('<parley-field>', () => {
     const event = oneEvent(wrapper, 'parley-error');
     wrapper.append(field);
     const { detail } = await event;
-    expect(detail.message).to.match(/needs an input/);
+    expect(detail.message).to.match(/found no input/);
   });
 });

@@ -2,7 +2,7 @@ import { LitElement, css, html, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
-import type { MediaRequest, ParleyError, Session } from '../../core/index.js';
+import { ParleyError, isQualityProfile, parseIceServers, type MediaRequest, type QualityProfile, type Session } from '../../core/index.js';
 
 /**
  * @tag parley-room
@@ -14,7 +14,7 @@ import type { MediaRequest, ParleyError, Session } from '../../core/index.js';
  * @fires parley-peer-joined - A participant connected. `detail: { id, name }`.
  * @fires parley-peer-left - A participant left or their connection closed. `detail: { id, name }`.
  * @fires parley-error - Something failed (relay refused, camera denied, a malformed peer
- *   message dropped). `detail: { code, message, error }`.
+ *   message dropped, the call full, an invalid attribute). `detail: { code, message, error }`.
  */
 export class ParleyRoom extends LitElement {
   static override styles = css`
@@ -44,8 +44,22 @@ export class ParleyRoom extends LitElement {
   /** JWT for a relay that requires one (passed as `?token=`). */
   @property() token?: string;
 
-  /** ICE servers (STUN/TURN) for the peer connections. Set as a property. */
-  @property({ attribute: false }) iceServers?: RTCIceServer[];
+  /**
+   * ICE servers (STUN/TURN) for the peer connections: the property, or the `ice-servers`
+   * attribute as JSON (`[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`).
+   * An attribute that does not parse is ignored with a `parley-error` (code `config`).
+   */
+  @property({ attribute: 'ice-servers', converter: { fromAttribute: (v: string | null) => (v ? (parseIceServers(v) ?? undefined) : undefined) } })
+  iceServers?: RTCIceServer[];
+
+  /**
+   * Camera quality: `low` (320×240@15), `medium` (640×480@20), `high` (1280×720@30), or
+   * `auto` (default): capture high and adapt bitrate and resolution per peer to the network.
+   */
+  @property() quality?: QualityProfile;
+
+  /** Most people in the call, you included (default 6); the next one gets a clear "call is full" error. */
+  @property({ attribute: 'max-participants', type: Number }) maxParticipants?: number;
 
   /** The framework-free session behind this element (for advanced use). */
   get session(): Session | null {
@@ -60,6 +74,14 @@ export class ParleyRoom extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('room')) this.#controller.refresh();
     this.#configure();
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'ice-servers' && value && !parseIceServers(value)) {
+      const error = new ParleyError('config', 'The ice-servers attribute is not a JSON list of {urls, username?, credential?}; ignored.');
+      emit(this, 'parley-error', { code: error.code, message: error.message, error });
+    }
   }
 
   /** Joins the call: starts camera and/or microphone and sends them to every peer. */
@@ -79,6 +101,8 @@ export class ParleyRoom extends LitElement {
       name: this.name,
       token: this.token,
       iceServers: this.iceServers,
+      maxParticipants: this.maxParticipants,
+      quality: isQualityProfile(this.quality) ? this.quality : undefined,
     });
   }
 

@@ -1,12 +1,28 @@
 // The one way Parley elements fire events: CustomEvents named parley-*, bubbling and
 // composed so page code can listen on any ancestor (even across shadow roots).
-import type { FieldValue, ChangeOrigin, ParleyError } from '../../core/index.js';
+import type { FieldValue, ChangeOrigin, ParleyError, ChatMessage } from '../../core/index.js';
 
 export interface ParleyEventMap {
   'parley-peer-joined': { id: string; name: string };
   'parley-peer-left': { id: string; name: string };
   'parley-error': { code: ParleyError['code']; message: string; error: ParleyError };
-  'parley-field-change': { key: string; value: FieldValue; origin: ChangeOrigin };
+  'parley-field-change': {
+    key: string;
+    value: FieldValue;
+    origin: ChangeOrigin;
+    /** Who made a remote change (null for your own). */
+    by: { id: string; name: string } | null;
+  };
+  'parley-field-conflict': { key: string; local: FieldValue; shared: FieldValue };
+  'parley-form-synced': Record<string, never>;
+  'parley-chat-message': { message: ChatMessage };
+  'parley-file-offer': { name: string; size: number; from: string };
+  'parley-file-received': { name: string; size: number; type: string; file: Blob; from: string };
+  /** `duration` in seconds. */
+  'parley-recording-ready': { blob: Blob; type: string; duration: number };
+  'parley-transcript': { text: string; blob: Blob };
+  /** The loudest participant changed (`id` is null when nobody is speaking). */
+  'parley-active-speaker': { id: string | null; name: string; isLocal: boolean };
 }
 
 export function emit<K extends keyof ParleyEventMap>(target: EventTarget, name: K, detail: ParleyEventMap[K]): boolean {
@@ -19,5 +35,13 @@ declare global {
     'parley-peer-left': CustomEvent<ParleyEventMap['parley-peer-left']>;
     'parley-error': CustomEvent<ParleyEventMap['parley-error']>;
     'parley-field-change': CustomEvent<ParleyEventMap['parley-field-change']>;
+    'parley-field-conflict': CustomEvent<ParleyEventMap['parley-field-conflict']>;
+    'parley-form-synced': CustomEvent<ParleyEventMap['parley-form-synced']>;
+    'parley-chat-message': CustomEvent<ParleyEventMap['parley-chat-message']>;
+    'parley-file-offer': CustomEvent<ParleyEventMap['parley-file-offer']>;
+    'parley-file-received': CustomEvent<ParleyEventMap['parley-file-received']>;
+    'parley-recording-ready': CustomEvent<ParleyEventMap['parley-recording-ready']>;
+    'parley-transcript': CustomEvent<ParleyEventMap['parley-transcript']>;
+    'parley-active-speaker': CustomEvent<ParleyEventMap['parley-active-speaker']>;
   }
 }

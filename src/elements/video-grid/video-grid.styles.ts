@@ -21,9 +21,91 @@ export const styles = css`
     overflow: hidden;
     background: var(--_tile);
   }
-  [part~='screen'] {
+  /* The large tile: a shared screen, a pinned tile, or in speaker layout the speaker. */
+  [part~='featured'] {
     grid-column: 1 / -1;
+    order: -1;
     aspect-ratio: 16 / 9;
+  }
+  :host([layout='speaker']) [part='base'] {
+    grid-template-columns: repeat(auto-fill, minmax(min(100%, 112px), 1fr));
+  }
+  [part~='speaking'] {
+    outline: 3px solid var(--_accent);
+    outline-offset: -3px;
+  }
+  [part~='minimized'] {
+    aspect-ratio: auto;
+    min-height: 52px;
+  }
+  [part~='minimized'] [part='name'] {
+    top: 50%;
+    bottom: auto;
+    transform: translateY(-50%);
+    max-width: calc(100% - 150px);
+  }
+  [part='network'] {
+    margin-inline-end: 4px;
+    letter-spacing: -2px;
+  }
+  [part='network'][data-quality='good'] {
+    color: #4ade80;
+  }
+  [part='network'][data-quality='fair'] {
+    color: #facc15;
+  }
+  [part='network'][data-quality='poor'] {
+    color: #f87171;
+  }
+  [part='stats'] {
+    position: absolute;
+    left: 6px;
+    top: 52px;
+    display: grid;
+    grid-template-columns: auto auto;
+    gap: 0 8px;
+    margin: 0;
+    padding: 6px 8px;
+    border-radius: var(--_radius);
+    background: rgb(0 0 0 / 0.7);
+    color: #fff;
+    font-size: 0.75rem;
+    font-variant-numeric: tabular-nums;
+  }
+  [part='stats'] dd {
+    margin: 0;
+  }
+  [part='actions'] {
+    position: absolute;
+    top: 4px;
+    right: 4px;
+    display: flex;
+    gap: 4px;
+  }
+  button {
+    font: inherit;
+    font-size: 0.85rem;
+    min-height: 44px;
+    min-width: 44px;
+    padding: 0 10px;
+    border: 0;
+    border-radius: var(--_radius);
+    background: rgb(0 0 0 / 0.55);
+    color: #fff;
+    cursor: pointer;
+  }
+  button:focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  [part~='pin'][aria-pressed='false'] {
+    opacity: 0.6;
+  }
+  [part~='enable-audio'] {
+    display: block;
+    width: 100%;
+    margin-bottom: var(--parley-gap, 8px);
+    background: var(--_accent);
   }
   video {
     width: 100%;

@@ -1,9 +1,12 @@
-import { LitElement, html, nothing } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+// keyed, not repeat: a tile keeps its <video> while it stays; a few hundred bytes lighter.
+import { keyed } from 'lit/directives/keyed.js';
 import { SessionController } from '../shared/session-controller.js';
+import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { styles } from './video-grid.styles.js';
-import type { Participant } from '../../core/index.js';
+import { ActiveSpeaker, type Participant, type PeerStats } from '../../core/index.js';
 
 interface Tile {
   key: string;
@@ -12,29 +15,82 @@ interface Tile {
   screen: boolean;
 }
 
+export type GridLayout = 'grid' | 'speaker';
+
 /**
  * @tag parley-video-grid
- * @summary A tile per participant in the call (you included), with name and mic/camera
- * state; remote audio plays. A shared screen gets its own wide tile.
+ * @summary A tile per participant in the call (you included), with name, mic state and a
+ * speaking highlight; remote audio plays. A shared screen gets its own large tile
+ * (presenter layout) with everyone else still visible below it. Any tile can be pinned to
+ * be shown large; your self-view can be minimized.
+ *
+ * @fires parley-active-speaker - The loudest participant changed, detected from audio
+ *   levels. `detail: { id, name, isLocal }`; `id` is null when nobody speaks.
  *
  * @csspart base - The grid.
- * @csspart tile - One participant's tile (also `screen` for a shared screen).
+ * @csspart tile - One participant's tile (also `screen` for a shared screen, `self` for
+ *   yours, `featured` for the large one, `speaking` for the active speaker, `minimized`).
  * @csspart video - The tile's video.
  * @csspart placeholder - Shown instead of the video when the camera is off.
  * @csspart avatar - The initial inside the placeholder.
  * @csspart name - The name label.
  * @csspart badge - The "muted" marker in the label.
+ * @csspart actions - The tile's buttons (pin, stats, hide self-view).
+ * @csspart button - Every button (also `pin`, `stats-toggle`, `self-view`, `enable-audio`).
+ * @csspart network - The network-quality indicator on a remote tile (`data-quality`:
+ *   good, fair or poor).
+ * @csspart stats - The stats panel: bitrate, RTT, loss, codec, resolution, fps.
  * @csspart empty - The message shown when nobody is in the call.
  *
  * @cssprop --parley-tile-min-width - Narrowest a tile gets before the grid wraps (160px).
  * @cssprop --parley-gap - Space between tiles (8px).
  * @cssprop --parley-tile-background - Tile background behind the video (#1f2937).
  * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-accent - The active speaker's outline.
  */
 export class ParleyVideoGrid extends LitElement {
   static override styles = [tokens, styles];
 
   readonly #controller = new SessionController(this);
+  #speaker: ActiveSpeaker | null = null;
+  #statsOff: (() => void) | null = null;
+  // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
+  // published after a pause (not inside the observer's callback), so resizing stays cheap
+  // and the re-render it causes cannot start a ResizeObserver loop.
+  readonly #resize = new ResizeObserver(() => {
+    clearTimeout(this.#viewTimer);
+    this.#viewTimer = setTimeout(() => this.#publishView(), 250);
+  });
+  readonly #observed = new Set<HTMLElement>();
+  #viewTimer: ReturnType<typeof setTimeout> | undefined;
+
+  @state() private activeSpeaker: string | null = null;
+  @state() private pinned: string | null = null;
+  @state() private selfHidden = false;
+  @state() private audioBlocked = false;
+  @state() private statsOpen = new Set<string>();
+
+  /**
+   * `grid`: equal tiles, with a shared screen or pinned tile shown large. `speaker`: the
+   * pinned tile, else the shared screen, else the active speaker, large; the rest small.
+   */
+  @property({ reflect: true }) layout: GridLayout = 'grid';
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#speaker?.stop();
+    this.#speaker = null;
+    this.#statsOff?.();
+    this.#statsOff = null;
+    this.#resize.disconnect();
+    this.#observed.clear();
+    clearTimeout(this.#viewTimer);
+  }
+
+  /** Pins a tile (a participant id, or `<id>:screen`) so it is shown large; null unpins. */
+  pin(key: string | null): void {
+    this.pinned = key;
+  }
 
   #tiles(): Tile[] {
     const session = this.#controller.session;
@@ -52,18 +108,122 @@ export class ParleyVideoGrid extends LitElement {
     return tiles.filter((tile) => tile.stream || !tile.screen);
   }
 
-  #renderTile({ participant, stream, screen }: Tile) {
+  /** The tile shown large, if any. */
+  #featured(tiles: Tile[]): string | null {
+    if (this.pinned && tiles.some((t) => t.key === this.pinned)) return this.pinned;
+    const screen = tiles.find((t) => t.screen);
+    if (screen) return screen.key;
+    if (this.layout !== 'speaker' || tiles.length < 2) return null;
+    const others = tiles.filter((t) => !t.participant.isLocal);
+    return (others.find((t) => t.participant.id === this.activeSpeaker) ?? others[0] ?? tiles[0])!.key;
+  }
+
+  #onSpeaker = (id: string | null) => {
+    this.activeSpeaker = id;
+    const participant = this.#controller.session?.participants().find((p) => p.id === id);
+    emit(this, 'parley-active-speaker', { id, name: participant?.name ?? '', isLocal: participant?.isLocal ?? false });
+  };
+
+  async #enableAudio(): Promise<void> {
+    this.audioBlocked = false;
+    await this.updateComplete;
+    // Runs inside the click: the browser now lets the videos play with sound.
+    for (const video of this.#remoteVideos()) await this.#play(video);
+  }
+
+  #remoteVideos(): HTMLVideoElement[] {
+    return [...(this.shadowRoot?.querySelectorAll<HTMLVideoElement>('video[data-remote]') ?? [])];
+  }
+
+  async #play(video: HTMLVideoElement): Promise<void> {
+    try {
+      await video.play();
+    } catch (error) {
+      // Autoplay with sound refused: play muted now and offer a button to unmute.
+      if ((error as DOMException)?.name === 'NotAllowedError' && !video.muted) this.audioBlocked = true;
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const session = this.#controller.session;
+    if (this.#speaker?.session !== session) {
+      this.#speaker?.stop();
+      this.#speaker = session ? new ActiveSpeaker(session) : null;
+      this.#speaker?.events.on('change', this.#onSpeaker);
+      this.#speaker?.start();
+      this.#statsOff?.();
+      this.#statsOff = session?.quality.events.on('stats', () => this.requestUpdate()) ?? null;
+    }
+    const tiles = this.#remoteCameraTiles();
+    for (const tile of this.#observed) if (!tiles.includes(tile)) (this.#resize.unobserve(tile), this.#observed.delete(tile));
+    for (const tile of tiles) if (!this.#observed.has(tile)) (this.#resize.observe(tile), this.#observed.add(tile));
+    const sink = session?.devices.speaker;
+    for (const video of this.#remoteVideos()) {
+      if (video.paused) void this.#play(video);
+      if (sink && 'setSinkId' in video && video.sinkId !== sink) void video.setSinkId(sink).catch(() => {});
+    }
+  }
+
+  #toggleStats(key: string): void {
+    const open = new Set(this.statsOpen);
+    if (!open.delete(key)) open.add(key);
+    this.statsOpen = open;
+  }
+
+  #renderNetwork(stats: PeerStats | undefined) {
+    if (!stats) return nothing;
+    return html`<span part="network" role="img" aria-label=${`Network: ${stats.quality}`} data-quality=${stats.quality}
+      >${{ good: '▂▄▆', fair: '▂▄', poor: '▂' }[stats.quality]}</span
+    >`;
+  }
+
+  #renderStats(stats: PeerStats | undefined) {
+    const video = stats?.received;
+    const kbps = (bps?: number) => (bps === undefined ? '–' : `${Math.round(bps / 1000)} kbit/s`);
+    const rows: Array<[string, string]> = [
+      ['Bitrate', `${kbps(video?.bitrate)} in, ${kbps(stats?.sent?.bitrate)} out`],
+      ['RTT', stats?.rtt === undefined ? '–' : `${Math.round(stats.rtt)} ms`],
+      ['Loss', stats?.loss === undefined ? '–' : `${(stats.loss * 100).toFixed(1)} %`],
+      ['Codec', video?.codec ?? '–'],
+      ['Resolution', video?.width ? `${video.width}×${video.height}` : '–'],
+      ['FPS', video?.fps === undefined ? '–' : String(Math.round(video.fps))],
+    ];
+    return html`<dl part="stats">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
+  }
+
+  #remoteCameraTiles(): HTMLElement[] {
+    return [...(this.shadowRoot?.querySelectorAll<HTMLElement>('[part~=tile]:not([part~=self]):not([part~=screen])') ?? [])];
+  }
+
+  #publishView(): void {
+    const session = this.#controller.session;
+    if (!session) return;
+    const view: Record<string, number> = {};
+    // Rounded up to 160 device px, so resizing the window does not flood the room.
+    for (const tile of this.#remoteCameraTiles()) view[tile.dataset.peer!] = Math.ceil((tile.clientWidth * devicePixelRatio) / 160) * 160;
+    if (JSON.stringify(view) !== JSON.stringify(session.localPresence.view ?? {})) session.setPresence({ view });
+  }
+
+  #renderTile({ key, participant, stream, screen }: Tile, featured: boolean) {
     const name = participant.name || 'Guest';
     const label = screen ? `${name}'s screen` : participant.isLocal ? `${name} (you)` : name;
-    const showVideo = screen || (participant.media?.video ?? false);
+    const self = participant.isLocal && !screen;
+    const minimized = self && this.selfHidden;
+    const showVideo = !minimized && (screen || (participant.media?.video ?? false));
     const muted = !screen && !(participant.media?.audio ?? false);
+    const speaking = !screen && participant.id === this.activeSpeaker;
+    const remote = !participant.isLocal && !screen;
+    const stats = remote ? this.#controller.session?.quality.stats.get(participant.id) : undefined;
+    const parts = ['tile', screen && 'screen', self && 'self', featured && 'featured', speaking && 'speaking', minimized && 'minimized'];
     return html`
-      <figure part=${screen ? 'tile screen' : 'tile'} aria-label=${label} data-peer=${participant.id}>
-        ${stream
+      <figure part=${parts.filter(Boolean).join(' ')} aria-label=${label} data-peer=${participant.id} ?data-speaking=${speaking}>
+        ${stream && !minimized
           ? html`<video
               part="video"
               .srcObject=${stream}
-              .muted=${participant.isLocal}
+              .muted=${participant.isLocal || this.audioBlocked}
+              ?data-remote=${!participant.isLocal}
               ?hidden=${!showVideo}
               autoplay
               playsinline
@@ -72,14 +232,48 @@ export class ParleyVideoGrid extends LitElement {
           : nothing}
         ${showVideo && stream
           ? nothing
-          : html`<div part="placeholder">
-              <span part="avatar" style="background:${safeColor(participant.color)}" aria-hidden="true"
-                >${initial(name)}</span
-              >
-            </div>`}
+          : minimized
+            ? nothing
+            : html`<div part="placeholder">
+                <span part="avatar" style="background:${safeColor(participant.color)}" aria-hidden="true"
+                  >${initial(name)}</span
+                >
+              </div>`}
         <figcaption part="name">
-          ${label}${muted ? html`<span part="badge" role="img" aria-label="microphone off">🔇</span>` : nothing}
+          ${remote ? this.#renderNetwork(stats) : nothing}${label}${muted
+            ? html`<span part="badge" role="img" aria-label="microphone off">🔇</span>`
+            : nothing}
         </figcaption>
+        ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
+        <div part="actions">
+          ${remote
+            ? html`<button
+                part="button stats-toggle"
+                type="button"
+                aria-expanded=${String(this.statsOpen.has(key))}
+                aria-label=${`Connection stats for ${label}`}
+                @click=${() => this.#toggleStats(key)}
+              >
+                ℹ︎
+              </button>`
+            : nothing}
+          ${minimized
+            ? nothing
+            : html`<button
+                part="button pin"
+                type="button"
+                aria-pressed=${String(this.pinned === key)}
+                aria-label=${`Pin ${label}`}
+                @click=${() => this.pin(this.pinned === key ? null : key)}
+              >
+                📌
+              </button>`}
+          ${self
+            ? html`<button part="button self-view" type="button" @click=${() => (this.selfHidden = !this.selfHidden)}>
+                ${minimized ? 'Show self-view' : 'Hide self-view'}
+              </button>`
+            : nothing}
+        </div>
       </figure>
     `;
   }
@@ -87,13 +281,13 @@ export class ParleyVideoGrid extends LitElement {
   override render() {
     const tiles = this.#tiles();
     if (!tiles.length) return html`<p part="empty">Nobody is in the call yet.</p>`;
-    return html`<div part="base">
-      ${repeat(
-        tiles,
-        (tile) => tile.key,
-        (tile) => this.#renderTile(tile),
-      )}
-    </div>`;
+    const featured = this.#featured(tiles);
+    return html`${this.audioBlocked
+        ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>Click to enable audio</button>`
+        : nothing}
+      <div part="base">
+        ${tiles.map((tile) => keyed(tile.key, this.#renderTile(tile, tile.key === featured)))}
+      </div>`;
   }
 }
 

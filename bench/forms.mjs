@@ -1,0 +1,111 @@
+// `npm run bench:forms`: collaborative forms on loopback, two Chromium pages, real relay.
+//   - keystroke → remote field latency (p50, p99) through <parley-form>;
+//   - a late joiner receiving a form of 50 fields × 2 KB of text: time from its data
+//     channel opening to every field showing the room's text, and from page start.
+import { launch, startServers, waitUntil } from '../test/e2e/harness.mjs';
+
+const FIELDS = Number(process.env.FIELDS ?? 50);
+const FIELD_BYTES = Number(process.env.FIELD_BYTES ?? 2048);
+const KEYSTROKES = Number(process.env.KEYSTROKES ?? 300);
+const LATE_JOINS = Number(process.env.LATE_JOINS ?? 5);
+
+/** A record-edit page with FIELDS textareas; `filled` pages were rendered with the text. */
+function page(url) {
+  const { searchParams } = new URL(url, 'http://x');
+  const filled = searchParams.get('filled') === '1';
+  const rows = Array.from({ length: FIELDS }, (_, i) => {
+    const text = filled ? `field ${i}: ${'lorem ipsum '.repeat(FIELD_BYTES / 12)}`.slice(0, FIELD_BYTES) : '';
+    return `<label>Field ${i}<textarea name="f${i}">${text}</textarea></label>`;
+  }).join('\n');
+  return `<!doctype html><meta charset="utf-8"><title>forms bench</title>
+    <script>window.__start = performance.now();</script>
+    <script type="module" src="/dist/parley.js"></script>
+    <parley-room room="${searchParams.get('room')}" signaling="${searchParams.get('signaling')}" name="${searchParams.get('name')}"></parley-room>
+    <parley-form room="${searchParams.get('room')}"><form>${rows}</form></parley-form>`;
+}
+
+const servers = await startServers({
+  onRequest(req, res) {
+    if (!req.url.startsWith('/bench/forms.html')) return false;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(req.url));
+    return true;
+  },
+});
+const url = (room, name, filled) =>
+  `${servers.web.url}/bench/forms.html?${new URLSearchParams({ room, name, filled: filled ? '1' : '0', signaling: servers.relay.url })}`;
+const browser = await launch('chromium');
+const keyTimes = [];
+const lateFromOpen = [];
+const lateFromStart = [];
+
+async function open(address) {
+  const context = await browser.createBrowserContext();
+  const p = await context.newPage();
+  await p.goto(address);
+  await p.waitForFunction(() => document.querySelector('parley-form')?.session);
+  return p;
+}
+
+try {
+  // Keystroke latency: A types into f0, B timestamps each remote change (one clock: epoch).
+  const room = `forms-${Date.now()}`;
+  const a = await open(url(room, 'A', true));
+  const b = await open(url(room, 'B', true));
+  await waitUntil(() => b.evaluate(() => document.querySelector('parley-form').session.synced), 'sync', 20000);
+  await b.evaluate(() => {
+    window.__arrivals = [];
+    document.querySelector('parley-form').addEventListener('parley-field-change', (e) => {
+      if (e.detail.origin === 'remote') window.__arrivals.push(performance.timeOrigin + performance.now());
+    });
+  });
+  for (let i = 0; i < KEYSTROKES; i++) {
+    const sent = await a.evaluate(() => {
+      const el = document.querySelector('textarea');
+      el.focus();
+      el.setSelectionRange(el.value.length, el.value.length);
+      el.value += 'x';
+      const t = performance.timeOrigin + performance.now();
+      el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'x' }));
+      return t;
+    });
+    await waitUntil(() => b.evaluate((n) => window.__arrivals.length >= n, i + 1), 'a keystroke to arrive', 5000);
+    keyTimes.push((await b.evaluate((n) => window.__arrivals[n], i)) - sent);
+  }
+  await b.close();
+
+  // Late joiners: pages rendered without the text join a room that has it.
+  const expected = await a.evaluate(() => [...document.querySelectorAll('textarea')].map((t) => t.value));
+  for (let i = 0; i < LATE_JOINS; i++) {
+    const late = await open(url(room, `late-${i}`, false));
+    const result = await late.evaluate(
+      (want) =>
+        new Promise((resolve) => {
+          const session = document.querySelector('parley-form').session;
+          let opened = 0;
+          const check = () => {
+            if (!opened && [...session.peers.values()].some((p) => p.connected)) opened = performance.now();
+            const areas = document.querySelectorAll('textarea');
+            if (opened && [...areas].every((t, k) => t.value === want[k])) {
+              resolve({ fromOpen: performance.now() - opened, fromStart: performance.now() - window.__start });
+            } else requestAnimationFrame(check);
+          };
+          check();
+        }),
+      expected,
+    );
+    lateFromOpen.push(result.fromOpen);
+    lateFromStart.push(result.fromStart);
+    await late.close();
+  }
+} finally {
+  await browser.close();
+  await servers.close();
+}
+
+const pct = (values, q) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+};
+console.log(`keystroke → remote field (${keyTimes.length} keys):  p50 ${pct(keyTimes, 0.5)} ms, p99 ${pct(keyTimes, 0.99)} ms   (goal p50 ≤ 5, p99 ≤ 20)`);
+console.log(`late join, ${FIELDS} fields × ${FIELD_BYTES} B, from data channel open:  median ${pct(lateFromOpen, 0.5)} ms, max ${pct(lateFromOpen, 1)} ms   (goal ≤ 200)`);
+console.log(`late join, same, from page start (incl. relay + WebRTC connect):  median ${pct(lateFromStart, 0.5)} ms`);

@@ -1,0 +1,124 @@
+// Room chat kept in the room's Y.Doc (a Y.Array named `chat`), so everyone who joins later
+// gets the history with the document. Entries come from peers: they are validated on read
+// and anything that is not a well-formed message is skipped, never rendered.
+import type * as Y from 'yjs';
+import { createNanoEvents } from 'nanoevents';
+import type { Session } from './session.js';
+
+/** Longest message text kept; longer input is cut (a peer's longer entry is skipped). */
+export const MAX_CHAT_TEXT = 4000;
+
+export interface ChatMessage {
+  id: string;
+  /** Sender's display name at the time of sending. */
+  from: string;
+  /** Sender's colour. */
+  color: string;
+  text: string;
+  /** Epoch milliseconds (the sender's clock). */
+  time: number;
+}
+
+export interface ChatEvents {
+  /** Messages or the unread count changed. */
+  change: () => void;
+  /** A message from someone else arrived. */
+  message: (message: ChatMessage) => void;
+}
+
+/** One part of a message's text: plain text, or a link when `href` is set. */
+export interface TextPart {
+  text: string;
+  href?: string;
+}
+
+export class Chat {
+  readonly events = createNanoEvents<ChatEvents>();
+  readonly #array: Y.Array<unknown>;
+  #unread = 0;
+
+  constructor(readonly session: Session) {
+    this.#array = session.doc.getArray('chat');
+    // History present before we looked counts as unread, like anything that arrives later.
+    this.#unread = this.messages().length;
+    this.#array.observe(this.#onChange);
+  }
+
+  /** Messages, oldest first; malformed entries are left out. */
+  messages(): ChatMessage[] {
+    return this.#array.toArray().filter(isChatMessage);
+  }
+
+  /** Messages from others since the last markRead(). */
+  get unread(): number {
+    return this.#unread;
+  }
+
+  markRead(): void {
+    if (this.#unread === 0) return;
+    this.#unread = 0;
+    this.events.emit('change');
+  }
+
+  /** Sends a message as the local participant. Blank text is ignored. */
+  send(text: string): ChatMessage | null {
+    const trimmed = text.replace(/^\s*\n|\s+$/g, '').slice(0, MAX_CHAT_TEXT);
+    if (!trimmed.trim()) return null;
+    const { user } = this.session.localPresence;
+    const message: ChatMessage = {
+      id: crypto.randomUUID(),
+      from: user.name,
+      color: user.color,
+      text: trimmed,
+      time: Date.now(),
+    };
+    this.#array.push([message]);
+    return message;
+  }
+
+  destroy(): void {
+    this.#array.unobserve(this.#onChange);
+  }
+
+  #onChange = (event: Y.YArrayEvent<unknown>) => {
+    if (!event.transaction.local) {
+      for (const item of event.changes.added) {
+        for (const value of item.content.getContent()) {
+          if (!isChatMessage(value)) continue;
+          this.#unread++;
+          this.events.emit('message', value);
+        }
+      }
+    }
+    this.events.emit('change');
+  };
+}
+
+export function isChatMessage(value: unknown): value is ChatMessage {
+  const m = value as ChatMessage;
+  return (
+    typeof m === 'object' && m !== null &&
+    typeof m.id === 'string' && m.id.length <= 64 &&
+    typeof m.from === 'string' && m.from.length <= 200 &&
+    typeof m.color === 'string' && m.color.length <= 64 &&
+    typeof m.text === 'string' && m.text.length <= MAX_CHAT_TEXT &&
+    typeof m.time === 'number' && Number.isFinite(m.time)
+  );
+}
+
+const LINK = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+/** Splits text into plain parts and http(s) links; trailing punctuation stays text. */
+export function linkify(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(LINK)) {
+    const url = match[0].replace(/[.,;:!?)\]}]+$/, '');
+    const start = match.index;
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: url, href: url });
+    last = start + url.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}

@@ -1,0 +1,163 @@
+import { expect } from '@open-wc/testing';
+import { FileTransfers } from './files.js';
+import { FileReceiver } from './file-receiver.js';
+import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './file-protocol.js';
+import type { ParleyError } from './errors.js';
+import type { Session } from './session.js';
+import { connectedPair, waitFor } from '../../test/helpers.js';
+
+/** Deterministic pseudo-random bytes (crypto.getRandomValues is limited to 64 KiB a call). */
+function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  const words = new Uint32Array(out.buffer, 0, size >> 2);
+  let x = seed;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return out;
+}
+
+async function digest(blob: Blob): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** b accepts every offer; resolves with the first received file. */
+function autoAccept(files: FileTransfers): Promise<FileReceiver> {
+  files.events.on('offer', (r) => void files.accept(r));
+  return new Promise((resolve) => files.events.on('received', resolve));
+}
+
+describe('FileTransfers (two sessions, real relay, real data channels)', function () {
+  this.timeout(120000);
+  const sessions: Session[] = [];
+  afterEach(() => sessions.splice(0).forEach((s) => s.destroy()));
+
+  async function pair() {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const errors: ParleyError[] = [];
+    const filesB = FileTransfers.for(b);
+    filesB.events.on('error', (e) => errors.push(e));
+    return { a, b, filesA: FileTransfers.for(a), filesB, errors };
+  }
+
+  it('sends a 50 MB file with matching hashes, streamed to disk where the browser can', async () => {
+    const { filesA, filesB } = await pair();
+    const file = new File([bytes(50 * 1024 * 1024)], 'big.bin', { type: 'application/octet-stream' });
+    const received = autoAccept(filesB);
+    const started = performance.now();
+    const [sender] = filesA.offer(file);
+    const receiver = await received;
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`50 MB in ${seconds.toFixed(1)} s (${(50 / seconds).toFixed(0)} MB/s), stored in ${receiver.storage}`);
+    expect(receiver.state).to.equal('done');
+    expect(receiver.name).to.equal('big.bin');
+    expect(receiver.file!.size).to.equal(file.size);
+    expect(receiver.file!.type).to.equal('application/octet-stream');
+    expect(await digest(receiver.file!)).to.equal(await digest(file));
+    await waitFor(() => sender.state === 'done', 'the sender to hear the file was complete');
+    await receiver.dismiss();
+  });
+
+  it('detects a tampered chunk, reports it and gets the chunk again', async () => {
+    const { a, b, filesA, filesB, errors } = await pair();
+    const peer = a.peers.get(b.id)!;
+    const send = peer.sendFiles.bind(peer);
+    let tampered = false;
+    peer.sendFiles = (message) => {
+      const decoded = decodeMessage(message);
+      if (!tampered && decoded?.type === 'chunk' && decoded.index === 3) {
+        tampered = true;
+        const copy = message.slice();
+        copy[copy.length - 1] ^= 0xff; // in transit: data changed, hash as sent
+        return send(copy);
+      }
+      return send(message);
+    };
+    const file = new File([bytes(1024 * 1024, 7)], 'data.bin');
+    const received = autoAccept(filesB);
+    filesA.offer(file);
+    const receiver = await received;
+    expect(tampered).to.equal(true);
+    expect(receiver.corrupted).to.equal(1);
+    expect(errors.map((e) => e.message).join()).to.match(/Chunk 3 .* corrupted/);
+    expect(await digest(receiver.file!)).to.equal(await digest(file));
+  });
+
+  it('refuses an offer over the receiver’s limit', async () => {
+    const { filesA, filesB } = await pair();
+    filesB.maxBytes = 1000;
+    let offered = false;
+    filesB.events.on('offer', () => (offered = true));
+    const [sender] = filesA.offer(new File([bytes(2000)], 'large.bin'));
+    await waitFor(() => sender.state === 'declined', 'the offer to be refused');
+    expect(sender.reason).to.match(/too large/);
+    expect(offered).to.equal(false);
+    expect(filesB.list()[0].state).to.equal('refused');
+  });
+
+  it('resumes an interrupted transfer from the last verified chunk', async () => {
+    const { a, b, filesA, filesB } = await pair();
+    let chunkMessages = 0;
+    const count = (peer: { events: { on: (e: 'files', f: (m: Uint8Array) => void) => void } }) =>
+      peer.events.on('files', (m) => m[0] === 2 && chunkMessages++);
+    count(b.peers.get(a.id)!);
+    b.events.on('peer', count);
+    const file = new File([bytes(16 * 1024 * 1024, 3)], 'resume.bin');
+    const received = autoAccept(filesB);
+    const [sender] = filesA.offer(file);
+    const receiver = await waitFor(() => filesB.list()[0] as FileReceiver | undefined, 'the offer');
+    await waitFor(() => receiver.rate.bytes > 2 * 1024 * 1024, 'some progress');
+    const before = receiver.rate.bytes;
+    a.peers.get(b.id)!.close(); // the data path goes away mid-transfer
+    await waitFor(() => receiver.state === 'waiting' && sender.state === 'waiting', 'both sides to notice');
+    await received;
+    expect(before).to.be.lessThan(file.size);
+    expect(await digest(receiver.file!)).to.equal(await digest(file));
+    // Resumed, not restarted: far fewer than twice the chunks went over the wire.
+    expect(chunkMessages).to.be.lessThan(receiver.chunks + before / sender.chunkSize);
+    await waitFor(() => sender.state === 'done', 'the sender to finish');
+  });
+
+  it('cuts off a peer that sends junk or chunks it did not announce, writing nothing', async () => {
+    const { a, b, filesB, errors } = await pair();
+    const peer = () => a.peers.get(b.id)!;
+    // A chunk beyond the announced size.
+    const id = '0123456789abcdef';
+    peer().sendFiles(encodeControl({ t: 'offer', id, name: 'x.bin', size: 2048, mime: '', chunkSize: 1024 }));
+    const receiver = await waitFor(() => filesB.list()[0] as FileReceiver | undefined, 'the offer');
+    await filesB.accept(receiver);
+    const data = new Uint8Array(1024);
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    peer().sendFiles(encodeChunk(id, 0, hash, data));
+    peer().sendFiles(encodeChunk(id, 2, hash, data));
+    await waitFor(() => receiver.state === 'failed', 'the transfer to be stopped');
+    expect(receiver.file).to.equal(null);
+    expect(errors.at(-1)!.code).to.equal('file');
+    expect(errors.at(-1)!.message).to.match(/sent chunk 2 of a 2-chunk file/);
+    // Cut off: what it sends next is ignored.
+    peer().sendFiles(encodeControl({ t: 'offer', id: 'fedcba9876543210', name: 'y', size: 1, mime: '', chunkSize: 1024 }));
+    peer().sendFiles(new Uint8Array([9, 9, 9]));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(filesB.list().length).to.equal(1);
+  });
+
+  it('decodes only well-formed messages and sanitizes names for saving', () => {
+    expect(decodeMessage(new Uint8Array([1, 123]))).to.equal(null);
+    expect(decodeMessage(new Uint8Array([7]))).to.equal(null);
+    expect(decodeMessage(encodeControl({ t: 'offer', id: 'zz', name: 'a', size: 1, mime: '', chunkSize: 1024 } as never))).to.equal(null);
+    expect(decodeMessage(encodeControl({ t: 'offer', id: '0123456789abcdef', name: 'a', size: -1, mime: '', chunkSize: 1024 }))).to.equal(null);
+    expect(decodeMessage(encodeControl({ t: 'ack', id: '0123456789abcdef', n: 3 }))).to.deep.equal({
+      type: 'control',
+      control: { t: 'ack', id: '0123456789abcdef', n: 3 },
+    });
+    expect(sanitizeFileName('<img src=x onerror=alert(1)>.txt')).to.equal('_img src=x onerror=alert(1)_.txt');
+    expect(sanitizeFileName('../../etc/passwd')).to.equal('_.._etc_passwd');
+    expect(sanitizeFileName('CON')).to.equal('download-CON');
+    expect(sanitizeFileName('...')).to.equal('download');
+  });
+});

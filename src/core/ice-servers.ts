@@ -1,0 +1,50 @@
+// ICE server lists (STUN/TURN) from outside Parley — the page's `ice-servers` attribute, or
+// a relay's `/ice` answer — checked before they reach RTCPeerConnection, which would throw.
+
+const ICE_URL = /^(stun|stuns|turn|turns):/i;
+
+/** Parses and checks a JSON list of RTCIceServer; null when it is not one. */
+export function parseIceServers(json: string): RTCIceServer[] | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  return isIceServerList(value) ? value : null;
+}
+
+export function isIceServerList(value: unknown): value is RTCIceServer[] {
+  return Array.isArray(value) && value.every(isIceServer);
+}
+
+function isIceServer(value: unknown): value is RTCIceServer {
+  if (typeof value !== 'object' || value === null) return false;
+  const { urls, username, credential } = value as Record<string, unknown>;
+  const list = typeof urls === 'string' ? [urls] : urls;
+  if (!Array.isArray(list) || !list.length || !list.every((u) => typeof u === 'string' && ICE_URL.test(u))) return false;
+  return (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+}
+
+/** How long to wait for the relay's `/ice` answer before connecting without it. */
+export const ICE_FETCH_TIMEOUT_MS = 2000;
+
+/**
+ * Asks the relay for ICE servers (its `/ice` endpoint: STUN, and TURN with time-limited
+ * credentials when it is configured for it). Null when the relay has none or does not answer.
+ */
+export async function fetchRelayIceServers(signalingUrl: string, token?: string): Promise<RTCIceServer[] | null> {
+  try {
+    const url = new URL(signalingUrl, globalThis.location?.href);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    url.pathname = `${url.pathname.replace(/\/$/, '')}/ice`;
+    url.search = token ? `?token=${encodeURIComponent(token)}` : '';
+    const response = await fetch(url, { signal: AbortSignal.timeout(ICE_FETCH_TIMEOUT_MS) });
+    if (!response.ok) return null;
+    const body: unknown = await response.json();
+    const list = (body as { iceServers?: unknown } | null)?.iceServers;
+    return isIceServerList(list) ? list : null;
+  } catch {
+    return null; // no /ice (another relay, or none configured): connect without TURN
+  }
+}

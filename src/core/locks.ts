@@ -1,0 +1,74 @@
+// Field locks and delegation, shared in the room's Y.Doc:
+//   Y.Map `locks`        key → { peer, name }   "I am editing this; others read only"
+//   Y.Map `assignments`  key → { peer, name, by } "Bob, fill this in"
+// A lock only counts while its holder is present: it is released when the holder leaves
+// (every remaining peer removes it; deletes are idempotent), and a stale lock left in a
+// document nobody holds is ignored.
+import type * as Y from 'yjs';
+import type { Session } from './session.js';
+
+export interface Holder {
+  peer: string;
+  name: string;
+}
+
+export interface Assignment extends Holder {
+  /** Name of the person who assigned it. */
+  by: string;
+}
+
+function locks(session: Session): Y.Map<Holder> {
+  return session.doc.getMap<Holder>('locks');
+}
+
+function assignments(session: Session): Y.Map<Assignment> {
+  return session.doc.getMap<Assignment>('assignments');
+}
+
+function present(session: Session, peer: string): boolean {
+  return session.participants().some((p) => p.id === peer);
+}
+
+/** Who holds the lock on a field, if a present participant does. */
+export function lockHolder(session: Session, key: string): (Holder & { isLocal: boolean }) | null {
+  const holder = locks(session).get(key);
+  if (!holder || typeof holder.peer !== 'string' || !present(session, holder.peer)) return null;
+  return { peer: holder.peer, name: String(holder.name ?? ''), isLocal: holder.peer === session.id };
+}
+
+/** Locks a field for the local user. Returns false when someone else holds it. */
+export function lockField(session: Session, key: string): boolean {
+  const holder = lockHolder(session, key);
+  if (holder && !holder.isLocal) return false;
+  locks(session).set(key, { peer: session.id, name: session.localPresence.user.name });
+  return true;
+}
+
+export function unlockField(session: Session, key: string): void {
+  if (locks(session).get(key)?.peer === session.id) locks(session).delete(key);
+}
+
+/** Releases every lock a peer held (called when it leaves). */
+export function releaseLocksOf(session: Session, peer: string): void {
+  const map = locks(session);
+  const held = [...map.entries()].filter(([, holder]) => holder?.peer === peer).map(([key]) => key);
+  if (held.length) session.doc.transact(() => held.forEach((key) => map.delete(key)));
+}
+
+/** Assigns a field to a participant (by peer id), or clears the assignment with null. */
+export function assignField(session: Session, key: string, peer: string | null): void {
+  const map = assignments(session);
+  if (!peer) {
+    map.delete(key);
+    return;
+  }
+  const person = session.participants().find((p) => p.id === peer);
+  if (!person) return;
+  map.set(key, { peer, name: person.name, by: session.localPresence.user.name });
+}
+
+export function assignmentOf(session: Session, key: string): Assignment | null {
+  const assignment = assignments(session).get(key);
+  if (!assignment || typeof assignment.peer !== 'string') return null;
+  return { peer: assignment.peer, name: String(assignment.name ?? ''), by: String(assignment.by ?? '') };
+}

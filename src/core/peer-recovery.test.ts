@@ -1,0 +1,72 @@
+import { expect } from '@open-wc/testing';
+import type { Session } from './session.js';
+import { connectedPair, decodedFrames, waitFor } from '../../test/helpers.js';
+
+const ufrag = (sdp: string | undefined) => sdp?.match(/a=ice-ufrag:(\S+)/)?.[1];
+
+describe('Peer recovery (real RTCPeerConnection)', () => {
+  const sessions: Session[] = [];
+  const videos: HTMLVideoElement[] = [];
+  afterEach(() => {
+    sessions.splice(0).forEach((s) => s.destroy());
+    videos.splice(0).forEach((v) => v.remove());
+  });
+
+  async function inCall() {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    await a.join({ audio: true, video: true });
+    const remote = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = remote;
+    document.body.append(video);
+    videos.push(video);
+    await decodedFrames(video);
+    return { a, b, video };
+  }
+
+  it('restarts ICE on the same peer: new credentials, same Peer, media keeps flowing', async () => {
+    const { a, b, video } = await inCall();
+    const peerAtA = a.peers.get(b.id)!;
+    const peerAtB = b.peers.get(a.id)!;
+    const before = ufrag(peerAtB.pc.remoteDescription?.sdp);
+    expect(before).to.be.a('string');
+
+    peerAtA.pc.restartIce();
+    await waitFor(
+      () => ufrag(peerAtB.pc.remoteDescription?.sdp) !== before && peerAtA.pc.connectionState === 'connected',
+      'the ICE restart to complete',
+    );
+    expect(a.peers.get(b.id)).to.equal(peerAtA);
+    expect(b.peers.get(a.id)).to.equal(peerAtB);
+    expect(peerAtA.closed || peerAtB.closed).to.equal(false);
+    const t = video.currentTime;
+    await waitFor(() => video.currentTime > t + 0.5, 'video to keep playing after the restart');
+    // Data keeps flowing on the same connection too.
+    a.doc.getMap('m').set('after', 'restart');
+    await waitFor(() => b.doc.getMap('m').get('after') === 'restart', 'sync after the restart');
+  });
+
+  it('survives both ends restarting ICE at once (offer glare), keeping the peers', async () => {
+    const { a, b, video } = await inCall();
+    const peerAtA = a.peers.get(b.id)!;
+    const peerAtB = b.peers.get(a.id)!;
+    const before = ufrag(peerAtB.pc.remoteDescription?.sdp);
+    // Both ends restart at once: perfect negotiation resolves the glare without a new peer.
+    peerAtA.pc.restartIce();
+    peerAtB.pc.restartIce();
+    await waitFor(
+      () =>
+        ufrag(peerAtB.pc.remoteDescription?.sdp) !== before &&
+        peerAtA.pc.signalingState === 'stable' &&
+        peerAtB.pc.signalingState === 'stable' &&
+        peerAtA.pc.connectionState === 'connected',
+      'both restarts to settle',
+    );
+    expect(a.peers.get(b.id)).to.equal(peerAtA);
+    expect(b.peers.get(a.id)).to.equal(peerAtB);
+    const t = video.currentTime;
+    await waitFor(() => video.currentTime > t + 0.5, 'video to keep playing');
+  });
+});

@@ -1,0 +1,294 @@
+// Local recording of the call with MediaRecorder: the whole grid (every participant's
+// camera and screen drawn onto a canvas) with everyone's audio mixed by Web Audio, or only
+// the local camera, or only the shared screen. While it records, the local awareness state
+// carries `recording: true` so every participant can show an indicator. The result is MP4
+// where the browser records it, else WebM with its duration written in (webm-duration.ts).
+import { createNanoEvents } from 'nanoevents';
+import { ParleyError } from './errors.js';
+import { withWebmDuration } from './webm-duration.js';
+import type { Participant, Session } from './session.js';
+
+export type RecordingSource = 'grid' | 'camera' | 'screen';
+export type RecorderState = 'inactive' | 'recording' | 'paused';
+
+export interface Recording {
+  blob: Blob;
+  /** MIME type of the blob, e.g. `video/mp4` or `video/webm;codecs=vp8,opus`. */
+  type: string;
+  /** Seconds of recorded time (pauses excluded). */
+  duration: number;
+}
+
+export interface RecorderOptions {
+  /** Size of the composited grid. */
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  /** Container/codecs to record; default: bestRecordingType(). */
+  mimeType?: string;
+}
+
+export interface RecorderEvents {
+  state: (state: RecorderState) => void;
+  error: (error: ParleyError) => void;
+}
+
+/** Containers in order of preference: MP4 plays everywhere; WebM is the fallback. */
+const TYPES = ['video/mp4;codecs=avc1,mp4a.40.2', 'video/mp4', 'video/webm;codecs=vp8,opus', 'video/webm'];
+
+export function bestRecordingType(): string {
+  return TYPES.find((t) => typeof MediaRecorder !== 'undefined' && MediaRecorder.isTypeSupported(t)) ?? '';
+}
+
+/** Names of everyone currently recording, yourself included. */
+export function recordingNames(session: Session): string[] {
+  const names: string[] = [];
+  for (const state of session.awareness.getStates().values()) {
+    const s = state as { recording?: unknown; user?: { name?: unknown } };
+    if (s.recording === true) names.push(String(s.user?.name || 'Guest'));
+  }
+  return names;
+}
+
+export class CallRecorder {
+  readonly events = createNanoEvents<RecorderEvents>();
+  state: RecorderState = 'inactive';
+
+  #recorder: MediaRecorder | null = null;
+  #chunks: Blob[] = [];
+  #grid: GridCompositor | null = null;
+  #mixer: AudioMixer | null = null;
+  #startedAt = 0;
+  #pausedAt = 0;
+  #paused = 0;
+
+  constructor(
+    readonly session: Session,
+    readonly options: RecorderOptions = {},
+  ) {}
+
+  async start(source: RecordingSource = 'grid'): Promise<void> {
+    if (this.state !== 'inactive') return;
+    const { session } = this;
+    try {
+      let stream: MediaStream;
+      if (source === 'camera') {
+        if (!session.localStream) throw new ParleyError('recording', 'Join the call to record your camera.');
+        stream = new MediaStream(session.localStream.getTracks());
+      } else {
+        this.#mixer = new AudioMixer(session);
+        const video =
+          source === 'screen'
+            ? session.screenStream?.getVideoTracks()[0]
+            : (this.#grid = new GridCompositor(session, this.options)).track;
+        if (!video) throw new ParleyError('recording', 'Share your screen to record it.');
+        stream = new MediaStream([video, ...this.#mixer.stream.getAudioTracks()]);
+      }
+      const mimeType = this.options.mimeType ?? bestRecordingType();
+      this.#recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+    } catch (cause) {
+      this.#cleanUp();
+      const error = cause instanceof ParleyError ? cause : new ParleyError('recording', 'This browser cannot record the call.', { cause });
+      this.events.emit('error', error);
+      throw error;
+    }
+    this.#chunks = [];
+    this.#recorder.ondataavailable = (e) => e.data.size && this.#chunks.push(e.data);
+    this.#recorder.start(1000);
+    this.#startedAt = performance.now();
+    this.#paused = 0;
+    this.#setState('recording');
+  }
+
+  pause(): void {
+    if (this.state !== 'recording') return;
+    this.#recorder!.pause();
+    this.#pausedAt = performance.now();
+    this.#setState('paused');
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.#recorder!.resume();
+    this.#paused += performance.now() - this.#pausedAt;
+    this.#setState('recording');
+  }
+
+  /** Stops and returns the recording (its duration written in). */
+  async stop(): Promise<Recording> {
+    const recorder = this.#recorder;
+    if (!recorder || this.state === 'inactive') throw new ParleyError('recording', 'Nothing is being recorded.');
+    if (this.state === 'paused') this.resume();
+    const durationMs = performance.now() - this.#startedAt - this.#paused;
+    const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+    recorder.stop();
+    await stopped;
+    this.#cleanUp();
+    this.#setState('inactive');
+    const type = recorder.mimeType || this.#chunks[0]?.type || 'video/webm';
+    let blob = new Blob(this.#chunks, { type });
+    this.#chunks = [];
+    if (!blob.size) throw new ParleyError('recording', 'The recording came out empty; record for longer.');
+    if (type.startsWith('video/webm')) blob = await withWebmDuration(blob, durationMs);
+    return { blob, type, duration: durationMs / 1000 };
+  }
+
+  #setState(state: RecorderState): void {
+    this.state = state;
+    if (!this.session.awareness.getLocalState()) return; // the session was destroyed
+    this.session.awareness.setLocalStateField('recording', state !== 'inactive');
+    this.events.emit('state', state);
+  }
+
+  #cleanUp(): void {
+    this.#grid?.destroy();
+    this.#mixer?.destroy();
+    this.#grid = this.#mixer = null;
+  }
+}
+
+/** Everyone's audio (local microphone and remote participants) mixed into one track. */
+class AudioMixer {
+  readonly #context = new AudioContext();
+  readonly #out = this.#context.createMediaStreamDestination();
+  readonly #sources = new Map<MediaStream, MediaStreamAudioSourceNode>();
+  readonly #off: () => void;
+
+  constructor(readonly session: Session) {
+    void this.#context.resume().catch(() => {});
+    // A destination with nothing connected emits no audio at all, and MediaRecorder then
+    // waits for it forever: feed it silence so a call with no microphones still records.
+    const silence = this.#context.createConstantSource();
+    silence.offset.value = 0;
+    silence.connect(this.#out);
+    silence.start();
+    this.#off = session.events.on('change', () => this.#sync());
+    this.#sync();
+  }
+
+  get stream(): MediaStream {
+    return this.#out.stream;
+  }
+
+  #sync(): void {
+    const wanted = new Set<MediaStream>();
+    for (const p of this.session.participants()) {
+      for (const s of [p.camera, p.screen]) if (s?.getAudioTracks().length) wanted.add(s);
+    }
+    for (const [stream, node] of this.#sources) {
+      if (!wanted.has(stream)) {
+        node.disconnect();
+        this.#sources.delete(stream);
+      }
+    }
+    for (const stream of wanted) {
+      if (this.#sources.has(stream)) continue;
+      const node = this.#context.createMediaStreamSource(stream);
+      node.connect(this.#out);
+      this.#sources.set(stream, node);
+    }
+  }
+
+  destroy(): void {
+    this.#off();
+    this.#sources.forEach((node) => node.disconnect());
+    void this.#context.close().catch(() => {});
+  }
+}
+
+/** Draws every participant's camera (and shared screens) in a grid on a canvas. */
+class GridCompositor {
+  readonly track: MediaStreamTrack;
+  readonly #canvas = document.createElement('canvas');
+  readonly #ctx: CanvasRenderingContext2D;
+  readonly #videos = new Map<MediaStream, HTMLVideoElement>();
+  readonly #stopTicker: () => void;
+
+  constructor(readonly session: Session, { width = 1280, height = 720, frameRate = 30 }: RecorderOptions) {
+    this.#canvas.width = width;
+    this.#canvas.height = height;
+    this.#ctx = this.#canvas.getContext('2d')!;
+    this.#draw();
+    this.track = this.#canvas.captureStream(frameRate).getVideoTracks()[0];
+    this.#stopTicker = ticker(1000 / frameRate, () => this.#draw());
+  }
+
+  #video(stream: MediaStream): HTMLVideoElement {
+    let video = this.#videos.get(stream);
+    if (!video) {
+      video = document.createElement('video');
+      video.muted = video.playsInline = true;
+      video.srcObject = stream;
+      void video.play().catch(() => {});
+      this.#videos.set(stream, video);
+    }
+    return video;
+  }
+
+  #draw(): void {
+    if (!this.session.awareness.getLocalState()) return; // the session is gone
+    const ctx = this.#ctx;
+    const { width, height } = this.#canvas;
+    const tiles: Array<{ p: Participant; stream: MediaStream | null }> = [];
+    for (const p of this.session.participants()) {
+      if (p.screen) tiles.push({ p, stream: p.screen });
+      if (p.media || p.camera) tiles.push({ p, stream: p.media?.video === false ? null : p.camera });
+    }
+    const live = new Set(tiles.map((t) => t.stream));
+    for (const [stream, video] of this.#videos) {
+      if (!live.has(stream)) {
+        video.srcObject = null;
+        this.#videos.delete(stream);
+      }
+    }
+    ctx.fillStyle = '#111827';
+    ctx.fillRect(0, 0, width, height);
+    const cols = Math.ceil(Math.sqrt(tiles.length));
+    const rows = Math.ceil(tiles.length / cols);
+    const w = width / cols;
+    const h = height / rows;
+    ctx.font = `${Math.round(h / 12)}px system-ui, sans-serif`;
+    tiles.forEach(({ p, stream }, i) => {
+      const x = (i % cols) * w;
+      const y = Math.floor(i / cols) * h;
+      const video = stream && this.#video(stream);
+      if (video && video.videoWidth) {
+        const scale = Math.min(w / video.videoWidth, h / video.videoHeight);
+        const vw = video.videoWidth * scale;
+        const vh = video.videoHeight * scale;
+        ctx.drawImage(video, x + (w - vw) / 2, y + (h - vh) / 2, vw, vh);
+      } else {
+        ctx.fillStyle = '#374151';
+        ctx.fillRect(x + 4, y + 4, w - 8, h - 8);
+      }
+      ctx.fillStyle = '#fff';
+      ctx.fillText(p.name || 'Guest', x + 12, y + h - 12, w - 24);
+    });
+  }
+
+  destroy(): void {
+    this.#stopTicker();
+    this.track.stop();
+    for (const video of this.#videos.values()) video.srcObject = null;
+    this.#videos.clear();
+  }
+}
+
+/**
+ * Calls `tick` every `ms`, from a worker when possible: a hidden tab throttles its own
+ * timers to once a second, which would freeze the recorded grid.
+ */
+function ticker(ms: number, tick: () => void): () => void {
+  try {
+    const url = URL.createObjectURL(new Blob([`setInterval(() => postMessage(0), ${ms})`], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    worker.onmessage = tick;
+    return () => {
+      worker.terminate();
+      URL.revokeObjectURL(url);
+    };
+  } catch {
+    const timer = setInterval(tick, ms);
+    return () => clearInterval(timer);
+  }
+}

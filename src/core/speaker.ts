@@ -1,0 +1,103 @@
+// Active-speaker detection from audio levels. Each participant's level is the RMS audio
+// level over the last sample period, from the stats' total audio energy (inbound-rtp for
+// remote people, media-source for ourselves): an average catches short sounds that a
+// single instantaneous reading misses, and it needs no decoding or Web Audio graph. Where
+// a browser lacks the energy counters, the receiver's synchronization-source level is used.
+// Levels are smoothed (fast attack, slow decay) and the speaker changes only when someone
+// else is clearly louder, so the highlight does not flicker between words.
+import { createNanoEvents } from 'nanoevents';
+import type { Session } from './session.js';
+
+/** How often levels are sampled. */
+export const SPEAKER_SAMPLE_MS = 400;
+/** Smoothed level below which nobody counts as speaking (audioLevel is 0..1, linear). */
+export const SPEAKING_THRESHOLD = 0.01;
+/** Per-sample decay of the smoothed level: ~2 s from loud to silent. */
+const DECAY = 0.7;
+/** A challenger must be this much louder than the current speaker to take over. */
+const TAKEOVER_RATIO = 1.5;
+
+export interface ActiveSpeakerEvents {
+  /** The active speaker changed; null when nobody is speaking. */
+  change: (id: string | null) => void;
+}
+
+export class ActiveSpeaker {
+  readonly events = createNanoEvents<ActiveSpeakerEvents>();
+  /** The participant currently speaking (peer id, or the session's own id), if any. */
+  current: string | null = null;
+  readonly #levels = new Map<string, number>();
+  /** Last energy counters per participant, to turn totals into a level over the period. */
+  readonly #energy = new Map<string, { energy: number; duration: number }>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(readonly session: Session) {}
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.sample(), SPEAKER_SAMPLE_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The smoothed level of one participant (0..1). */
+  level(id: string): number {
+    return this.#levels.get(id) ?? 0;
+  }
+
+  /** Takes one sample of every participant's level and updates `current`. */
+  async sample(): Promise<void> {
+    const raw = new Map<string, number>();
+    const reads: Array<Promise<void>> = [];
+    for (const [id, peer] of this.session.peers) {
+      const receiver = peer.pc.getReceivers().find((r) => r.track.kind === 'audio' && r.track.readyState === 'live');
+      if (!receiver) continue;
+      reads.push(
+        this.#read(id, receiver, 'inbound-rtp').then((level) => {
+          const sources = receiver.getSynchronizationSources?.() ?? [];
+          raw.set(id, level ?? Math.max(0, ...sources.map((s) => s.audioLevel ?? 0)));
+        }),
+      );
+    }
+    const track = this.session.localStream?.getAudioTracks()[0];
+    const sender = track && [...this.session.peers.values()].map((p) => p.senderOf(track)).find(Boolean);
+    if (track && sender) {
+      reads.push(this.#read(this.session.id, sender, 'media-source').then((level) => void raw.set(this.session.id, track.enabled ? (level ?? 0) : 0)));
+    }
+    await Promise.all(reads);
+    for (const map of [this.#levels, this.#energy]) for (const id of map.keys()) if (!raw.has(id)) map.delete(id);
+    for (const [id, level] of raw) this.#levels.set(id, Math.max(level, this.level(id) * DECAY));
+
+    let loudest: string | null = null;
+    for (const [id, level] of this.#levels) if (level >= SPEAKING_THRESHOLD && level > this.level(loudest ?? '')) loudest = id;
+    let next = this.current;
+    if (!loudest) next = null;
+    else if (!this.current || this.level(this.current) < SPEAKING_THRESHOLD) next = loudest;
+    else if (this.level(loudest) > this.level(this.current) * TAKEOVER_RATIO) next = loudest;
+    if (next !== this.current) {
+      this.current = next;
+      this.events.emit('change', next);
+    }
+  }
+
+  /** RMS level since the previous read, from the energy counters; undefined if absent. */
+  async #read(id: string, source: RTCRtpReceiver | RTCRtpSender, type: string): Promise<number | undefined> {
+    let totals: { energy: number; duration: number } | undefined;
+    try {
+      (await source.getStats()).forEach((s: { type: string; kind?: string; totalAudioEnergy?: number; totalSamplesDuration?: number }) => {
+        if (s.type === type && s.kind === 'audio' && s.totalAudioEnergy !== undefined && s.totalSamplesDuration) {
+          totals = { energy: s.totalAudioEnergy, duration: s.totalSamplesDuration };
+        }
+      });
+    } catch {
+      return undefined; // A closing connection reports nothing; try again next time.
+    }
+    if (!totals) return undefined;
+    const previous = this.#energy.get(id);
+    this.#energy.set(id, totals);
+    const duration = totals.duration - (previous?.duration ?? 0);
+    return previous && duration > 0 ? Math.sqrt(Math.max(0, totals.energy - previous.energy) / duration) : 0;
+  }
+}

@@ -1,0 +1,71 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../index.js';
+import type { ParleyChat } from './chat.js';
+import { Chat, Session } from '../../core/index.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+
+describe('<parley-chat>', () => {
+  let other: Session | null = null;
+  afterEach(() => {
+    other?.destroy();
+    other = null;
+  });
+
+  async function setup() {
+    const room = uniqueRoom();
+    const el = await fixture<ParleyChat>(
+      html`<parley-room room=${room} signaling=${await relayUrl()} name="Ada"><parley-chat></parley-chat></parley-room>`,
+    );
+    const chat = el.querySelector('parley-chat') as ParleyChat;
+    await chat.updateComplete;
+    return { room, chat, root: chat.shadowRoot! };
+  }
+
+  it('is accessible, sends on Enter and adds a line on Shift+Enter', async () => {
+    const { chat, root } = await setup();
+    await expect(chat).to.be.accessible();
+    const textarea = root.querySelector('textarea')!;
+    expect(root.querySelector('label')!.textContent).to.equal('Message');
+    expect(root.querySelector('[role=log]')!.getAttribute('aria-live')).to.equal('polite');
+    textarea.focus();
+    await sendKeys({ type: 'hello' });
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Enter' });
+    await sendKeys({ up: 'Shift' });
+    await sendKeys({ type: 'world' });
+    expect(textarea.value).to.equal('hello\nworld');
+    await sendKeys({ press: 'Enter' });
+    await waitFor(() => root.querySelector('[part=text]'), 'the sent message');
+    expect(root.querySelector('[part=text]')!.textContent).to.equal('hello\nworld');
+    expect(root.querySelector('[part=name]')!.textContent).to.equal('Ada');
+    expect(root.querySelector('time')!.getAttribute('datetime')).to.match(/^\d{4}-/);
+    expect(textarea.value).to.equal('');
+    await expect(chat).to.be.accessible();
+  });
+
+  it('shows a peer’s markup as text, links only http(s) URLs, and counts unread', async () => {
+    const { room, chat, root } = await setup();
+    other = new Session(room, { signaling: await relayUrl(), name: '<b>Eve</b>' });
+    other.start();
+    const remote = new Chat(other);
+    const arrived = oneEvent(chat, 'parley-chat-message');
+    remote.send('<img src=x onerror="window.__pwned=1"> see https://example.com/x. <a href="javascript:alert(1)">y</a>');
+    const { detail } = await arrived;
+    expect(detail.message.from).to.equal('<b>Eve</b>');
+    await chat.updateComplete;
+    expect(root.querySelector('img, b, [href^=javascript]')).to.equal(null);
+    expect(root.querySelector('[part=name]')!.textContent).to.equal('<b>Eve</b>');
+    const links = root.querySelectorAll('[part=text] a');
+    expect(links.length).to.equal(1);
+    expect(links[0].getAttribute('href')).to.equal('https://example.com/x');
+    expect((window as { __pwned?: number }).__pwned).to.equal(undefined);
+    expect(chat.unread).to.equal(1);
+    expect(root.querySelector('[part=badge]')!.getAttribute('aria-label')).to.equal('1 unread');
+    root.querySelector('textarea')!.focus();
+    await chat.updateComplete;
+    expect(chat.unread).to.equal(0);
+    expect(root.querySelector('[part=badge]')).to.equal(null);
+    remote.destroy();
+  });
+});

@@ -1,0 +1,160 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { SessionController } from '../shared/session-controller.js';
+import { emit } from '../shared/emit.js';
+import { safeColor, tokens } from '../shared/theme.js';
+import { widgetStyles } from '../shared/widget.styles.js';
+import { styles } from './chat.styles.js';
+import { Chat, linkify, type ChatMessage } from '../../core/index.js';
+
+/**
+ * @tag parley-chat
+ * @summary The room's chat. Messages live in the shared document, so people who join
+ * later see the history. Plain text only; web links become clickable. Enter sends,
+ * Shift+Enter adds a line.
+ *
+ * @fires parley-chat-message - A message from someone else arrived. `detail: { message }`.
+ *
+ * @csspart base - The chat box.
+ * @csspart log - The message list (`role="log"`).
+ * @csspart message - One message.
+ * @csspart name - The sender's name.
+ * @csspart time - The time a message was sent.
+ * @csspart text - The message text.
+ * @csspart badge - The unread count.
+ * @csspart input - The message textarea.
+ * @csspart button - The Send button.
+ *
+ * @cssprop --parley-chat-height - Height of the message list (16rem).
+ * @cssprop --parley-accent - Send button and link colour.
+ */
+export class ParleyChat extends LitElement {
+  static override styles = [tokens, widgetStyles, styles];
+
+  readonly #controller = new SessionController(this);
+  private get input(): HTMLTextAreaElement {
+    return this.renderRoot.querySelector('textarea')!;
+  }
+  private get log(): HTMLElement | null {
+    return this.renderRoot.querySelector('[part=log]');
+  }
+  #chat: Chat | null = null;
+  #off: Array<() => void> = [];
+
+  /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
+  @property({ reflect: true }) room = '';
+
+  /** Messages from others not yet seen (reset when the chat gets focus or you send). */
+  get unread(): number {
+    return this.#chat?.unread ?? 0;
+  }
+
+  /** The framework-free chat behind this element. */
+  get chat(): Chat | null {
+    return this.#chat;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('focusin', this.#markRead);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('focusin', this.#markRead);
+    this.#detach();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('room')) this.#controller.refresh();
+    const session = this.#controller.session;
+    if (session !== (this.#chat?.session ?? null)) {
+      this.#detach();
+      if (session) this.#attach(new Chat(session));
+    }
+  }
+
+  protected override updated(): void {
+    // Follow new messages unless the reader scrolled up.
+    const log = this.log;
+    if (log && log.scrollHeight - log.scrollTop - log.clientHeight < 80) log.scrollTop = log.scrollHeight;
+  }
+
+  /** Sends a message as you. */
+  send(text: string): void {
+    this.#chat?.send(text);
+    this.#chat?.markRead();
+  }
+
+  #attach(chat: Chat): void {
+    this.#chat = chat;
+    this.#off = [
+      chat.events.on('change', () => this.requestUpdate()),
+      chat.events.on('message', (message) => {
+        if (this.matches(':focus-within')) chat.markRead();
+        emit(this, 'parley-chat-message', { message });
+      }),
+    ];
+  }
+
+  #detach(): void {
+    this.#off.forEach((off) => off());
+    this.#chat?.destroy();
+    this.#chat = null;
+  }
+
+  #markRead = () => this.#chat?.markRead();
+
+  #onKeyDown(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.#submit();
+  }
+
+  #submit(event?: Event): void {
+    event?.preventDefault();
+    this.send(this.input.value);
+    this.input.value = '';
+  }
+
+  #renderMessage(m: ChatMessage) {
+    const time = new Date(m.time);
+    return html`<li part="message" style="border-color:${safeColor(m.color)}">
+      <span part="name">${m.from || 'Guest'}</span>
+      <time part="time" class="muted" datetime=${time.toISOString()}>${time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>
+      <p part="text">${linkify(m.text).map((p) =>
+        p.href ? html`<a href=${p.href} target="_blank" rel="noopener noreferrer nofollow">${p.text}</a>` : p.text,
+      )}</p>
+    </li>`;
+  }
+
+  override render() {
+    const messages = this.#chat?.messages() ?? [];
+    const unread = this.unread;
+    return html`<section part="base" aria-label="Chat">
+      <header>
+        <h2>Chat</h2>
+        ${unread ? html`<span part="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
+      </header>
+      <div part="log" role="log" aria-live="polite" aria-label="Chat messages" tabindex="0">
+        <ol>
+          ${messages.map((m) => this.#renderMessage(m))}
+        </ol>
+      </div>
+      <form @submit=${this.#submit}>
+        <label for="message">Message</label>
+        <textarea
+          id="message"
+          part="input"
+          rows="2"
+          maxlength="4000"
+          aria-describedby="hint"
+          ?disabled=${!this.#chat}
+          @keydown=${this.#onKeyDown}
+        ></textarea>
+        <span id="hint" class="muted">Enter sends, Shift+Enter adds a line</span>
+        <button part="button" class="primary" type="submit" ?disabled=${!this.#chat}>Send</button>
+      </form>
+    </section>`;
+  }
+}

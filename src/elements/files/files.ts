@@ -1,0 +1,198 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { SessionController } from '../shared/session-controller.js';
+import { emit } from '../shared/emit.js';
+import { tokens } from '../shared/theme.js';
+import { widgetStyles } from '../shared/widget.styles.js';
+import { styles } from './files.styles.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  FileTransfers,
+  formatBytes,
+  sanitizeFileName,
+  type FileReceiver,
+  type FileTransfer,
+} from '../../core/index.js';
+
+/**
+ * @tag parley-files
+ * @summary Share files peer-to-peer with everyone in the room or one person. Receivers
+ * accept or decline; chunks are hashed and verified, big files are written to disk
+ * (Origin Private File System) as they arrive, and a dropped connection resumes.
+ *
+ * @fires parley-file-offer - Someone offers you a file. `detail: { name, size, from }`.
+ * @fires parley-file-received - A file arrived and checked out. `detail: { name, size, type, file, from }`.
+ * @fires parley-error - A transfer failed, a chunk arrived corrupted, or a peer was cut off. `detail: { code, message, error }`.
+ *
+ * @csspart base - The whole element.
+ * @csspart drop - The drop zone with the file picker.
+ * @csspart list - The list of transfers.
+ * @csspart transfer - One transfer.
+ * @csspart name - A file's name (shown exactly as sent, as text).
+ * @csspart progress - A transfer's progress bar.
+ * @csspart status - A transfer's state, speed and time left.
+ * @csspart button - Every button (also `accept`, `decline`, `cancel`).
+ * @csspart save - The link that saves a received file.
+ *
+ * @cssprop --parley-accent - Drop zone highlight and primary buttons.
+ */
+export class ParleyFiles extends LitElement {
+  static override styles = [tokens, widgetStyles, styles];
+
+  readonly #controller = new SessionController(this);
+  #files: FileTransfers | null = null;
+  #off: Array<() => void> = [];
+  readonly #urls = new Map<FileTransfer, string>();
+  @state() private dragging = false;
+  @state() private to = '';
+
+  /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
+  @property({ reflect: true }) room = '';
+
+  /** Largest file you accept, in bytes (100 MB by default). */
+  @property({ type: Number, attribute: 'max-bytes' }) maxBytes = DEFAULT_MAX_FILE_BYTES;
+
+  /** `auto`: a verified file is saved as a download at once; `manual`: only by its Save link. */
+  @property() save: 'auto' | 'manual' = 'auto';
+
+  /** The framework-free transfers behind this element. */
+  get transfers(): FileTransfers | null {
+    return this.#files;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#detach();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('room')) this.#controller.refresh();
+    const session = this.#controller.session;
+    if (session !== (this.#files?.session ?? null)) {
+      this.#detach();
+      if (session) this.#attach(FileTransfers.for(session));
+    }
+    if (this.#files) this.#files.maxBytes = this.maxBytes;
+  }
+
+  /** Offers files to `to` (a peer id) or, by default, to everyone in the room. */
+  send(files: Iterable<File>, to?: string): void {
+    for (const file of files) this.#files?.offer(file, to || undefined);
+    this.requestUpdate();
+  }
+
+  #attach(files: FileTransfers): void {
+    this.#files = files;
+    this.#off = [
+      files.events.on('change', () => this.requestUpdate()),
+      files.events.on('offer', (r) => emit(this, 'parley-file-offer', { name: r.name, size: r.size, from: this.#who(r.peerId) })),
+      files.events.on('received', (r) => this.#received(r)),
+      files.events.on('error', (error) => emit(this, 'parley-error', { code: error.code, message: error.message, error })),
+    ];
+  }
+
+  #detach(): void {
+    this.#off.forEach((off) => off());
+    this.#off = [];
+    this.#files = null;
+    this.#urls.forEach((url) => URL.revokeObjectURL(url));
+    this.#urls.clear();
+  }
+
+  #received(receiver: FileReceiver): void {
+    const file = receiver.file!;
+    this.#urls.set(receiver, URL.createObjectURL(file));
+    emit(this, 'parley-file-received', { name: receiver.name, size: receiver.size, type: file.type, file, from: this.#who(receiver.peerId) });
+    this.requestUpdate();
+    if (this.save === 'auto') {
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLAnchorElement>(`[data-id="${receiver.id}"]`)?.click());
+    }
+  }
+
+  #who(peerId: string): string {
+    return this.#controller.session?.participants().find((p) => p.id === peerId)?.name || 'Guest';
+  }
+
+  #onPick(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    this.send(input.files ?? [], this.to);
+    input.value = '';
+  }
+
+  #onDrop(event: DragEvent): void {
+    event.preventDefault();
+    this.dragging = false;
+    this.send(event.dataTransfer?.files ?? [], this.to);
+  }
+
+  #onDragOver(event: DragEvent): void {
+    event.preventDefault();
+    this.dragging = true;
+  }
+
+  #status(t: FileTransfer): string {
+    const { rate } = t;
+    switch (t.state) {
+      case 'offered':
+        return t.direction === 'send' ? 'Waiting for them to accept' : `${formatBytes(rate.size)} · offered to you`;
+      case 'sending':
+      case 'receiving': {
+        const left = Number.isFinite(rate.remaining) ? `, ${Math.ceil(rate.remaining)} s left` : '';
+        return `${formatBytes(rate.bytes)} of ${formatBytes(rate.size)} · ${formatBytes(rate.speed)}/s${left}`;
+      }
+      case 'waiting':
+        return 'Connection lost: will resume when they are back';
+      case 'done':
+        return t.direction === 'send' ? 'Sent' : `Received and verified · ${formatBytes(rate.size)}`;
+      default:
+        return `${t.state[0].toUpperCase()}${t.state.slice(1)}${t.reason ? `: ${t.reason}` : ''}`;
+    }
+  }
+
+  #renderTransfer(t: FileTransfer) {
+    const who = this.#who(t.peerId);
+    const label = t.direction === 'send' ? `to ${who}` : `from ${who}`;
+    const url = this.#urls.get(t);
+    return html`<li part="transfer">
+      <span part="name">${t.name}</span> <span class="muted">${label}</span>
+      <progress part="progress" max=${t.rate.size || 1} .value=${t.rate.bytes} aria-label=${`${t.name} ${label}`}></progress>
+      <span part="status" class="muted">${this.#status(t)}</span>
+      <span class="actions">
+        ${t.direction === 'receive' && t.state === 'offered'
+          ? html`<button part="button accept" class="primary" type="button" aria-label=${`Accept ${t.name}`} @click=${() => this.#files?.accept(t)}>Accept</button>
+              <button part="button decline" type="button" aria-label=${`Decline ${t.name}`} @click=${() => t.decline()}>Decline</button>`
+          : t.active
+            ? html`<button part="button cancel" type="button" aria-label=${`Cancel ${t.name}`} @click=${() => t.cancel()}>Cancel</button>`
+            : nothing}
+        ${url ? html`<a part="save" data-id=${t.id} href=${url} download=${sanitizeFileName(t.name)}>Save ${t.name}</a>` : nothing}
+      </span>
+    </li>`;
+  }
+
+  override render() {
+    const session = this.#controller.session;
+    const others = session?.participants().filter((p) => !p.isLocal) ?? [];
+    const transfers = this.#files?.list() ?? [];
+    return html`<section part="base" aria-label="Files">
+      <div
+        part="drop"
+        class=${this.dragging ? 'dragging' : ''}
+        @dragover=${this.#onDragOver}
+        @dragleave=${() => (this.dragging = false)}
+        @drop=${this.#onDrop}
+      >
+        <label>Send to
+          <select @change=${(e: Event) => (this.to = (e.target as HTMLSelectElement).value)}>
+            <option value="">Everyone</option>
+            ${others.map((p) => html`<option value=${p.id} ?selected=${this.to === p.id}>${p.name || 'Guest'}</option>`)}
+          </select>
+        </label>
+        <label class="pick">Choose files<input type="file" multiple ?disabled=${!session} @change=${this.#onPick} /></label>
+        <span>or drop them here (up to ${formatBytes(this.maxBytes)} each to receive)</span>
+      </div>
+      <ul part="list" aria-label="Transfers" aria-live="polite">
+        ${transfers.map((t) => this.#renderTransfer(t))}
+      </ul>
+    </section>`;
+  }
+}
