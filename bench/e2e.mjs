@@ -29,7 +29,7 @@ try {
     // Keystroke → remote field, measured on one clock (epoch via timeOrigin).
     await b.evaluate(() => {
       window.__arrivals = [];
-      document.querySelector('#notes').closest('parley-field').addEventListener('parley-field-change', (event) => {
+      document.querySelector('parley-form').addEventListener('parley-field-change', (event) => {
         if (event.detail.origin === 'remote') window.__arrivals.push(performance.timeOrigin + performance.now());
       });
     });
