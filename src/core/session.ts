@@ -97,7 +97,7 @@ export const REANNOUNCE_DELAY_MS = 1000;
 type RelayMessage =
   | { type: 'hello'; from: string }
   | { type: 'signal'; from: string; to: string; signal: unknown }
-  | { type: 'bye'; from: string };
+  | { type: 'bye'; from: string; to?: string };
 
 // Participant colours: each carries white text at a contrast of at least 4.5:1 (WCAG AA).
 const PALETTE = ['#b3261e', '#00695c', '#8a5300', '#2e7d32', '#6a1b9a', '#1f4e79', '#ad1457', '#37474f'];
@@ -121,6 +121,7 @@ export class Session {
   #destroyed = false;
   #reannounceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #saidBye = new WeakSet<Peer>();
+  readonly #toldToClose = new WeakSet<Peer>();
   #settle!: () => void;
   #settled = new Promise<void>((resolve) => (this.#settle = resolve));
   #synced = false;
@@ -409,8 +410,11 @@ export class Session {
         break;
       case 'bye': {
         const peer = this.peers.get(from);
-        if (peer) this.#saidBye.add(peer);
-        peer?.close();
+        if (!peer) break;
+        if (data.to === undefined) this.#saidBye.add(peer); // it left the room
+        else if (data.to === this.id) this.#toldToClose.add(peer); // it dropped our connection
+        else break;
+        peer.close();
         break;
       }
     }
@@ -431,7 +435,14 @@ export class Session {
       if (this.peers.get(id) === peer) this.peers.delete(id);
       this.#sync.removePeer(id);
       this.#checkSynced();
-      if (!this.#destroyed && !this.#saidBye.has(peer)) this.#reannounce();
+      if (!this.#destroyed && !this.#saidBye.has(peer)) {
+        // We dropped a connection the other side may still think is alive: tell it, so both
+        // build a new one after the hello (else it ignores our hello for its stale peer).
+        if (!this.#toldToClose.has(peer)) {
+          this.#signaling?.publish(this.room, { type: 'bye', from: this.id, to: id } satisfies RelayMessage);
+        }
+        this.#reannounce();
+      }
       const name = this.#joined.get(id);
       if (name !== undefined) {
         this.#joined.delete(id);
