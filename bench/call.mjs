@@ -13,6 +13,7 @@
 import { cpus } from 'node:os';
 import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
+import { quantile } from './stats.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const RECOVERY_ROUNDS = Number(process.env.RECOVERY_ROUNDS ?? 3);
@@ -152,11 +153,8 @@ try {
   await servers.close();
 }
 
-const stats = (values) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return `p50 ${at(0.5).toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, n=${sorted.length}`;
-};
+const stats = (values) =>
+  `p50 ${quantile(values, 0.5).toFixed(0)} ms, p90 ${quantile(values, 0.9).toFixed(0)} ms, n=${values.length}`;
 console.log(`join() → first remote frame, 2 people:   ${stats(results.join2.first)}   (goal p50 ≤ 400 ms)`);
 console.log(`join() → first remote frame, 4 people:   ${stats(results.join4.first)}`);
 console.log(`join() → all 3 remote videos, 4 people:  ${stats(results.join4.all)}`);

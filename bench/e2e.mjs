@@ -4,6 +4,7 @@
 //   - keystroke → remote field: a key typed in page A until page B's field shows it.
 // Prints medians (and p90) over several rounds.
 import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { quantile } from './stats.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const KEYSTROKES = Number(process.env.KEYSTROKES ?? 100);
@@ -76,10 +77,7 @@ try {
   await servers.close();
 }
 
-const stats = (values) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return `median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, n=${sorted.length}`;
-};
+const stats = (values) =>
+  `median ${quantile(values, 0.5).toFixed(1)} ms, p90 ${quantile(values, 0.9).toFixed(1)} ms, n=${values.length}`;
 console.log(`join() → first remote frame:   ${stats(joinTimes)}`);
 console.log(`keystroke → remote field:      ${stats(keyTimes)}`);

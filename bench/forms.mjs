@@ -3,6 +3,7 @@
 //   - a late joiner receiving a form of 50 fields × 2 KB of text: time from its data
 //     channel opening to every field showing the room's text, and from page start.
 import { launch, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { quantile } from './stats.mjs';
 
 const FIELDS = Number(process.env.FIELDS ?? 50);
 const FIELD_BYTES = Number(process.env.FIELD_BYTES ?? 2048);
@@ -102,10 +103,7 @@ try {
   await servers.close();
 }
 
-const pct = (values, q) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
-};
+const pct = (values, q) => quantile(values, q).toFixed(1);
 console.log(`keystroke → remote field (${keyTimes.length} keys):  p50 ${pct(keyTimes, 0.5)} ms, p99 ${pct(keyTimes, 0.99)} ms   (goal p50 ≤ 5, p99 ≤ 20)`);
 console.log(`late join, ${FIELDS} fields × ${FIELD_BYTES} B, from data channel open:  median ${pct(lateFromOpen, 0.5)} ms, max ${pct(lateFromOpen, 1)} ms   (goal ≤ 200)`);
 console.log(`late join, same, from page start (incl. relay + WebRTC connect):  median ${pct(lateFromStart, 0.5)} ms`);
