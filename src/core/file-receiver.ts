@@ -56,6 +56,8 @@ export class FileReceiver {
   #retries = new Map<number, number>();
   #processed = 0;
   #pending = 0;
+  /** Bumped on every (re)accept: chunks that arrived before it neither count for acks nor flow control. */
+  #epoch = 0;
   #root: string | null = null;
   #queue: Promise<void> = Promise.resolve();
   /** Verified chunks not yet written, all consecutive from `first`. */
@@ -149,12 +151,13 @@ export class FileReceiver {
     if (data.length !== chunkLength(this.size, this.offer.chunkSize, index)) return `sent chunk ${index} with the wrong length`;
     if (this.#pending >= WINDOW_CHUNKS * 2) return 'ignored flow control';
     this.#pending++;
+    const epoch = this.#epoch;
     const expected = hash.slice();
     const hashing = sha256(data as Uint8Array<ArrayBuffer>); // starts now: hashes run in parallel
     this.#queue = this.#queue
-      .then(() => this.#process(index, expected, hashing, data))
+      .then(() => this.#process(index, expected, hashing, data, epoch))
       .catch(this.#writeFailed)
-      .finally(() => this.#pending--);
+      .finally(() => epoch === this.#epoch && this.#pending--);
     return null;
   }
 
@@ -170,10 +173,19 @@ export class FileReceiver {
     if (this.active) this.cancel(`could not save the file (${(cause as Error)?.name ?? 'error'})`);
   };
 
-  async #process(index: number, expected: Uint8Array, hashing: Promise<Uint8Array<ArrayBuffer>>, data: Uint8Array): Promise<void> {
+  async #process(
+    index: number,
+    expected: Uint8Array,
+    hashing: Promise<Uint8Array<ArrayBuffer>>,
+    data: Uint8Array,
+    epoch: number,
+  ): Promise<void> {
     const actual = await hashing;
     if (this.state !== 'receiving' || !this.#store) return;
-    if (++this.#processed % ACK_EVERY === 0) this.link.send(encodeControl({ t: 'ack', id: this.id, n: this.#processed }));
+    // Acks count what arrived since the last accept: the sender's window restarted there.
+    if (epoch === this.#epoch && ++this.#processed % ACK_EVERY === 0) {
+      this.link.send(encodeControl({ t: 'ack', id: this.id, n: this.#processed }));
+    }
     const run = this.#run;
     if (this.#verified[index] || (run && index >= run.first && index < run.first + run.parts.length)) return;
     if (!equalBytes(actual, expected)) {
@@ -233,7 +245,8 @@ export class FileReceiver {
     this.rate.restart(Math.min(this.size, this.#verifiedCount * this.offer.chunkSize));
     this.#cursor = this.#firstMissing;
     this.#requested.clear();
-    this.#processed = 0;
+    this.#processed = this.#pending = 0;
+    this.#epoch++;
     this.link.send(encodeControl({ t: 'accept', id: this.id, from: this.#firstMissing }));
   }
 

@@ -176,7 +176,12 @@ export class FileSender {
   #pump(): void {
     if (this.#running) return this.#wakeUp();
     this.#running = true;
-    void this.#run(this.#generation).finally(() => (this.#running = false));
+    const generation = this.#generation;
+    void this.#run(generation).finally(() => {
+      this.#running = false;
+      // Re-accepted while the old loop was still awaiting a read: it has just quit, start anew.
+      if (generation !== this.#generation && this.state === 'sending') this.#pump();
+    });
   }
 
   async #run(generation: number): Promise<void> {
