@@ -21,7 +21,7 @@ export default defineConfig({
     },
     rollupOptions: {
       // Lib mode keeps whitespace for ES output by default; a script-tag bundle wants it all.
-      output: { inlineDynamicImports: true, minify: true },
+      output: { inlineDynamicImports: true, minify: true, comments: { legal: true, annotation: false, jsdoc: false } },
     },
   },
 });

@@ -53,6 +53,8 @@ export class Peer {
   /** Remote streams by id: camera/mic, and a screen share when there is one. */
   readonly streams = new Map<string, MediaStream>();
   closed = false;
+  /** Closed because a description could not be applied (the pair is rebuilt at once). */
+  wedged = false;
 
   readonly #polite: boolean;
   readonly #channel: RTCDataChannel;
@@ -125,9 +127,19 @@ export class Peer {
 
   /** Feeds a signal from the remote peer; handled in arrival order. */
   handleSignal(signal: unknown): void {
-    this.#queue = this.#queue.then(() => this.#applySignal(signal)).catch((cause) => {
-      this.events.emit('error', new ParleyError('peer', `Negotiation with ${this.id} failed`, { cause }));
-    });
+    this.#queue = this.#queue.then(() => this.#applySignal(signal)).catch((cause) => this.#wedged(cause));
+  }
+
+  /**
+   * A description could not be applied: this connection cannot negotiate any more (e.g.
+   * Chromium refusing Firefox's offer after its own rollback: "RTP extension ID
+   * reassignment"). Close it; the session rebuilds the pair (targeted `bye`, then `hello`).
+   */
+  #wedged(cause: unknown): void {
+    if (this.closed) return;
+    log.warn(`rebuilding the connection to ${this.id}`, cause);
+    this.wedged = true;
+    this.close();
   }
 
   /** Sends a sync message over the data channel (chunked). Dropped if not open. */
@@ -186,7 +198,7 @@ export class Peer {
       await this.pc.setLocalDescription();
       if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
     } catch (cause) {
-      this.events.emit('error', new ParleyError('peer', `Could not create an offer for ${this.id}`, { cause }));
+      this.#wedged(cause);
     } finally {
       this.#makingOffer = false;
     }

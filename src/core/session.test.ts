@@ -76,6 +76,41 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => b.doc.getMap('m').get('still') === 'works', 'sync to go on after junk');
   });
 
+  it('lets only one side start a pair when both arrive at once', async () => {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const a = new Session(room, { signaling });
+    const b = new Session(room, { signaling });
+    sessions.push(a, b);
+    const offered: string[] = [];
+    for (const s of [a, b]) {
+      s.events.on('peer', (peer) =>
+        peer.events.on('signal', (signal) => signal.description?.type === 'offer' && offered.push(s.id)),
+      );
+    }
+    a.start();
+    b.start();
+    await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the two peers to connect');
+    // No offer collision: the impolite side (the higher id) offered, the other answered.
+    expect(offered).to.deep.equal([a.id > b.id ? a.id : b.id]);
+  });
+
+  it('rebuilds a connection that can no longer negotiate, and sync goes on', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const stale = b.peers.get(a.id)!;
+    // An offer b cannot apply (as when Chromium refuses Firefox's offer after a rollback).
+    stale.handleSignal({ description: { type: 'offer', sdp: 'v=0\r\nnot a session description\r\n' } });
+    await waitFor(() => stale.closed, 'the wedged connection to close');
+    expect(stale.wedged).to.equal(true);
+    await waitFor(() => {
+      const fresh = b.peers.get(a.id);
+      return fresh && fresh !== stale && fresh.connected && a.peers.get(b.id)?.connected;
+    }, 'the pair to be rebuilt');
+    a.doc.getText('t').insert(0, 'after the rebuild');
+    await waitFor(() => b.doc.getText('t').toString() === 'after the rebuild', 'b to receive the edit');
+  });
+
   it('sends camera and microphone after join(), and the other side decodes frames', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);

@@ -95,7 +95,7 @@ export const MAX_PARTICIPANTS = 6;
 export const REANNOUNCE_DELAY_MS = 1000;
 
 type RelayMessage =
-  | { type: 'hello'; from: string }
+  | { type: 'hello'; from: string; to?: string }
   | { type: 'signal'; from: string; to: string; signal: unknown }
   | { type: 'bye'; from: string; to?: string };
 
@@ -120,6 +120,7 @@ export class Session {
   #started = false;
   #destroyed = false;
   #reannounceTimer: ReturnType<typeof setTimeout> | undefined;
+  #quickHelloAt = -Infinity;
   readonly #saidBye = new WeakSet<Peer>();
   readonly #toldToClose = new WeakSet<Peer>();
   #settle!: () => void;
@@ -400,8 +401,17 @@ export class Session {
     const from = data.from;
     switch (data.type) {
       case 'hello': {
+        if (data.to !== undefined && data.to !== this.id) return;
         const existing = this.peers.get(from);
-        if (!existing || existing.closed) this.#createPeer(from);
+        if (existing && !existing.closed) break;
+        // Only one side starts a pair, so two people arriving together never both offer
+        // (an offer collision with media is where browsers disagree): the impolite side
+        // creates the connection, the polite one asks it to with a hello of its own.
+        if (this.id < from && data.to === undefined) {
+          this.#signaling?.publish(this.room, { type: 'hello', from: this.id, to: from } satisfies RelayMessage);
+        } else {
+          this.#createPeer(from);
+        }
         break;
       }
       case 'signal':
@@ -441,7 +451,7 @@ export class Session {
         if (!this.#toldToClose.has(peer)) {
           this.#signaling?.publish(this.room, { type: 'bye', from: this.id, to: id } satisfies RelayMessage);
         }
-        this.#reannounce();
+        this.#reannounce(peer.wedged);
       }
       const name = this.#joined.get(id);
       if (name !== undefined) {
@@ -455,12 +465,23 @@ export class Session {
     return peer;
   }
 
-  /** The connection dropped but the peer may still be here: announce again (once per delay). */
-  #reannounce(): void {
+  /**
+   * The connection dropped but the peer may still be here: announce again (once per delay).
+   * `now` (a connection that could not negotiate, both sides alive): at once, after the
+   * `bye`, but at most once per delay, so a peer that keeps failing can't make us spin.
+   */
+  #reannounce(now = false): void {
     if (this.#reannounceTimer) return;
+    const hello = () => {
+      if (!this.#destroyed) this.#signaling?.publish(this.room, { type: 'hello', from: this.id } satisfies RelayMessage);
+    };
+    if (now && performance.now() - this.#quickHelloAt > REANNOUNCE_DELAY_MS) {
+      this.#quickHelloAt = performance.now();
+      return hello();
+    }
     this.#reannounceTimer = setTimeout(() => {
       this.#reannounceTimer = undefined;
-      if (!this.#destroyed) this.#signaling?.publish(this.room, { type: 'hello', from: this.id } satisfies RelayMessage);
+      hello();
     }, REANNOUNCE_DELAY_MS);
   }
 

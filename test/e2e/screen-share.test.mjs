@@ -34,12 +34,8 @@ describe('screen share, chromium → firefox', () => {
     const room = `e2e-screen-${Date.now()}`;
     a = await openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' }));
     b = await openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' }));
-    // One after the other: a simultaneous Chromium + Firefox join can deadlock negotiation
-    // (Chromium 148+ refuses the Firefox offer after its own rollback: "RTP extension ID
-    // reassignment not supported"). That is a separate bug; this test is about the screen.
-    await a.evaluate(() => document.querySelector('parley-room').join());
+    await Promise.all([a, b].map((page) => page.evaluate(() => document.querySelector('parley-room').join())));
     await waitUntil(async () => (await playingRemoteVideos(b)) === 1, 'Ada’s camera on Bob’s page', 30000);
-    await b.evaluate(() => document.querySelector('parley-room').join());
     await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'Bob’s camera on Ada’s page', 30000);
   });
 
