@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
@@ -29,6 +28,10 @@ import { Chat, linkify, type ChatMessage } from '../../core/index.js';
  * @cssprop --parley-accent - Send button and link colour.
  */
 export class ParleyChat extends LitElement {
+  static override properties = {
+    room: { reflect: true },
+  };
+
   static override styles = [tokens, widgetStyles, styles];
 
   readonly #controller = new SessionController(this);
@@ -42,7 +45,7 @@ export class ParleyChat extends LitElement {
   #off: Array<() => void> = [];
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
-  @property({ reflect: true }) room = '';
+  room = '';
 
   /** Messages from others not yet seen (reset when the chat gets focus or you send). */
   get unread(): number {

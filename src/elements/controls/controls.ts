@@ -1,5 +1,4 @@
 import { LitElement, html, nothing } from 'lit';
-import { state } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
 import { styles } from './controls.styles.js';
@@ -24,6 +23,13 @@ const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone
  * @cssprop --parley-danger - Leave button and error colour.
  */
 export class ParleyControls extends LitElement {
+  static override properties = {
+    busy: { attribute: false },
+    error: { attribute: false },
+    devicesOpen: { attribute: false },
+    deviceList: { attribute: false },
+  };
+
   static override styles = [tokens, styles];
 
   readonly #controller = new SessionController(this, {
@@ -34,10 +40,10 @@ export class ParleyControls extends LitElement {
     },
   });
 
-  @state() private busy = false;
-  @state() private error = '';
-  @state() private devicesOpen = false;
-  @state() private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
+  private busy = false;
+  private error = '';
+  private devicesOpen = false;
+  private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
   #unwatch: (() => void) | null = null;
 
   override connectedCallback(): void {

@@ -1,5 +1,4 @@
 import { LitElement, html, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
 import { CollabController } from '../shared/collab-controller.js';
 import { tokens } from '../shared/theme.js';
 import { presenceStyles } from '../shared/presence.styles.js';
@@ -32,6 +31,12 @@ import { styles } from './field.styles.js';
  * @csspart button - The lock button (also `lock`).
  */
 export class ParleyField extends LitElement {
+  static override properties = {
+    room: { reflect: true },
+    key: {},
+    notify: { type: Boolean },
+  };
+
   static override styles = [tokens, presenceStyles, styles];
 
   readonly #collab = new CollabController(this, {
@@ -40,13 +45,13 @@ export class ParleyField extends LitElement {
   });
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
-  @property({ reflect: true }) room = '';
+  room = '';
 
   /** Shared key of this field. Defaults to the control's `name`, then its `id`. */
-  @property() key = '';
+  key = '';
 
   /** Dispatch native `input`/`change` on the control when a remote value lands (for widgets). */
-  @property({ type: Boolean }) notify = false;
+  notify = false;
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     const first = !this.hasUpdated;

@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
@@ -37,23 +36,31 @@ import {
  * @cssprop --parley-accent - Drop zone highlight and primary buttons.
  */
 export class ParleyFiles extends LitElement {
+  static override properties = {
+    dragging: { attribute: false },
+    to: { attribute: false },
+    room: { reflect: true },
+    maxBytes: { type: Number, attribute: 'max-bytes' },
+    save: {},
+  };
+
   static override styles = [tokens, widgetStyles, styles];
 
   readonly #controller = new SessionController(this);
   #files: FileTransfers | null = null;
   #off: Array<() => void> = [];
   readonly #urls = new Map<FileTransfer, string>();
-  @state() private dragging = false;
-  @state() private to = '';
+  private dragging = false;
+  private to = '';
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
-  @property({ reflect: true }) room = '';
+  room = '';
 
   /** Largest file you accept, in bytes (100 MB by default). */
-  @property({ type: Number, attribute: 'max-bytes' }) maxBytes = DEFAULT_MAX_FILE_BYTES;
+  maxBytes = DEFAULT_MAX_FILE_BYTES;
 
   /** `auto`: a verified file is saved as a download at once; `manual`: only by its Save link. */
-  @property() save: 'auto' | 'manual' = 'auto';
+  save: 'auto' | 'manual' = 'auto';
 
   /** The framework-free transfers behind this element. */
   get transfers(): FileTransfers | null {

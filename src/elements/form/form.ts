@@ -1,5 +1,4 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
 import { CollabController } from '../shared/collab-controller.js';
 import { tokens } from '../shared/theme.js';
 import { presenceStyles } from '../shared/presence.styles.js';
@@ -30,6 +29,13 @@ import type { Session } from '../../core/index.js';
  * @csspart button - The lock button (also `lock`).
  */
 export class ParleyForm extends LitElement {
+  static override properties = {
+    room: { reflect: true },
+    notify: { type: Boolean },
+    persist: { type: Boolean },
+    syncReset: { type: Boolean, attribute: 'sync-reset' },
+  };
+
   static override styles = [
     tokens,
     presenceStyles,
@@ -50,16 +56,16 @@ export class ParleyForm extends LitElement {
   });
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
-  @property({ reflect: true }) room = '';
+  room = '';
 
   /** Dispatch native `input`/`change` on controls when remote values land (for widgets). */
-  @property({ type: Boolean }) notify = false;
+  notify = false;
 
   /** Keep edits in this browser (IndexedDB) so they survive a reload or a crash. */
-  @property({ type: Boolean }) persist = false;
+  persist = false;
 
   /** When the form is reset, reset it for everyone (default: only this page's view resets). */
-  @property({ type: Boolean, attribute: 'sync-reset' }) syncReset = false;
+  syncReset = false;
 
   override connectedCallback(): void {
     super.connectedCallback();

@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
@@ -37,25 +36,34 @@ import {
  * @cssprop --parley-danger - Colour of the recording indicator and Stop button.
  */
 export class ParleyRecorder extends LitElement {
+  static override properties = {
+    last: { attribute: false },
+    error: { attribute: false },
+    room: { reflect: true },
+    source: {},
+    save: {},
+    transcribe: { attribute: false },
+  };
+
   static override styles = [tokens, widgetStyles, styles];
 
   readonly #controller = new SessionController(this);
   #recorder: CallRecorder | null = null;
   #url = '';
-  @state() private last: Recording | null = null;
-  @state() private error = '';
+  private last: Recording | null = null;
+  private error = '';
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
-  @property({ reflect: true }) room = '';
+  room = '';
 
   /** What to record: `grid` (everyone), `camera` (yours) or `screen` (your shared screen). */
-  @property() source: RecordingSource = 'grid';
+  source: RecordingSource = 'grid';
 
   /** `auto`: the finished recording is saved as a download at once; `manual`: only by its link. */
-  @property() save: 'auto' | 'manual' = 'auto';
+  save: 'auto' | 'manual' = 'auto';
 
   /** Host-supplied speech to text: `(blob) => Promise<string>`. Never set by Parley. */
-  @property({ attribute: false }) transcribe: ((blob: Blob) => Promise<string | void> | string | void) | null = null;
+  transcribe: ((blob: Blob) => Promise<string | void> | string | void) | null = null;
 
   /** The framework-free recorder behind this element, once recording has started. */
   get recorder(): CallRecorder | null {

@@ -1,5 +1,4 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { ParleyError, isQualityProfile, parseIceServers, type MediaRequest, type QualityProfile, type Session } from '../../core/index.js';
@@ -17,6 +16,16 @@ import { ParleyError, isQualityProfile, parseIceServers, type MediaRequest, type
  *   message dropped, the call full, an invalid attribute). `detail: { code, message, error }`.
  */
 export class ParleyRoom extends LitElement {
+  static override properties = {
+    room: { reflect: true },
+    signaling: {},
+    name: {},
+    token: {},
+    iceServers: { attribute: 'ice-servers', converter: { fromAttribute: (v: string | null) => (v ? (parseIceServers(v) ?? undefined) : undefined) } },
+    quality: {},
+    maxParticipants: { attribute: 'max-participants', type: Number },
+  };
+
   static override styles = css`
     :host {
       display: block;
@@ -33,33 +42,32 @@ export class ParleyRoom extends LitElement {
   });
 
   /** Room name: everyone on the same relay with the same room meets. */
-  @property({ reflect: true }) room = '';
+  room = '';
 
   /** Relay WebSocket URL. Defaults to `ws://<this page's host>:4444`. */
-  @property() signaling?: string;
+  signaling?: string;
 
   /** Your display name, shown to the others. */
-  @property() name?: string;
+  name?: string;
 
   /** JWT for a relay that requires one (passed as `?token=`). */
-  @property() token?: string;
+  token?: string;
 
   /**
    * ICE servers (STUN/TURN) for the peer connections: the property, or the `ice-servers`
    * attribute as JSON (`[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`).
    * An attribute that does not parse is ignored with a `parley-error` (code `config`).
    */
-  @property({ attribute: 'ice-servers', converter: { fromAttribute: (v: string | null) => (v ? (parseIceServers(v) ?? undefined) : undefined) } })
   iceServers?: RTCIceServer[];
 
   /**
    * Camera quality: `low` (320×240@15), `medium` (640×480@20), `high` (1280×720@30), or
    * `auto` (default): capture high and adapt bitrate and resolution per peer to the network.
    */
-  @property() quality?: QualityProfile;
+  quality?: QualityProfile;
 
   /** Most people in the call, you included (default 6); the next one gets a clear "call is full" error. */
-  @property({ attribute: 'max-participants', type: Number }) maxParticipants?: number;
+  maxParticipants?: number;
 
   /** The framework-free session behind this element (for advanced use). */
   get session(): Session | null {

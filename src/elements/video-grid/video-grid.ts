@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 // keyed, not repeat: a tile keeps its <video> while it stays; a few hundred bytes lighter.
 import { keyed } from 'lit/directives/keyed.js';
 import { SessionController } from '../shared/session-controller.js';
@@ -49,6 +48,15 @@ export type GridLayout = 'grid' | 'speaker';
  * @cssprop --parley-accent - The active speaker's outline.
  */
 export class ParleyVideoGrid extends LitElement {
+  static override properties = {
+    activeSpeaker: { attribute: false },
+    pinned: { attribute: false },
+    selfHidden: { attribute: false },
+    audioBlocked: { attribute: false },
+    statsOpen: { attribute: false },
+    layout: { reflect: true },
+  };
+
   static override styles = [tokens, styles];
 
   readonly #controller = new SessionController(this);
@@ -64,17 +72,17 @@ export class ParleyVideoGrid extends LitElement {
   readonly #observed = new Set<HTMLElement>();
   #viewTimer: ReturnType<typeof setTimeout> | undefined;
 
-  @state() private activeSpeaker: string | null = null;
-  @state() private pinned: string | null = null;
-  @state() private selfHidden = false;
-  @state() private audioBlocked = false;
-  @state() private statsOpen = new Set<string>();
+  private activeSpeaker: string | null = null;
+  private pinned: string | null = null;
+  private selfHidden = false;
+  private audioBlocked = false;
+  private statsOpen = new Set<string>();
 
   /**
    * `grid`: equal tiles, with a shared screen or pinned tile shown large. `speaker`: the
    * pinned tile, else the shared screen, else the active speaker, large; the rest small.
    */
-  @property({ reflect: true }) layout: GridLayout = 'grid';
+  layout: GridLayout = 'grid';
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
