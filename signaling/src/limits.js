@@ -31,6 +31,10 @@ export const RATE_LIMIT_BURST = 100;
 export const RATE_LIMIT_CLOSE_AFTER = 100;
 /** How often every socket is pinged; one that has not answered the previous ping is dropped. */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
+/** Refused upgrades are logged per reason per window this long: the first in full, the rest
+ * as one count when the window ends. Anyone can cause refusals as fast as they can open
+ * sockets, and a line for each would let them flood the log (metrics count every one). */
+export const REFUSAL_LOG_WINDOW_MS = 10_000;
 /** How long close() waits for clients to finish the close handshake before cutting them off. */
 export const SHUTDOWN_GRACE_MS = 2_000;
 

@@ -12,7 +12,11 @@
  * uses compression or Blobs, the only cases where `ws` queues frames instead of writing
  * them at once, so frames from here and from `ws` itself (pings, close) never interleave
  * mid-frame and keep their order.
+ *
+ * Every frame the relay sends goes through the one `send` from {@link createSender}, which
+ * counts it and drops a receiver that has stopped reading.
  */
+import { WebSocket } from 'ws';
 
 const OPCODE_TEXT_FIN = 0x81;
 
@@ -59,3 +63,41 @@ export function writeFrame(ws, frame) {
   socket.write(frame);
 }
 
+
+/** The answer to a refused frame: `{"type":"error","reason":…}`. @param {string} reason */
+export function errorFrame(reason) {
+  return textFrame(JSON.stringify({ type: 'error', reason }));
+}
+
+/**
+ * Returns the relay's `send(ws, frame)`: writes a frame from {@link textFrame} to an open
+ * socket, counting frames and bytes out. A socket with more than `maxBufferedBytes` unsent
+ * is terminated instead, so a client that stops reading cannot make the relay buffer
+ * without bound.
+ * @param {{
+ *   connections: Map<WebSocket, import('./connection.js').Connection>,
+ *   metrics: import('./metrics.js').Metrics,
+ *   maxBufferedBytes: number,
+ * }} options
+ * @returns {(ws: WebSocket, frame: Buffer) => void}
+ */
+export function createSender({ connections, metrics, maxBufferedBytes }) {
+  const { counts } = metrics;
+  return function send(ws, frame) {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > maxBufferedBytes) {
+      const conn = connections.get(ws);
+      if (conn) conn.error = 'stalled: send buffer full';
+      metrics.refused('stalled');
+      ws.terminate();
+      return;
+    }
+    counts.framesOut++;
+    counts.bytesOut += frame.length;
+    try {
+      writeFrame(ws, frame);
+    } catch {
+      ws.terminate();
+    }
+  };
+}

@@ -86,6 +86,63 @@ describe('observability', () => {
     await waitFor(() => logs.some((e) => e.event === 'redis' && e.error), 'a redis error log line');
   });
 
+  test('a flood of refused upgrades logs one line per reason and a count of the rest; metrics count every one', async (t) => {
+    const secret = 'flood-secret-flood-secret-flood-secret';
+    // A window longer than the test: the summaries come from close(), so the counts are exact.
+    const { relay, logs } = await setup(t, { secret, allowOrigins: ['https://app.example'], refusalLogWindowMs: 60_000 });
+    const badToken = 'eyJhbGciOiJIUzI1NiJ9.eyJyb29tcyI6IioifQ.not-the-signature-s3cret';
+    const UNAUTHORIZED = 300;
+    const ORIGIN = 60;
+    const attempts = [
+      ...Array.from({ length: UNAUTHORIZED }, (_, i) => () => refusedStatus(`${relay.url}/room-${i}?token=${i % 2 ? badToken : ''}`)),
+      ...Array.from({ length: ORIGIN }, () => () => refusedStatus(`${relay.url}/?token=${badToken}`, { origin: 'https://evil.example' })),
+    ];
+    /** @type {number[]} */
+    const statuses = [];
+    for (let i = 0; i < attempts.length; i += 40) statuses.push(...(await Promise.all(attempts.slice(i, i + 40).map((f) => f()))));
+    assert.equal(statuses.filter((s) => s === 401).length, UNAUTHORIZED);
+    assert.equal(statuses.filter((s) => s === 403).length, ORIGIN);
+
+    const m = parseMetrics((await httpGet(`http://127.0.0.1:${relay.port}/metrics`)).body);
+    assert.equal(m['parley_relay_refusals_total{reason="unauthorized"}'], UNAUTHORIZED);
+    assert.equal(m['parley_relay_refusals_total{reason="origin"}'], ORIGIN);
+    const refusedLines = () => logs.filter((e) => e.event === 'refused');
+    assert.deepEqual(refusedLines().map((e) => [e.reason, e.status, e.suppressed]), [['unauthorized', 401, undefined], ['origin', 403, undefined]]);
+
+    await relay.close();
+    const lines = refusedLines();
+    assert.equal(lines.length, 4, 'two lines per reason for 360 refusals');
+    const summary = (/** @type {string} */ reason) => lines.find((e) => e.reason === reason && e.suppressed);
+    assert.equal(summary('unauthorized')?.suppressed, UNAUTHORIZED - 1);
+    assert.equal(summary('origin')?.suppressed, ORIGIN - 1);
+    assert.match(String(summary('unauthorized')?.message), /^refused 299 more upgrades \(unauthorized\) in the last \d+(\.\d)? s$/);
+    assert.equal(summary('origin')?.status, 403);
+    assert.ok(lines.indexOf(/** @type {any} */ (summary('origin'))) < logs.findIndex((e) => e.event === 'stop'), 'summaries before stop');
+    assert.doesNotMatch(JSON.stringify(logs), /s3cret|eyJ|room-/, 'no token or path in any line');
+  });
+
+  test('a refusal log window ends on its own with its count; the next refusal is logged in full again', async (t) => {
+    const windowMs = 300;
+    const { relay, logs } = await setup(t, { secret: 'window-secret-window-secret-window-secret', refusalLogWindowMs: windowMs });
+    const refusedLines = () => logs.filter((e) => e.event === 'refused');
+    assert.equal(await refusedStatus(relay.url), 401);
+    assert.deepEqual(await Promise.all(Array.from({ length: 20 }, () => refusedStatus(relay.url))), Array(20).fill(401));
+    await waitFor(() => refusedLines().some((e) => e.suppressed), 'the summary line', windowMs + 3000);
+    const summary = refusedLines().find((e) => e.suppressed);
+    assert.ok(summary?.seconds >= windowMs / 1000, `logged when the window ended, not before (${summary?.seconds} s)`);
+    assert.match(String(summary?.message), /^refused \d+ more upgrades? \(unauthorized\) in the last \d+(\.\d)? s$/);
+
+    await new Promise((r) => setTimeout(r, windowMs + 50)); // every window those 21 opened has ended
+    const before = refusedLines().length;
+    assert.equal(await refusedStatus(relay.url), 401);
+    assert.deepEqual(refusedLines().slice(before).map((e) => [e.status, e.suppressed]), [[401, undefined]], 'logged in full at once');
+    const m = parseMetrics((await httpGet(`http://127.0.0.1:${relay.port}/metrics`)).body);
+    assert.equal(m['parley_relay_refusals_total{reason="unauthorized"}'], 22);
+    // Every refusal is in the log exactly once: in full, or in a count.
+    await relay.close();
+    assert.equal(refusedLines().reduce((n, e) => n + (e.suppressed ?? 1), 0), 22);
+  });
+
   test('pino: one JSON line per open and close with its code and reason, never the token or URL', async (t) => {
     const lines = /** @type {any[]} */ ([]);
     const sink = new Writable({

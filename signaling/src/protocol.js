@@ -1,0 +1,117 @@
+// @ts-check
+/**
+ * The signaling protocol, y-webrtc's, so a stock y-webrtc client can use the relay too.
+ * Clients send JSON text frames:
+ *   {"type":"subscribe","topics":["a","b"]}    join topics
+ *   {"type":"unsubscribe","topics":["a"]}      leave topics
+ *   {"type":"publish","topic":"a", ...}        relayed, plus `clients`, to every subscriber of "a"
+ *                                              (the sender too, if subscribed)
+ *   {"type":"ping"}                            answered with {"type":"pong"}
+ *
+ * A frame that does not parse, or that a limit or the token refuses, is dropped and answered
+ * with {"type":"error","reason":...}; it never affects other sockets. Frames arrive here
+ * after the connection's own checks (rate limit, binary) in connection.js.
+ */
+import { errorFrame, textFrame } from './wire.js';
+
+/** The relay's one fixed answer, encoded once. */
+const PONG = textFrame('{"type":"pong"}');
+
+/**
+ * @typedef {object} ProtocolOptions
+ * @property {import('./topics.js').TopicRegistry} registry
+ * @property {(ws: import('ws').WebSocket, frame: Buffer) => void} send from wire.js's createSender
+ * @property {import('./metrics.js').Metrics} metrics
+ * @property {number} maxTopicsPerConnection
+ * @property {number} maxSubscribersPerTopic
+ * @property {number} maxTopicLength
+ */
+
+/**
+ * Returns the function that reads one client text frame and does what it says.
+ * @param {ProtocolOptions} options
+ * @returns {(ws: import('ws').WebSocket, conn: import('./connection.js').Connection, data: Buffer) => void}
+ */
+export function createProtocol({ registry, send, metrics, maxTopicsPerConnection, maxSubscribersPerTopic, maxTopicLength }) {
+  const { topics, bus, join, leave, fanOut } = registry;
+
+  return function handleFrame(ws, conn, data) {
+    let msg;
+    try {
+      msg = JSON.parse(data.toString('utf8'));
+    } catch {
+      return refuseFrame(ws, 'invalid_frame', 'invalid JSON');
+    }
+    if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+      return refuseFrame(ws, 'invalid_frame', 'message must be a JSON object');
+    }
+    switch (msg.type) {
+      case 'subscribe': {
+        const requested = msg.topics;
+        if (!isTopicList(requested)) return refuseFrame(ws, 'invalid_frame', 'topics must be an array of topic names');
+        if (!requested.every((topic) => allowed(conn, topic))) return refuseFrame(ws, 'topic_not_allowed', 'topic not allowed');
+        const added = [...new Set(requested.filter((topic) => !conn.topics.has(topic)))];
+        if (added.length + conn.topics.size > maxTopicsPerConnection) return refuseFrame(ws, 'too_many_topics', 'too many topics');
+        if (added.some((topic) => (topics.get(topic)?.size ?? 0) >= maxSubscribersPerTopic)) {
+          return refuseFrame(ws, 'topic_full', 'topic full');
+        }
+        for (const topic of added) join(ws, conn, topic);
+        return;
+      }
+      case 'unsubscribe': {
+        if (!isTopicList(msg.topics)) return refuseFrame(ws, 'invalid_frame', 'topics must be an array of topic names');
+        for (const topic of msg.topics) {
+          if (conn.topics.delete(topic)) leave(ws, topic);
+        }
+        return;
+      }
+      case 'publish': {
+        const topic = msg.topic;
+        if (!isTopic(topic)) return refuseFrame(ws, 'invalid_frame', 'invalid topic');
+        if (!allowed(conn, topic)) return refuseFrame(ws, 'topic_not_allowed', 'topic not allowed');
+        const receivers = topics.get(topic);
+        if (!receivers && !bus) return;
+        // `clients` is ours to set: drop the sender's, append the count after serializing once.
+        msg.clients = undefined;
+        let body;
+        try {
+          body = JSON.stringify(msg);
+        } catch {
+          return refuseFrame(ws, 'invalid_frame', 'message too deeply nested');
+        }
+        bus?.publish(topic, body);
+        if (receivers) fanOut(topic, receivers, body);
+        return;
+      }
+      case 'ping':
+        return send(ws, PONG);
+      default:
+        return refuseFrame(ws, 'invalid_frame', 'unknown message type');
+    }
+  };
+
+  /**
+   * @param {import('ws').WebSocket} ws
+   * @param {import('./metrics.js').RefusalReason} reason
+   * @param {string} message
+   */
+  function refuseFrame(ws, reason, message) {
+    metrics.refused(reason);
+    send(ws, errorFrame(message));
+  }
+
+  /** @param {import('./connection.js').Connection} conn @param {string} topic */
+  function allowed(conn, topic) {
+    return conn.rooms === null || conn.rooms.has(topic);
+  }
+
+  /** @param {unknown} topic @returns {topic is string} */
+  function isTopic(topic) {
+    return typeof topic === 'string' && topic.length > 0 && topic.length <= maxTopicLength;
+  }
+
+  /** @param {unknown} list @returns {list is string[]} */
+  function isTopicList(list) {
+    return Array.isArray(list) && list.every(isTopic);
+  }
+}
