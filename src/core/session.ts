@@ -54,6 +54,8 @@ export interface PresenceState {
   cursor?: CursorState | null;
   /** Width in device pixels at which this participant shows each peer's camera (quality.ts). */
   view?: Record<string, number>;
+  /** Recording the call (recorder.ts): everyone shows it. */
+  recording?: boolean;
 }
 
 export interface Participant {
@@ -65,6 +67,8 @@ export interface Participant {
   media: MediaState | null;
   camera: MediaStream | null;
   screen: MediaStream | null;
+  /** Recording the call right now. */
+  recording: boolean;
 }
 
 export interface SessionEvents {
@@ -335,6 +339,7 @@ export class Session {
         media: local.media,
         camera: this.localStream,
         screen: this.screenStream,
+        recording: local.recording === true,
       },
     ];
     for (const [, state] of this.awareness.getStates()) {
@@ -356,6 +361,7 @@ export class Session {
         media,
         camera,
         screen,
+        recording: presence.recording === true,
       });
     }
     return list;

@@ -152,6 +152,10 @@ export const styles = css`
   [part='badge'] {
     margin-inline-start: 4px;
   }
+  [part~='recording'] {
+    color: #ff8a80;
+    font-weight: 600;
+  }
   [part='empty'] {
     color: var(--_muted);
     margin: 0;

@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
-import { Session, targetEncoding } from '../../core/index.js';
+import { CallRecorder, Session, targetEncoding } from '../../core/index.js';
 import { decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 describe('<parley-video-grid>', () => {
@@ -81,6 +81,24 @@ describe('<parley-video-grid>', () => {
     expect(video.hidden).to.equal(true);
     other.setAudioEnabled(false);
     await waitFor(() => tile.querySelector('[part=badge]'), 'the muted badge');
+  });
+
+  it('shows everyone a recording badge on the tile of whoever records', async () => {
+    const { el, grid, room, signaling } = await setup();
+    await el.join();
+    other = new Session(room, { signaling, name: 'Bob' });
+    other.start();
+    await other.join({ audio: true, video: true });
+    const tile = await waitFor(() => tileOf(grid, other!.id), 'Bob’s tile');
+    expect(tile.querySelector('[part~=recording]')).to.equal(null);
+    const recorder = new CallRecorder(other);
+    await recorder.start('camera');
+    const badge = await waitFor(() => tile.querySelector('[part~=recording]'), 'the recording badge on Bob’s tile');
+    expect(badge.getAttribute('aria-label')).to.equal('recording');
+    expect(tileOf(grid, el.session!.id)!.querySelector('[part~=recording]'), 'not on mine').to.equal(null);
+    await expect(grid).to.be.accessible();
+    await recorder.stop();
+    await waitFor(() => !tile.querySelector('[part~=recording]'), 'the badge to go when Bob stops');
   });
 
   it('shows a shared screen as its own large tile, keeps the others visible, and drops it on "Stop sharing"', async function () {

@@ -33,7 +33,8 @@ export type GridLayout = 'grid' | 'speaker';
  * @csspart placeholder - Shown instead of the video when the camera is off.
  * @csspart avatar - The initial inside the placeholder.
  * @csspart name - The name label.
- * @csspart badge - The "muted" marker in the label.
+ * @csspart badge - A marker in the label: "muted", or `recording` (● REC) on the tile of
+ *   anyone recording the call.
  * @csspart actions - The tile's buttons (pin, stats, hide self-view).
  * @csspart button - Every button (also `pin`, `stats-toggle`, `self-view`, `enable-audio`).
  * @csspart network - The network-quality indicator on a remote tile (`data-quality`:
@@ -250,6 +251,8 @@ export class ParleyVideoGrid extends LitElement {
         <figcaption part="name">
           ${remote ? this.#renderNetwork(stats) : nothing}${label}${muted
             ? html`<span part="badge" role="img" aria-label="microphone off">🔇</span>`
+            : nothing}${participant.recording && !screen
+            ? html`<span part="badge recording" role="img" aria-label="recording">● REC</span>`
             : nothing}
         </figcaption>
         ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
