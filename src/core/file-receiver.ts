@@ -96,7 +96,7 @@ export class FileReceiver {
   async accept(disk = true): Promise<void> {
     if (this.state !== 'offered') return;
     this.state = 'receiving';
-    this.#store = await openFileStore(`parley-${this.peerId.slice(0, 12)}-${this.id}`, disk);
+    this.#store = await openFileStore(`${this.peerId.slice(0, 12)}-${this.id}`, disk);
     if (this.state !== 'receiving') return void this.#store.discard();
     this.#requestFrom();
     this.hooks.change();

@@ -11,10 +11,20 @@ export interface FileStore {
   discard(): Promise<void>;
 }
 
+/** Every received file's name on disk starts with this. */
+export const STORE_PREFIX = 'parley-';
+/** Received files left on disk longer than this (a tab closed mid-transfer) are deleted. */
+export const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+let swept = false;
+
 export async function openFileStore(name: string, disk = true): Promise<FileStore> {
   if (disk && typeof FileSystemFileHandle !== 'undefined' && 'createWritable' in FileSystemFileHandle.prototype) {
     try {
-      return await openDiskStore(name);
+      if (!swept) {
+        swept = true;
+        void sweepFileStore();
+      }
+      return await openDiskStore(STORE_PREFIX + name);
     } catch {
       // Private browsing, quota or policy: fall back to memory.
     }
@@ -42,6 +52,28 @@ async function openDiskStore(name: string): Promise<FileStore> {
       await root.removeEntry(name).catch(() => {});
     },
   };
+}
+
+/**
+ * Deletes received files not written to for `maxAge`: what a tab closed mid-transfer, or a
+ * download never dismissed, left behind. Another tab's transfer in progress is safe: its
+ * file is recent (and where the browser locks files open for writing, it can't be removed).
+ */
+export async function sweepFileStore(maxAge = STALE_AFTER_MS): Promise<string[]> {
+  const removed: string[] = [];
+  const root = await navigator.storage.getDirectory();
+  const cutoff = Date.now() - maxAge;
+  for await (const [name, handle] of (root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+    if (!name.startsWith(STORE_PREFIX) || handle.kind !== 'file') continue;
+    try {
+      if ((await (handle as FileSystemFileHandle).getFile()).lastModified > cutoff) continue;
+      await root.removeEntry(name);
+      removed.push(name);
+    } catch {
+      // In use (another tab's transfer) or already gone.
+    }
+  }
+  return removed;
 }
 
 function memoryStore(): FileStore {

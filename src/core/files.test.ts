@@ -3,6 +3,7 @@ import { FileTransfers } from './files.js';
 import { FileReceiver } from './file-receiver.js';
 import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './file-protocol.js';
 import type { ParleyError } from './errors.js';
+import { STORE_PREFIX, sweepFileStore } from './file-store.js';
 import type { Session } from './session.js';
 import { connectedPair, waitFor } from '../../test/helpers.js';
 
@@ -146,6 +147,24 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     peer().sendFiles(new Uint8Array([9, 9, 9]));
     await new Promise((r) => setTimeout(r, 300));
     expect(filesB.list().length).to.equal(1);
+  });
+
+  it('sweeps received files left on disk, keeping recent ones and files that are not Parley’s', async () => {
+    const root = await navigator.storage.getDirectory();
+    const stale = await root.getFileHandle(`${STORE_PREFIX}left-behind`, { create: true });
+    const writer = await stale.createWritable();
+    await writer.write(new Uint8Array(10));
+    await writer.close();
+    await root.getFileHandle('not-ours', { create: true });
+    const removed = await sweepFileStore(0);
+    expect(removed).to.include(`${STORE_PREFIX}left-behind`);
+    expect(removed).not.to.include('not-ours');
+    await root.getFileHandle('not-ours'); // still there
+    await root.removeEntry('not-ours');
+    // Recent ones stay (another tab may still be offering its download).
+    await root.getFileHandle(`${STORE_PREFIX}recent`, { create: true });
+    expect(await sweepFileStore()).not.to.include(`${STORE_PREFIX}recent`);
+    await root.removeEntry(`${STORE_PREFIX}recent`);
   });
 
   it('decodes only well-formed messages and sanitizes names for saving', () => {

@@ -72,6 +72,18 @@ export class FileTransfers {
     });
   }
 
+  /** Takes a transfer that is over off the list; a received file's disk space is freed. */
+  remove(transfer: FileTransfer): void {
+    if (transfer.active) return;
+    if (transfer.direction === 'send') {
+      this.#senders.delete(transfer.id);
+    } else {
+      this.#receivers.delete(`${transfer.peerId}/${transfer.id}`);
+      void transfer.dismiss();
+    }
+    this.#changed();
+  }
+
   accept(receiver: FileReceiver): Promise<void> {
     return receiver.accept(this.useDisk);
   }

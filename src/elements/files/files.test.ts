@@ -1,7 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../index.js';
 import type { ParleyFiles } from './files.js';
-import { FileTransfers, Session } from '../../core/index.js';
+import { FileTransfers, Session, type FileReceiver } from '../../core/index.js';
 import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 describe('<parley-files>', () => {
@@ -54,6 +54,22 @@ describe('<parley-files>', () => {
     const progress = root.querySelector('progress')!;
     expect(progress.value).to.equal(progress.max);
     await expect(el).to.be.accessible();
+
+    // Done with it: Remove takes it off the list and frees its disk space.
+    const stored = el.transfers!.list()[0] as FileReceiver;
+    const onDisk = async () => {
+      const dir = (await navigator.storage.getDirectory()) as unknown as { keys(): AsyncIterable<string> };
+      for await (const n of dir.keys()) if (n.endsWith(stored.id)) return true;
+      return false;
+    };
+    if (stored.storage === 'disk') expect(await onDisk(), 'written to disk').to.equal(true);
+    const remove = root.querySelector<HTMLButtonElement>('[part~=remove]')!;
+    expect(remove.getAttribute('aria-label')).to.equal(`Remove ${name} from the list`);
+    remove.click();
+    await waitFor(() => !root.querySelector('[part=transfer]'), 'the transfer to leave the list');
+    expect(root.querySelector('[part=save]')).to.equal(null);
+    expect(el.transfers!.list()).to.deep.equal([]);
+    await waitFor(async () => !(await onDisk()), 'the file to be deleted from disk');
   });
 
   it('refuses a file over max-bytes and lets the receiver decline', async () => {

@@ -30,7 +30,7 @@ import {
  * @csspart name - A file's name (shown exactly as sent, as text).
  * @csspart progress - A transfer's progress bar.
  * @csspart status - A transfer's state, speed and time left.
- * @csspart button - Every button (also `accept`, `decline`, `cancel`).
+ * @csspart button - Every button (also `accept`, `decline`, `cancel`, `remove` for a transfer that is over).
  * @csspart save - The link that saves a received file.
  *
  * @cssprop --parley-accent - Drop zone highlight and primary buttons.
@@ -116,6 +116,14 @@ export class ParleyFiles extends LitElement {
     }
   }
 
+  #remove(t: FileTransfer): void {
+    const url = this.#urls.get(t);
+    if (url) URL.revokeObjectURL(url);
+    this.#urls.delete(t);
+    this.#files?.remove(t);
+    this.renderRoot.querySelector<HTMLElement>('input[type=file]')?.focus(); // the button is gone
+  }
+
   #who(peerId: string): string {
     return this.#controller.session?.participants().find((p) => p.id === peerId)?.name || 'Guest';
   }
@@ -172,6 +180,11 @@ export class ParleyFiles extends LitElement {
             ? html`<button part="button cancel" type="button" aria-label=${`Cancel ${t.name}`} @click=${() => t.cancel()}>Cancel</button>`
             : nothing}
         ${url ? html`<a part="save" data-id=${t.id} href=${url} download=${sanitizeFileName(t.name)}>Save ${t.name}</a>` : nothing}
+        ${t.active
+          ? nothing
+          : html`<button part="button remove" type="button" aria-label=${`Remove ${t.name} from the list`} @click=${() => this.#remove(t)}>
+              Remove
+            </button>`}
       </span>
     </li>`;
   }
