@@ -116,13 +116,20 @@ async function recoveryRounds(rounds) {
       }
       const thawed = Date.now();
       await a.evaluate(async () => {
-        const video = document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]');
+        const find = () => document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]');
+        // The tile may be re-rendered (or the pair rebuilt) meanwhile: wait for its video.
+        while (!find()) await new Promise((resolve) => setTimeout(resolve, 20));
+        const video = find();
         const t = video.currentTime;
         // The first frame presented after the stall, with playback time moving again.
         while (video.currentTime <= t) await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
       });
       thawToVideo.push(Date.now() - thawed);
-      await waitUntil(async () => (await state()).state === 'connected', 'the connection to settle', 30000);
+      // Settled: connected, and the restart offer answered (an unanswered one is re-sent).
+      await waitUntil(async () => {
+        const now = await state();
+        return now.state === 'connected' && now.sig === 'stable';
+      }, 'the connection to settle', 30000);
     }
   } finally {
     await other.close();

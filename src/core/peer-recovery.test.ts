@@ -69,4 +69,31 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     const t = video.currentTime;
     await waitFor(() => video.currentTime > t + 0.5, 'video to keep playing');
   });
+
+  it('sends an offer again when it goes unanswered, so a lost offer never blocks renegotiation', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const peerAtA = a.peers.get(b.id)!;
+    const peerAtB = b.peers.get(a.id)!;
+    // The first offer is lost (as a relay drops what a frozen tab can't take).
+    let dropped = 0;
+    const handle = peerAtB.handleSignal.bind(peerAtB);
+    peerAtB.handleSignal = (signal) => {
+      const description = (signal as { description?: { type?: string } }).description;
+      if (description?.type === 'offer' && !dropped++) return;
+      handle(signal);
+    };
+    await a.join({ audio: true, video: true });
+    await waitFor(() => dropped === 1 && peerAtA.pc.signalingState === 'have-local-offer', 'the offer to be lost');
+    await waitFor(() => peerAtA.pc.signalingState === 'stable', 'the resent offer to be answered', 15000);
+    expect(dropped).to.equal(2);
+    const remote = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = remote;
+    document.body.append(video);
+    videos.push(video);
+    expect(await decodedFrames(video)).to.be.greaterThan(0);
+    expect(a.peers.get(b.id)).to.equal(peerAtA);
+  });
 });

@@ -16,6 +16,13 @@ const FILE_CHANNEL = { label: 'parley-files', id: 1 };
 export const FILE_CHANNEL_LOW_WATER = 512 * 1024;
 /** How long a `disconnected` connection may try to recover before we restart ICE. */
 export const DISCONNECTED_GRACE_MS = 4000;
+/**
+ * An offer still unanswered after this long is sent again. It can be lost for good: an ICE
+ * restart offer goes through the relay, which drops what a frozen tab can't take, and once
+ * the tab thaws the old path works again, leaving us waiting forever and unable to
+ * renegotiate (add a screen share, say).
+ */
+export const OFFER_RESEND_MS = 5000;
 
 export interface Signal {
   description?: RTCSessionDescriptionInit;
@@ -65,6 +72,7 @@ export class Peer {
   #ignoreOffer = false;
   #queue: Promise<void> = Promise.resolve();
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #offerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly id: string,
@@ -183,6 +191,7 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.#graceTimer);
+    clearTimeout(this.#offerTimer);
     this.#channel.onclose = this.#channel.onmessage = null;
     this.#files.onopen = this.#files.onmessage = this.#files.onbufferedamountlow = null;
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
@@ -196,12 +205,21 @@ export class Peer {
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();
-      if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
+      this.#sendOffer();
     } catch (cause) {
       this.#wedged(cause);
     } finally {
       this.#makingOffer = false;
     }
+  }
+
+  /** Sends our pending offer, and again every OFFER_RESEND_MS until it is answered. */
+  #sendOffer(): void {
+    clearTimeout(this.#offerTimer);
+    const offer = this.pc.localDescription;
+    if (this.closed || this.pc.signalingState !== 'have-local-offer' || !offer) return;
+    this.#sendSignal({ description: offer.toJSON() });
+    this.#offerTimer = setTimeout(() => this.#sendOffer(), OFFER_RESEND_MS);
   }
 
   async #applySignal(signal: unknown): Promise<void> {
