@@ -1,12 +1,17 @@
 // Builds dist/parley.js: ONE self-contained ES module for a <script type="module"> tag.
 // Lit, Yjs and y-protocols are bundled in; no chunks, no asset URLs. The per-module npm
 // build (dist/esm, with .d.ts) is tsc's job: see tsconfig.build.json.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { minifyTemplateLiterals } from 'rollup-plugin-minify-template-literals';
 
 export default defineConfig({
   // Lit's html`` and css`` templates are strings the JS minifier leaves alone: shrink them.
   plugins: [minifyTemplateLiterals()],
+  resolve: {
+    // Yjs's lib0/logging, replaced by what Yjs uses of it (see the file).
+    alias: { 'lib0/logging': fileURLToPath(new URL('src/bundle/logging.js', import.meta.url)) },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: false,

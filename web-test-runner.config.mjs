@@ -4,6 +4,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import puppeteer from 'puppeteer-core';
 import { createRelay } from './signaling/src/relay.js';
+import { mintToken } from './signaling/src/auth.js';
 import { chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
 
 const relay = await createRelay({ port: 0, log: () => {} });
@@ -15,9 +16,14 @@ const turnRelay = await createRelay({
   turnUrls: ['turn:127.0.0.1:3478?transport=udp'],
   turnSecret: 'wtr-turn-secret',
 });
+// A relay that requires a token, and one it accepts for every room.
+const authSecret = 'wtr-auth-secret-wtr-auth-secret-0123456789';
+const authRelay = await createRelay({ port: 0, log: () => {}, secret: authSecret });
+const authToken = await mintToken({ secret: authSecret, rooms: '*', ttlSeconds: 3600 });
 process.on('exit', () => {
   relay.server.close();
   turnRelay.server.close();
+  authRelay.server.close();
 });
 
 const only = process.env.BROWSERS?.split(',');
@@ -42,7 +48,7 @@ export default {
       name: 'parley-relay-url',
       serve(context) {
         if (context.path === '/__parley/relay') {
-          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url }), type: 'json' };
+          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken }), type: 'json' };
         }
       },
     },

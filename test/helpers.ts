@@ -13,6 +13,13 @@ export async function turnRelayUrl(): Promise<string> {
   return ((await response.json()) as { turnRelayUrl: string }).turnRelayUrl;
 }
 
+/** A relay that requires a token, and a valid token for it (any room). */
+export async function authRelay(): Promise<{ url: string; token: string }> {
+  const response = await fetch('/__parley/relay');
+  const { authRelayUrl, authToken } = (await response.json()) as { authRelayUrl: string; authToken: string };
+  return { url: authRelayUrl, token: authToken };
+}
+
 /** Polls until `check` returns a truthy value, or fails with `what` after `timeout` ms. */
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeout = 15000): Promise<NonNullable<T>> {
   const end = performance.now() + timeout;

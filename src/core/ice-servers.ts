@@ -31,15 +31,18 @@ export const ICE_FETCH_TIMEOUT_MS = 2000;
 
 /**
  * Asks the relay for ICE servers (its `/ice` endpoint: STUN, and TURN with time-limited
- * credentials when it is configured for it). Null when the relay has none or does not answer.
+ * credentials when it is configured for it). Null when the relay has none or does not answer;
+ * 'unauthorized' when it refused our token, as it would refuse the WebSocket (where a
+ * browser only sees a bare close, and would retry forever).
  */
-export async function fetchRelayIceServers(signalingUrl: string, token?: string): Promise<RTCIceServer[] | null> {
+export async function fetchRelayIceServers(signalingUrl: string, token?: string): Promise<RTCIceServer[] | null | 'unauthorized'> {
   try {
     const url = new URL(signalingUrl, globalThis.location?.href);
     url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
     url.pathname = `${url.pathname.replace(/\/$/, '')}/ice`;
     url.search = token ? `?token=${encodeURIComponent(token)}` : '';
     const response = await fetch(url, { signal: AbortSignal.timeout(ICE_FETCH_TIMEOUT_MS) });
+    if (response.status === 401) return 'unauthorized';
     if (!response.ok) return null;
     const body: unknown = await response.json();
     const list = (body as { iceServers?: unknown } | null)?.iceServers;

@@ -59,6 +59,7 @@ export class CallRecorder {
   #grid: GridCompositor | null = null;
   #mixer: AudioMixer | null = null;
   #startedAt = 0;
+  #failure = '';
   #pausedAt = 0;
   #paused = 0;
 
@@ -93,7 +94,9 @@ export class CallRecorder {
       throw error;
     }
     this.#chunks = [];
+    this.#failure = '';
     this.#recorder.ondataavailable = (e) => e.data.size && this.#chunks.push(e.data);
+    this.#recorder.onerror = (e) => (this.#failure = (e as Event & { error?: DOMException }).error?.message || 'recorder error');
     this.#recorder.start(1000);
     this.#startedAt = performance.now();
     this.#paused = 0;
@@ -128,7 +131,9 @@ export class CallRecorder {
     const type = recorder.mimeType || this.#chunks[0]?.type || 'video/webm';
     let blob = new Blob(this.#chunks, { type });
     this.#chunks = [];
-    if (!blob.size) throw new ParleyError('recording', 'The recording came out empty; record for longer.');
+    if (!blob.size) {
+      throw new ParleyError('recording', `The recording came out empty${this.#failure ? ` (${this.#failure})` : '; record for longer'}.`);
+    }
     if (type.startsWith('video/webm')) blob = await withWebmDuration(blob, durationMs);
     return { blob, type, duration: durationMs / 1000 };
   }

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { connectedPair, decodedFrames, relayUrl, turnRelayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { authRelay, connectedPair, decodedFrames, relayUrl, turnRelayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -152,6 +152,30 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     expect(turn, 'a TURN server from /ice').to.exist;
     expect(turn!.username).to.match(/^\d+:/);
     expect(turn!.credential).to.be.a('string').and.not.empty;
+  });
+
+  it('connects with a valid token; a refused one is a clear error, not endless retries', async () => {
+    const { url: signaling, token } = await authRelay();
+    const room = uniqueRoom();
+    const a = new Session(room, { signaling, token });
+    const b = new Session(room, { signaling, token });
+    sessions.push(a, b);
+    a.start();
+    b.start();
+    await waitFor(() => a.peers.get(b.id)?.connected, 'the two peers to connect through the auth relay');
+
+    const errors: Array<{ code: string; message: string }> = [];
+    const refused = new Session(room, { signaling, token: `${token.slice(0, -4)}AAAA` });
+    sessions.push(refused);
+    refused.events.on('error', (e) => errors.push(e));
+    refused.start();
+    await waitFor(() => errors.length, 'the refusal to be reported');
+    expect(errors[0].code).to.equal('signaling');
+    expect(errors[0].message).to.match(/refused this page’s token/);
+    refused.doc.getText('t').insert(0, 'typed while refused'); // editing goes on locally
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(errors.length, 'one error, no retry loop').to.equal(1);
+    expect(a.peers.has(refused.id)).to.equal(false);
   });
 
   it('keeps the Y.Doc and awareness of each session separate', () => {

@@ -204,13 +204,18 @@ export class Session {
     this.#started = true;
     setTimeout(() => this.#settle(), SETTLE_TIMEOUT_MS);
     // TURN credentials come from the relay's /ice, before any connection is built.
+    let refused = false;
     const ice = this.#config.iceServers
       ? Promise.resolve()
       : fetchRelayIceServers(this.#config.signaling ?? defaultSignalingUrl(), this.#config.token).then((list) => {
-          this.#relayIceServers = list ?? undefined;
+          if (list !== 'unauthorized') return void (this.#relayIceServers = list ?? undefined);
+          refused = true; // disconnect() and start() try again
+          this.#error(
+            new ParleyError('signaling', 'The relay refused this page’s token (missing, invalid or expired); editing goes on locally.'),
+          );
         });
     void ice.then(() => {
-      if (this.#started && !this.#signaling) this.#connectSignaling();
+      if (this.#started && !this.#signaling && !refused) this.#connectSignaling();
     });
     this.quality.start();
     globalThis.addEventListener?.('pagehide', this.#onPageHide);

@@ -50,7 +50,10 @@ export class ParleyRoom extends LitElement {
   /** Your display name, shown to the others. */
   name?: string;
 
-  /** JWT for a relay that requires one (passed as `?token=`). */
+  /**
+   * JWT for a relay that requires one (passed as `?token=`). A token the relay refuses is a
+   * `parley-error` (code `signaling`); the room then stays offline, editing goes on locally.
+   */
   token?: string;
 
   /**
