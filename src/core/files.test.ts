@@ -5,7 +5,8 @@ import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './f
 import type { ParleyError } from './errors.js';
 import { STORE_PREFIX, sweepFileStore } from './file-store.js';
 import type { Session } from './session.js';
-import { connectedPair, waitFor } from '../../test/helpers.js';
+import { connectedPair, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { Session as SessionClass } from './session.js';
 
 /** Deterministic pseudo-random bytes (crypto.getRandomValues is limited to 64 KiB a call). */
 function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
@@ -87,6 +88,36 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     expect(receiver.corrupted).to.equal(1);
     expect(errors.map((e) => e.message).join()).to.match(/Chunk 3 .* corrupted/);
     expect(await digest(receiver.file!)).to.equal(await digest(file));
+  });
+
+  it('offers a file shared with everyone to whoever connects later, too', async () => {
+    const room = uniqueRoom();
+    const [a, b] = await connectedPair(room);
+    sessions.push(a, b);
+    const filesA = FileTransfers.for(a);
+    const file = new File([bytes(300 * 1024, 5)], 'agenda.pdf', { type: 'application/pdf' });
+    const atB = autoAccept(FileTransfers.for(b));
+    const [first] = filesA.offer(file);
+    expect((await atB).name).to.equal('agenda.pdf');
+
+    const c = new SessionClass(room, { signaling: await relayUrl(), name: 'Cy' });
+    sessions.push(c);
+    const atC = autoAccept(FileTransfers.for(c));
+    c.start();
+    const received = await atC;
+    expect(await digest(received.file!)).to.equal(await digest(file));
+    expect(filesA.list().filter((t) => t.direction === 'send').map((t) => t.peerId)).to.have.members([b.id, c.id]);
+    // Removed from the list: not offered to anyone arriving after that.
+    await waitFor(() => first.state === 'done', 'the first transfer to finish');
+    filesA.remove(first);
+    const d = new SessionClass(room, { signaling: await relayUrl(), name: 'Di' });
+    sessions.push(d);
+    let offeredToD = false;
+    FileTransfers.for(d).events.on('offer', () => (offeredToD = true));
+    d.start();
+    await waitFor(() => a.peers.get(d.id)?.connected && d.peers.get(a.id)?.connected, 'd to connect');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(offeredToD).to.equal(false);
   });
 
   it('refuses an offer over the receiver’s limit', async () => {

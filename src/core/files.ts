@@ -41,6 +41,8 @@ export class FileTransfers {
   readonly #receivers = new Map<string, FileReceiver>();
   readonly #blocked = new Set<string>();
   readonly #links = new Map<string, FileLink>();
+  /** Files offered to everyone: offered as well to whoever connects later. */
+  readonly #forEveryone = new Set<Blob & { name?: string }>();
   #changeTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** The session's file transfers (created on first use). */
@@ -61,15 +63,22 @@ export class FileTransfers {
     return [...this.#senders.values(), ...this.#receivers.values()];
   }
 
-  /** Offers a file to one peer, or to every connected peer. Returns one sender per peer. */
+  /**
+   * Offers a file to one peer, or to everyone: every connected peer, and whoever connects
+   * later in this session. Returns one sender per peer offered to now.
+   */
   offer(file: Blob & { name?: string }, to?: string): FileSender[] {
+    if (!to) this.#forEveryone.add(file);
     const peers = to ? [to] : [...this.session.peers.values()].filter((p) => !p.closed).map((p) => p.id);
-    return peers.map((peerId) => {
-      const sender = new FileSender(file, peerId, this.#link(peerId), this.#changed);
-      this.#senders.set(sender.id, sender);
-      sender.offer();
-      return sender;
-    });
+    return peers.map((peerId) => this.#offerTo(file, peerId));
+  }
+
+  #offerTo(file: Blob & { name?: string }, peerId: string): FileSender {
+    const sender = new FileSender(file, peerId, this.#link(peerId), this.#changed);
+    this.#senders.set(sender.id, sender);
+    sender.offer();
+    this.#changed();
+    return sender;
   }
 
   /** Takes a transfer that is over off the list; a received file's disk space is freed. */
@@ -77,6 +86,7 @@ export class FileTransfers {
     if (transfer.active) return;
     if (transfer.direction === 'send') {
       this.#senders.delete(transfer.id);
+      this.#forEveryone.delete(transfer.file); // removed: not offered to later arrivals either
     } else {
       this.#receivers.delete(`${transfer.peerId}/${transfer.id}`);
       void transfer.dismiss();
@@ -108,8 +118,10 @@ export class FileTransfers {
     peer.events.on('files', (bytes) => this.#receive(id, bytes));
     peer.events.on('files-drain', () => mine(this.#senders).forEach((s) => s.drained()));
     peer.events.on('files-open', () => {
-      mine(this.#senders).forEach((s) => s.offer());
+      const offered = mine(this.#senders);
+      offered.forEach((s) => s.offer());
       mine(this.#receivers).forEach((r) => r.resume());
+      for (const file of this.#forEveryone) if (!offered.some((s) => s.file === file)) this.#offerTo(file, id);
     });
     peer.events.on('closed', () => {
       mine(this.#senders).forEach((s) => s.disconnected());

@@ -82,7 +82,7 @@ export class ParleyFiles extends LitElement {
     if (this.#files) this.#files.maxBytes = this.maxBytes;
   }
 
-  /** Offers files to `to` (a peer id) or, by default, to everyone in the room. */
+  /** Offers files to `to` (a peer id) or, by default, to everyone in the room, people who join later included. */
   send(files: Iterable<File>, to?: string): void {
     for (const file of files) this.#files?.offer(file, to || undefined);
     this.requestUpdate();
