@@ -155,8 +155,13 @@ export class Peer {
     this.#sendFrames(FrameKind.sync, payload);
   }
 
-  /** Makes the connection carry exactly these local tracks (adds and removes senders). */
-  setTracks(tracks: Array<{ track: MediaStreamTrack; stream: MediaStream }>): void {
+  /**
+   * Makes the connection carry exactly these local tracks (adds and removes senders). A
+   * track with `scale` starts sending at that fraction of its resolution: an encoder that
+   * starts at 720p takes about 100 ms longer to its first frame (bench/call.mjs), and
+   * quality.ts raises it within seconds when the path and the remote tile want more.
+   */
+  setTracks(tracks: Array<{ track: MediaStreamTrack; stream: MediaStream; scale?: number }>): void {
     if (this.closed) return;
     const wanted = new Set(tracks.map((t) => t.track));
     for (const [track, sender] of this.#senders) {
@@ -165,8 +170,15 @@ export class Peer {
         this.#senders.delete(track);
       }
     }
-    for (const { track, stream } of tracks) {
-      if (!this.#senders.has(track)) this.#senders.set(track, this.pc.addTrack(track, stream));
+    for (const { track, stream, scale } of tracks) {
+      if (this.#senders.has(track)) continue;
+      const sender = this.pc.addTrack(track, stream);
+      this.#senders.set(track, sender);
+      const params = sender.getParameters();
+      if (scale && params.encodings?.[0]) {
+        params.encodings[0].scaleResolutionDownBy = scale;
+        sender.setParameters(params).catch(() => {}); // not supported: starts full size
+      }
     }
   }
 

@@ -33,6 +33,28 @@ describe('quality', () => {
     expect(targetEncoding('auto', undefined, { captured: 1280, shown: 1280 })).to.deep.equal({ maxBitrate: 1_500_000, scaleResolutionDownBy: 1 });
   });
 
+  it('in auto, starts the camera at half size (a faster first frame); a fixed profile at full size', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    a.quality.stop(); // what it starts with, before adaptation (every 2 s) changes it
+    await a.join({ audio: true, video: true });
+    const camera = a.localStream!.getVideoTracks()[0];
+    const sender = a.peers.get(b.id)!.senderOf(camera)!;
+    await waitFor(() => sender.getParameters().encodings[0]?.scaleResolutionDownBy === 2, 'the sender to start at half size');
+    const stream = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
+    const video = Object.assign(document.createElement('video'), { muted: true, srcObject: stream });
+    void video.play();
+    const width = await new Promise<number>((resolve) => video.requestVideoFrameCallback((_, frame) => resolve(frame.width)));
+    expect(width).to.be.at.most(Math.round((camera.getSettings().width ?? 0) / 2));
+
+    const [c, d] = await connectedPair();
+    sessions.push(c, d);
+    c.configure({ quality: 'high' });
+    await c.join({ audio: false, video: true });
+    const full = c.peers.get(d.id)!.senderOf(c.localStream!.getVideoTracks()[0])!;
+    expect(full.getParameters().encodings[0].scaleResolutionDownBy ?? 1).to.equal(1);
+  });
+
   it('applies a fixed profile to capture and to every sender, and reads real stats on both ends', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);

@@ -503,10 +503,12 @@ export class Session {
     if (synced) this.events.emit('synced');
   }
 
-  #localTracks(): Array<{ track: MediaStreamTrack; stream: MediaStream }> {
-    const tracks: Array<{ track: MediaStreamTrack; stream: MediaStream }> = [];
+  #localTracks(): Array<{ track: MediaStreamTrack; stream: MediaStream; scale?: number }> {
+    const tracks: Array<{ track: MediaStreamTrack; stream: MediaStream; scale?: number }> = [];
+    // In auto, the camera starts at half size (a faster first frame) and quality.ts adapts it.
+    const camera = (this.#config.quality ?? 'auto') === 'auto' ? this.localStream?.getVideoTracks()[0] : undefined;
     for (const stream of [this.localStream, this.screenStream]) {
-      for (const track of stream?.getTracks() ?? []) tracks.push({ track, stream: stream! });
+      for (const track of stream?.getTracks() ?? []) tracks.push({ track, stream: stream!, scale: track === camera ? 2 : undefined });
     }
     return tracks;
   }
