@@ -59,6 +59,7 @@ export class CallRecorder {
   #grid: GridCompositor | null = null;
   #mixer: AudioMixer | null = null;
   #startedAt = 0;
+  #pendingPause: (() => void) | null = null;
   #failure = '';
   #pausedAt = 0;
   #paused = 0;
@@ -95,7 +96,11 @@ export class CallRecorder {
     }
     this.#chunks = [];
     this.#failure = '';
-    this.#recorder.ondataavailable = (e) => e.data.size && this.#chunks.push(e.data);
+    this.#recorder.ondataavailable = (e) => {
+      if (!e.data.size) return;
+      this.#chunks.push(e.data);
+      this.#pendingPause?.();
+    };
     this.#recorder.onerror = (e) => (this.#failure = (e as Event & { error?: DOMException }).error?.message || 'recorder error');
     this.#recorder.start(1000);
     this.#startedAt = performance.now();
@@ -105,15 +110,26 @@ export class CallRecorder {
 
   pause(): void {
     if (this.state !== 'recording') return;
-    this.#recorder!.pause();
-    this.#pausedAt = performance.now();
+    const pauseNow = () => {
+      this.#pendingPause = null;
+      this.#recorder!.pause();
+      this.#pausedAt = performance.now();
+    };
+    // Firefox records nothing at all when paused before it has produced any data: a pause
+    // that early takes effect with the first data.
+    if (this.#chunks.length) pauseNow();
+    else this.#pendingPause = pauseNow;
     this.#setState('paused');
   }
 
   resume(): void {
     if (this.state !== 'paused') return;
-    this.#recorder!.resume();
-    this.#paused += performance.now() - this.#pausedAt;
+    if (this.#pendingPause) {
+      this.#pendingPause = null; // it never actually paused
+    } else {
+      this.#recorder!.resume();
+      this.#paused += performance.now() - this.#pausedAt;
+    }
     this.#setState('recording');
   }
 

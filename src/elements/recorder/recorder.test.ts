@@ -41,7 +41,7 @@ describe('<parley-recorder>', () => {
     expect(el.state).to.equal('paused');
     expect(button('Resume')!.getAttribute('aria-pressed')).to.equal('true');
     button('Resume')!.click();
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // something to record
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // something to record (Firefox is slow to start on a still grid)
     const ready = oneEvent(el, 'parley-recording-ready');
     const transcript = oneEvent(el, 'parley-transcript');
     button('Stop recording')!.click();
