@@ -26,7 +26,7 @@ export default defineConfig({
     },
     rollupOptions: {
       // Lib mode keeps whitespace for ES output by default; a script-tag bundle wants it all.
-      output: { inlineDynamicImports: true, minify: true, comments: { legal: true, annotation: false, jsdoc: false } },
+      output: { codeSplitting: false, minify: true, comments: { legal: true, annotation: false, jsdoc: false } },
     },
   },
 });
