@@ -55,7 +55,9 @@ async function startCoturn(port, dir) {
 function connectThroughTurn(iceUrl, tamper) {
   return (async () => {
     const { iceServers } = await (await fetch(iceUrl)).json();
-    if (tamper) for (const server of iceServers) if (server.credential) server.credential = 'x' + server.credential.slice(1);
+    // A different first character (a credential that already starts with 'x' stays wrong too).
+    const wrong = (c) => (c[0] === 'x' ? 'y' : 'x') + c.slice(1);
+    if (tamper) for (const server of iceServers) if (server.credential) server.credential = wrong(server.credential);
     const config = { iceServers, iceTransportPolicy: 'relay' };
     const a = new RTCPeerConnection(config);
     const b = new RTCPeerConnection(config);
