@@ -12,10 +12,8 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     videos.splice(0).forEach((v) => v.remove());
   });
 
-  async function inCall() {
-    const [a, b] = await connectedPair();
-    sessions.push(a, b);
-    await a.join({ audio: true, video: true });
+  /** Plays a's camera as b receives it; resolves once frames decode. */
+  async function playAtB(a: Session, b: Session): Promise<HTMLVideoElement> {
     const remote = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
     const video = document.createElement('video');
     video.muted = true;
@@ -23,7 +21,14 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     document.body.append(video);
     videos.push(video);
     await decodedFrames(video);
-    return { a, b, video };
+    return video;
+  }
+
+  async function inCall() {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    await a.join({ audio: true, video: true });
+    return { a, b, video: await playAtB(a, b) };
   }
 
   it('restarts ICE on the same peer: new credentials, same Peer, media keeps flowing', async () => {
@@ -87,13 +92,7 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     await waitFor(() => dropped === 1 && peerAtA.pc.signalingState === 'have-local-offer', 'the offer to be lost');
     await waitFor(() => peerAtA.pc.signalingState === 'stable', 'the resent offer to be answered', 15000);
     expect(dropped).to.equal(2);
-    const remote = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
-    const video = document.createElement('video');
-    video.muted = true;
-    video.srcObject = remote;
-    document.body.append(video);
-    videos.push(video);
-    expect(await decodedFrames(video)).to.be.greaterThan(0);
+    await playAtB(a, b); // frames decode: the renegotiation went through
     expect(a.peers.get(b.id)).to.equal(peerAtA);
   });
 });
