@@ -25,12 +25,13 @@
 // (each thread waits for the stream to go quiet, at most 10 s, before reporting).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net, { createServer } from 'node:net';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import os from 'node:os';
 import { mintToken } from '../signaling/src/auth.js';
+import { freePort } from '../signaling/testing/harness.js';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const CLIENTS = env('CLIENTS', 1000);
@@ -56,14 +57,6 @@ const PARLEY_RELAY = `${root}signaling/bin/parley-relay.js`;
 const REDIS_SERVER = '/usr/bin/redis-server';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid) {

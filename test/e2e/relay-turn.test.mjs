@@ -9,22 +9,14 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { createRelay } from '../../signaling/src/relay.js';
 import { mintToken } from '../../signaling/src/auth.js';
+import { freePort } from '../../signaling/testing/harness.js';
 import { launch } from './harness.mjs';
 
 const TURNSERVER = '/usr/bin/turnserver';
 const TURN_SECRET = 'coturn-and-relay-share-this-secret';
 const RELAY_SECRET = 'relay-jwt-secret-relay-jwt-secret-0123';
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Starts coturn on loopback; resolves once it is serving. */
 async function startCoturn(port, dir) {

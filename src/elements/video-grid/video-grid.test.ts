@@ -36,6 +36,15 @@ describe('<parley-video-grid>', () => {
     await started;
   }
 
+  /** Bob joins the room with camera and microphone; resolves with his tile in `grid`. */
+  async function bobJoins(room: string, signaling: string, grid: ParleyVideoGrid): Promise<{ bob: Session; tile: HTMLElement }> {
+    const bob = new Session(room, { signaling, name: 'Bob' });
+    other = bob;
+    bob.start();
+    await bob.join({ audio: true, video: true });
+    return { bob, tile: await waitFor(() => tileOf(grid, bob.id), 'Bob’s tile') };
+  }
+
   async function setup() {
     const signaling = await relayUrl();
     const room = uniqueRoom();
@@ -86,12 +95,9 @@ describe('<parley-video-grid>', () => {
   it('shows everyone a recording badge on the tile of whoever records', async () => {
     const { el, grid, room, signaling } = await setup();
     await el.join();
-    other = new Session(room, { signaling, name: 'Bob' });
-    other.start();
-    await other.join({ audio: true, video: true });
-    const tile = await waitFor(() => tileOf(grid, other!.id), 'Bob’s tile');
+    const { bob, tile } = await bobJoins(room, signaling, grid);
     expect(tile.querySelector('[part~=recording]')).to.equal(null);
-    const recorder = new CallRecorder(other);
+    const recorder = new CallRecorder(bob);
     await recorder.start('camera');
     const badge = await waitFor(() => tile.querySelector('[part~=recording]'), 'the recording badge on Bob’s tile');
     expect(badge.getAttribute('aria-label')).to.equal('recording');
@@ -105,44 +111,38 @@ describe('<parley-video-grid>', () => {
   it('shows a shared screen as its own large tile, keeps the others visible, and drops it on "Stop sharing"', async function () {
     const { el, grid, room, signaling } = await setup();
     await el.join();
-    other = new Session(room, { signaling, name: 'Bob' });
-    other.start();
-    await other.join({ audio: true, video: true });
-    await waitFor(() => tileOf(grid, other!.id), 'Bob’s camera tile');
+    const { bob } = await bobJoins(room, signaling, grid);
     try {
-      await shareScreenOf(other);
+      await shareScreenOf(bob);
     } catch (error) {
       // Headless Firefox has no screen to capture (NotFoundError); Chromium runs this test.
       if ((error as { code?: string }).code === 'no-device') return this.skip();
       throw error;
     }
-    const screen = await waitFor(() => tileOf(grid, other!.id, true), 'Bob’s screen tile');
+    const screen = await waitFor(() => tileOf(grid, bob.id, true), 'Bob’s screen tile');
     expect(screen.getAttribute('aria-label')).to.equal("Bob's screen");
     expect(screen.part.contains('featured'), 'the screen is the large tile').to.equal(true);
     const video = await waitFor(() => screen.querySelector('video'), 'the screen video');
     expect(await decodedFrames(video)).to.be.greaterThan(0);
     // Presenter layout: the screen spans the grid and sits first; camera tiles stay visible.
-    expect(screen.getBoundingClientRect().width).to.be.greaterThan(tileOf(grid, other.id)!.getBoundingClientRect().width);
-    expect(tileOf(grid, other.id)!.getBoundingClientRect().height).to.be.greaterThan(0);
+    expect(screen.getBoundingClientRect().width).to.be.greaterThan(tileOf(grid, bob.id)!.getBoundingClientRect().width);
+    expect(tileOf(grid, bob.id)!.getBoundingClientRect().height).to.be.greaterThan(0);
     expect(tileOf(grid, el.session!.id)!.getBoundingClientRect().height).to.be.greaterThan(0);
     await expect(grid).to.be.accessible();
 
     // The browser's own "Stop sharing" ends the track (stop() alone fires no event).
-    const track = other.screenStream!.getVideoTracks()[0]!;
+    const track = bob.screenStream!.getVideoTracks()[0]!;
     track.stop();
     track.dispatchEvent(new Event('ended'));
-    expect(other.screenStream).to.equal(null);
-    await waitFor(() => !tileOf(grid, other!.id, true), 'the screen tile to go');
-    expect(tileOf(grid, other.id)).to.exist;
+    expect(bob.screenStream).to.equal(null);
+    await waitFor(() => !tileOf(grid, bob.id, true), 'the screen tile to go');
+    expect(tileOf(grid, bob.id)).to.exist;
   });
 
   it('pins a tile large, switches to speaker layout, and minimizes the self-view', async () => {
     const { el, grid, room, signaling } = await setup();
     await el.join();
-    other = new Session(room, { signaling, name: 'Bob' });
-    other.start();
-    await other.join({ audio: true, video: true });
-    const bob = await waitFor(() => tileOf(grid, other!.id), 'Bob’s tile');
+    const { tile: bob } = await bobJoins(room, signaling, grid);
     const self = tileOf(grid, el.session!.id)!;
     expect(self.part.contains('featured') || bob.part.contains('featured')).to.equal(false);
 
@@ -230,10 +230,7 @@ describe('<parley-video-grid>', () => {
     expect(el.session!.config.quality).to.equal('medium');
     const grid = el.querySelector('parley-video-grid')!;
     await el.join();
-    other = new Session(room, { signaling, name: 'Bob' });
-    other.start();
-    await other.join({ audio: true, video: true });
-    const tile = await waitFor(() => tileOf(grid, other!.id), 'Bob’s tile');
+    const { tile } = await bobJoins(room, signaling, grid);
     const network = await waitFor(() => tile.querySelector('[part=network]'), 'the network indicator', 20000);
     expect(network.getAttribute('data-quality')).to.equal('good');
     expect(network.getAttribute('aria-label')).to.equal('Network: good');
@@ -266,12 +263,9 @@ describe('<parley-video-grid>', () => {
     } finally {
       navigator.mediaDevices.getUserMedia = original;
     }
-    other = new Session(room, { signaling, name: 'Bob' });
-    other.start();
-    await other.join({ audio: true, video: true });
-    const tile = await waitFor(() => tileOf(grid, other!.id), 'Bob’s tile');
+    const { bob, tile } = await bobJoins(room, signaling, grid);
     expect(await decodedFrames(await waitFor(() => tile.querySelector('video'), 'Bob’s video'))).to.be.greaterThan(0);
-    other.doc.getMap('form').set('amount', '120');
+    bob.doc.getMap('form').set('amount', '120');
     await waitFor(() => el.session!.doc.getMap('form').get('amount') === '120', 'the document to sync');
   });
 
