@@ -18,6 +18,20 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => a.doc.getText('t').toString() === '>> hello from a', 'a to receive b’s edit');
   });
 
+  it('never joins the room when destroyed before its relay connection opens', async () => {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const gone = new Session(room, { signaling, name: 'Gone' });
+    gone.start(); // asks the relay's /ice first: the WebSocket opens after that answer
+    gone.destroy();
+    const bob = new Session(room, { signaling, name: 'Bob' });
+    sessions.push(bob);
+    bob.start();
+    await bob.whenSettled();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect([...bob.peers.keys()]).to.deep.equal([]);
+  });
+
   it('shares presence (name and colour) and fires peer-joined / peer-left with names', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();

@@ -1,20 +1,21 @@
 // A Session is everything one page shares about one room: the Y.Doc and its awareness,
-// the relay connection, one Peer per remote participant, and the local camera/mic/screen.
-// Peers connect for the document as soon as they share the room; a call (join) only adds
-// media to connections that already exist.
+// the mesh (relay connection, one Peer per remote participant), and the local
+// camera/mic/screen. Peers connect for the document as soon as they share the room; a call
+// (join) only adds media to connections that already exist.
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { createNanoEvents } from 'nanoevents';
-import { SignalingClient, isRecord } from './signaling.js';
 import { DocSync } from './sync.js';
 import { DocStore } from './persistence.js';
-import { fetchRelayIceServers } from './ice-servers.js';
 import type { CursorState } from './form-binding.js';
-import { Peer } from './peer.js';
+import type { Peer } from './peer.js';
+import { Mesh } from './mesh.js';
 import { ParleyError } from './errors.js';
 import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './devices.js';
 import { QualityMonitor, captureShape, type QualityProfile } from './quality.js';
+
+export { defaultSignalingUrl, REANNOUNCE_DELAY_MS } from './mesh.js';
 
 export interface SessionConfig {
   /** Relay WebSocket URL. Default: ws(s)://<page host>:4444. */
@@ -95,14 +96,6 @@ export const SETTLE_TIMEOUT_MS = 2500;
  */
 export const MAX_PARTICIPANTS = 6;
 
-/** After a connection drops (not by `bye`), say hello again this much later so the pair reconnects. */
-export const REANNOUNCE_DELAY_MS = 1000;
-
-type RelayMessage =
-  | { type: 'hello'; from: string; to?: string }
-  | { type: 'signal'; from: string; to: string; signal: unknown }
-  | { type: 'bye'; from: string; to?: string };
-
 // Participant colours: each carries white text at a contrast of at least 4.5:1 (WCAG AA).
 const PALETTE = ['#b3261e', '#00695c', '#8a5300', '#2e7d32', '#6a1b9a', '#1f4e79', '#ad1457', '#37474f'];
 
@@ -111,27 +104,21 @@ export class Session {
   readonly doc = new Y.Doc();
   readonly awareness = new Awareness(this.doc);
   readonly id = randomId();
-  readonly peers = new Map<string, Peer>();
+  /** Remote peer id → its connection (the mesh's). */
+  readonly peers: Map<string, Peer>;
   /** Per-peer stats and send-quality adaptation. */
   readonly quality: QualityMonitor = new QualityMonitor(this);
   localStream: MediaStream | null = null;
   screenStream: MediaStream | null = null;
 
   readonly #sync: DocSync;
+  readonly #mesh: Mesh;
   readonly #joined = new Map<string, string>(); // peer id → name, once we have its presence
   #config: SessionConfig = {};
-  #signaling: SignalingClient | null = null;
-  #started = false;
-  #destroyed = false;
-  #reannounceTimer: ReturnType<typeof setTimeout> | undefined;
-  #quickHelloAt = -Infinity;
-  readonly #saidBye = new WeakSet<Peer>();
-  readonly #toldToClose = new WeakSet<Peer>();
   #settle!: () => void;
   #settled = new Promise<void>((resolve) => (this.#settle = resolve));
   #synced = false;
   #persistence: DocStore | null = null;
-  #relayIceServers: RTCIceServer[] | undefined;
   #devices: DeviceChoice = loadDeviceChoice();
 
   constructor(readonly room: string, config: SessionConfig = {}) {
@@ -142,6 +129,14 @@ export class Session {
       onPeerSynced: () => this.#settle(),
       onStateVector: () => this.#checkSynced(),
     });
+    this.#mesh = new Mesh(room, this.id, {
+      config: () => this.#config,
+      onPeer: (peer) => this.#attach(peer),
+      onPeerClosed: (peer) => this.#detach(peer),
+      onAlone: () => this.#settle(),
+      onError: (error) => this.#error(error),
+    });
+    this.peers = this.#mesh.peers;
     this.awareness.setLocalState({
       user: { name: config.name ?? '', color: config.color ?? PALETTE[this.doc.clientID % PALETTE.length] },
       peer: this.id,
@@ -166,11 +161,7 @@ export class Session {
     if (config.name !== undefined || config.color !== undefined) {
       this.#setPresence({ user: { name: config.name ?? user.name, color: config.color ?? user.color } });
     }
-    if (this.#started && (before.signaling !== this.#config.signaling || before.token !== this.#config.token)) {
-      this.#signaling?.close();
-      this.#signaling = null;
-      this.#connectSignaling();
-    }
+    if (before.signaling !== this.#config.signaling || before.token !== this.#config.token) this.#mesh.reconnect();
     if (before.quality !== this.#config.quality) void this.quality.applyProfile();
   }
 
@@ -200,25 +191,10 @@ export class Session {
 
   /** Connects to the relay; peers follow. Idempotent. */
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
+    if (this.#mesh.started) return;
     setTimeout(() => this.#settle(), SETTLE_TIMEOUT_MS);
-    // TURN credentials come from the relay's /ice, before any connection is built.
-    let refused = false;
-    const ice = this.#config.iceServers
-      ? Promise.resolve()
-      : fetchRelayIceServers(this.#config.signaling ?? defaultSignalingUrl(), this.#config.token).then((list) => {
-          if (list !== 'unauthorized') return void (this.#relayIceServers = list ?? undefined);
-          refused = true; // disconnect() and start() try again
-          this.#error(
-            new ParleyError('signaling', 'The relay refused this page’s token (missing, invalid or expired); editing goes on locally.'),
-          );
-        });
-    void ice.then(() => {
-      if (this.#started && !this.#signaling && !refused) this.#connectSignaling();
-    });
+    this.#mesh.start();
     this.quality.start();
-    globalThis.addEventListener?.('pagehide', this.#onPageHide);
   }
 
   /**
@@ -226,13 +202,7 @@ export class Session {
    * and everything typed meanwhile stay, and merge with the room on the next start().
    */
   disconnect(): void {
-    if (!this.#started) return;
-    this.#started = false;
-    this.#signaling?.publish(this.room, { type: 'bye', from: this.id } satisfies RelayMessage);
-    this.#signaling?.close();
-    this.#signaling = null;
-    for (const peer of [...this.peers.values()]) peer.close();
-    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    this.#mesh.disconnect();
   }
 
   get localPresence(): PresenceState {
@@ -378,122 +348,37 @@ export class Session {
   }
 
   destroy(): void {
-    this.#destroyed = true;
-    clearTimeout(this.#reannounceTimer);
     this.quality.stop();
-    this.leave();
-    this.#signaling?.publish(this.room, { type: 'bye', from: this.id } satisfies RelayMessage);
-    this.#signaling?.close();
-    for (const peer of this.peers.values()) peer.close();
+    this.leave(); // while the peers are still there to hear it
+    this.#mesh.destroy();
     this.#sync.destroy();
     void this.#persistence?.destroy();
     this.awareness.off('change', this.#onPresence);
     this.awareness.destroy();
     this.doc.destroy();
-    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
   }
 
-  #connectSignaling(): void {
-    const signaling = new SignalingClient(this.#config.signaling ?? defaultSignalingUrl(), this.#config.token);
-    this.#signaling = signaling;
-    signaling.events.on('open', () => signaling.publish(this.room, { type: 'hello', from: this.id }));
-    signaling.events.on('message', (_topic, data, clients) => {
-      // Our own hello echoed with one subscriber: nobody else is here to sync with.
-      if (isRecord(data) && data.type === 'hello' && data.from === this.id && clients === 1) this.#settle();
-      this.#onRelayMessage(data);
-    });
-    signaling.events.on('error', (error) => this.#error(error));
-    signaling.subscribe(this.room);
-    signaling.connect();
-  }
-
-  #onRelayMessage(data: unknown): void {
-    if (!isRecord(data) || typeof data.from !== 'string' || data.from === this.id || data.from.length > 64) return;
-    const from = data.from;
-    switch (data.type) {
-      case 'hello': {
-        if (data.to !== undefined && data.to !== this.id) return;
-        const existing = this.peers.get(from);
-        if (existing && !existing.closed) break;
-        // Only one side starts a pair, so two people arriving together never both offer
-        // (an offer collision with media is where browsers disagree): the impolite side
-        // creates the connection, the polite one asks it to with a hello of its own.
-        if (this.id < from && data.to === undefined) {
-          this.#signaling?.publish(this.room, { type: 'hello', from: this.id, to: from } satisfies RelayMessage);
-        } else {
-          this.#createPeer(from);
-        }
-        break;
-      }
-      case 'signal':
-        if (data.to !== this.id) return;
-        (this.peers.get(from) ?? this.#createPeer(from)).handleSignal(data.signal);
-        break;
-      case 'bye': {
-        const peer = this.peers.get(from);
-        if (!peer) break;
-        if (data.to === undefined) this.#saidBye.add(peer); // it left the room
-        else if (data.to === this.id) this.#toldToClose.add(peer); // it dropped our connection
-        else break;
-        peer.close();
-        break;
-      }
-    }
-  }
-
-  #createPeer(id: string): Peer {
-    this.peers.get(id)?.close();
-    const peer = new Peer(id, this.id, { iceServers: this.#config.iceServers ?? this.#relayIceServers });
-    this.peers.set(id, peer);
-    peer.events.on('signal', (signal) =>
-      this.#signaling?.publish(this.room, { type: 'signal', from: this.id, to: id, signal } satisfies RelayMessage),
-    );
+  /** A new connection: sync the document over it and send it the local media. */
+  #attach(peer: Peer): void {
+    const id = peer.id;
     peer.events.on('open', () => this.#sync.addPeer(id, (bytes) => peer.sendSync(bytes)));
     peer.events.on('sync', (bytes) => this.#sync.receive(id, bytes));
     peer.events.on('streams', () => this.events.emit('change'));
     peer.events.on('error', (error) => this.#error(error));
-    peer.events.on('closed', () => {
-      if (this.peers.get(id) === peer) this.peers.delete(id);
-      this.#sync.removePeer(id);
-      this.#checkSynced();
-      if (!this.#destroyed && !this.#saidBye.has(peer)) {
-        // We dropped a connection the other side may still think is alive: tell it, so both
-        // build a new one after the hello (else it ignores our hello for its stale peer).
-        if (!this.#toldToClose.has(peer)) {
-          this.#signaling?.publish(this.room, { type: 'bye', from: this.id, to: id } satisfies RelayMessage);
-        }
-        this.#reannounce(peer.wedged);
-      }
-      const name = this.#joined.get(id);
-      if (name !== undefined) {
-        this.#joined.delete(id);
-        this.events.emit('peer-left', { id, name });
-      }
-      this.events.emit('change');
-    });
     peer.setTracks(this.#localTracks());
     this.events.emit('peer', peer);
-    return peer;
   }
 
-  /**
-   * The connection dropped but the peer may still be here: announce again (once per delay).
-   * `now` (a connection that could not negotiate, both sides alive): at once, after the
-   * `bye`, but at most once per delay, so a peer that keeps failing can't make us spin.
-   */
-  #reannounce(now = false): void {
-    if (this.#reannounceTimer) return;
-    const hello = () => {
-      if (!this.#destroyed) this.#signaling?.publish(this.room, { type: 'hello', from: this.id } satisfies RelayMessage);
-    };
-    if (now && performance.now() - this.#quickHelloAt > REANNOUNCE_DELAY_MS) {
-      this.#quickHelloAt = performance.now();
-      return hello();
+  #detach(peer: Peer): void {
+    const id = peer.id;
+    this.#sync.removePeer(id);
+    this.#checkSynced();
+    const name = this.#joined.get(id);
+    if (name !== undefined) {
+      this.#joined.delete(id);
+      this.events.emit('peer-left', { id, name });
     }
-    this.#reannounceTimer = setTimeout(() => {
-      this.#reannounceTimer = undefined;
-      hello();
-    }, REANNOUNCE_DELAY_MS);
+    this.events.emit('change');
   }
 
   #checkSynced(): void {
@@ -548,19 +433,9 @@ export class Session {
     this.events.emit('change');
   };
 
-  #onPageHide = () => {
-    this.#signaling?.publish(this.room, { type: 'bye', from: this.id } satisfies RelayMessage);
-  };
-
   #error(error: ParleyError): void {
     this.events.emit('error', error);
   }
-}
-
-export function defaultSignalingUrl(): string {
-  const loc = globalThis.location;
-  const secure = loc?.protocol === 'https:';
-  return `${secure ? 'wss' : 'ws'}://${loc?.hostname || '127.0.0.1'}:4444`;
 }
 
 function randomId(): string {
