@@ -16,6 +16,7 @@
 // default limits (20 msg/s per connection with bursts of 100, 10,000 connections).
 // Env: CLIENTS=1000 IDLE_CLIENTS=10000 WINDOW=10 WARMUP=2 RATE=20 ROOM_SIZE=4 PAYLOAD=250
 //      WORKERS=2 ROUNDS=3 ONLY=load,idle,redis SERVERS=y-webrtc,parley
+//      PROFILE=<dir>: each server writes a V8 CPU profile there (--cpu-prof) when it exits
 //      RELAY_NODE_FLAGS='--max-semi-space-size=1' (Node flags for Parley's relay; y-webrtc's
 //      server always runs with Node's defaults, as it ships)
 // The load runs ROUNDS times per server, alternating, and the medians are compared: on a
@@ -45,6 +46,9 @@ const WORKERS = env('WORKERS', 2);
 const ROUNDS = env('ROUNDS', 3);
 const ONLY = new Set((process.env.ONLY ?? 'load,idle,redis').split(','));
 const SERVERS = (process.env.SERVERS ?? 'y-webrtc,parley').split(',');
+const PROFILE = process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE] : [];
+/** y-webrtc's server has no SIGTERM handler, and a process killed by a signal writes no profile. */
+const EXIT_ON_SIGTERM = ['--import', "data:text/javascript,process.once('SIGTERM',()=>process.exit(0))"];
 const SECRET = 'bench-secret-bench-secret-bench-secret!';
 /** Node flags Parley's relay runs with, as signaling/README.md recommends for deployment: a
  * 1 MB young generation suits a process whose garbage is small and short-lived, and keeps
@@ -100,10 +104,10 @@ async function stopProcess(child) {
 async function startServer(kind, { redis } = {}) {
   const port = await freePort();
   if (kind === 'y-webrtc') {
-    const child = await startProcess(process.execPath, [Y_WEBRTC_SERVER], port, { PORT: String(port) });
+    const child = await startProcess(process.execPath, [...PROFILE, ...(PROFILE.length ? EXIT_ON_SIGTERM : []), Y_WEBRTC_SERVER], port, { PORT: String(port) });
     return { child, url: `ws://127.0.0.1:${port}` };
   }
-  const args = [...RELAY_NODE_FLAGS, PARLEY_RELAY, '--port', String(port), '--secret', SECRET, ...(redis ? ['--redis', redis] : [])];
+  const args = [...RELAY_NODE_FLAGS, ...PROFILE, PARLEY_RELAY, '--port', String(port), '--secret', SECRET, ...(redis ? ['--redis', redis] : [])];
   const child = await startProcess(process.execPath, args, port);
   const token = await mintToken({ secret: SECRET, rooms: '*', ttlSeconds: 3600 });
   return { child, url: `ws://127.0.0.1:${port}/?token=${token}` };
