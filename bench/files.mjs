@@ -70,7 +70,7 @@ const f = (n, d = 1) => n.toFixed(d);
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
 const { idle, during } = result;
 const latency = during.p99 / idle.p99;
-console.log(`\nChromium, ${PAGES === 2 ? 'sender and receiver in two pages' : 'one page'}, loopback; ${SIZE_MB} MB file × ${ROUNDS} rounds; messages of ${result.chunk / 1024} KiB; ${PAGES === 2 ? `; page clocks differ by ${f(result.offset, 2)} ms` : ''}`);
+console.log(`\nChromium, ${PAGES === 2 ? 'sender and receiver in two pages' : 'one page'}, loopback; ${SIZE_MB} MB file × ${ROUNDS} rounds; messages of ${result.chunk / 1024} KiB${PAGES === 2 ? `; page clocks differ by ${f(result.offset, 2)} ms` : ''}`);
 console.log(`raw RTCDataChannel:       median ${f(median(result.raws))} MB/s (${result.raws.map((x) => f(x)).join(', ')})`);
 console.log(`Parley file transfer:     median ${f(median(result.parleys))} MB/s (${result.parleys.map((x) => f(x)).join(', ')}), verified, stored on ${result.storage}`);
 const ratio = median(result.parleys.map((p, i) => p / result.raws[i]));
