@@ -183,7 +183,9 @@ export class FileReceiver {
     const actual = await hashing;
     if (this.state !== 'receiving' || !this.#store) return;
     // Acks count what arrived since the last accept: the sender's window restarted there.
-    if (epoch === this.#epoch && ++this.#processed % ACK_EVERY === 0) {
+    // Every ACK_EVERY chunks, and whenever nothing else is queued here: a sender whose
+    // window has shrunk below ACK_EVERY must not wait for an ack that never comes.
+    if (epoch === this.#epoch && (++this.#processed % ACK_EVERY === 0 || this.#pending === 1)) {
       this.link.send(encodeControl({ t: 'ack', id: this.id, n: this.#processed }));
     }
     const run = this.#run;

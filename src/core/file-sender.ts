@@ -1,6 +1,7 @@
 // The sending side of one file to one peer. Reads the file a chunk at a time, hashes each
-// chunk, and keeps at most WINDOW_CHUNKS unacknowledged chunks in flight (and the channel's
-// queue under SEND_HIGH_WATER): memory stays bounded whatever the file size. The receiver
+// chunk, and keeps at most a window of unacknowledged chunks in flight (file-window.ts: up
+// to WINDOW_CHUNKS, fewer when the path queues) and the channel's queue under
+// SEND_HIGH_WATER: memory stays bounded whatever the file size. The receiver
 // drives it: `accept` (re)starts from a chunk index, `resend` asks again for a bad chunk.
 import {
   CHUNK_HEADER_BYTES,
@@ -18,12 +19,13 @@ import {
   sha256,
   type Control,
 } from './file-protocol.js';
+import { DelayWindow, MAX_WINDOW_CHUNKS } from './file-window.js';
 
 /**
  * Chunks sent but not yet acknowledged by the receiver, at most. Small on purpose: file data
  * in flight is what an edit on the sync channel waits behind (bench/files.mjs).
  */
-export const WINDOW_CHUNKS = 16;
+export const WINDOW_CHUNKS = MAX_WINDOW_CHUNKS;
 /** Stop handing chunks to the channel while more than this is queued in it. */
 export const SEND_HIGH_WATER = 1024 * 1024;
 /** Chunks read and hashed together. */
@@ -58,6 +60,7 @@ export class FileSender {
   #sent = 0;
   #acked = 0;
   #generation = 0;
+  #window = new DelayWindow(0);
   #running = false;
   #wake: (() => void) | null = null;
   readonly #blocks = new Map<number, Promise<Uint8Array<ArrayBuffer>>>();
@@ -102,11 +105,13 @@ export class FileSender {
         this.#next = this.#from = control.from;
         this.#resends = [];
         this.#sent = this.#acked = 0;
+        this.#window = new DelayWindow(performance.now());
         this.state = 'sending';
         this.rate.restart(Math.min(this.file.size, control.from * this.chunkSize));
         this.#pump();
         break;
       case 'ack':
+        this.#window.acked(Math.min(control.n, this.#sent), performance.now());
         this.#acked = Math.min(control.n, this.#sent);
         this.rate.update(Math.min(this.file.size, (this.#from + this.#acked) * this.chunkSize));
         this.#wakeUp();
@@ -192,7 +197,7 @@ export class FileSender {
         if (current()) this.link.send(encodeControl({ t: 'done', id: this.id, sha256: sha }));
         return;
       }
-      const room = Math.min(BATCH_CHUNKS, WINDOW_CHUNKS - (this.#sent - this.#acked));
+      const room = Math.min(BATCH_CHUNKS, this.#window.size - (this.#sent - this.#acked));
       if (room <= 0 || this.link.buffered() > SEND_HIGH_WATER) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
@@ -213,7 +218,7 @@ export class FileSender {
           this.#hashed[index] = 1;
         }
         if (!this.link.send(encodeChunk(this.id, index, hash, data))) return this.disconnected();
-        this.#sent++;
+        this.#window.sent(this.#sent++, performance.now());
       }
     }
   }

@@ -198,6 +198,28 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     await root.removeEntry(`${STORE_PREFIX}recent`);
   });
 
+  it('acks a chunk at once when nothing else is queued, so a window under ACK_EVERY never stalls', async () => {
+    const acks: number[] = [];
+    const link = {
+      send(message: Uint8Array<ArrayBuffer>) {
+        const decoded = decodeMessage(message);
+        if (decoded?.type === 'control' && decoded.control.t === 'ack') acks.push(decoded.control.n);
+        return true;
+      },
+      buffered: () => 0,
+      maxMessageSize: () => 65536,
+    };
+    const offer = { t: 'offer' as const, id: '0123456789abcdef', name: 'x.bin', size: 3 * 1024, mime: '', chunkSize: 1024 };
+    const receiver = new FileReceiver('peer-1', offer, link, { change() {}, report() {}, received() {} });
+    await receiver.accept(false);
+    const data = bytes(1024);
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    expect(receiver.chunk(0, hash, data)).to.equal(null);
+    await waitFor(() => acks.length > 0, 'an ack for the lone chunk');
+    expect(acks).to.deep.equal([1]);
+    await receiver.dismiss();
+  });
+
   it('decodes only well-formed messages and sanitizes names for saving', () => {
     expect(decodeMessage(new Uint8Array([1, 123]))).to.equal(null);
     expect(decodeMessage(new Uint8Array([7]))).to.equal(null);

@@ -1,0 +1,114 @@
+// A slow link for the benchmarks, on loopback: a relay that speaks the signaling protocol
+// (subscribe / publish / ping) and points both peers' ICE at a UDP forwarder that shapes
+// the traffic between them like a home uplink: a rate, a one-way delay, and a drop-tail
+// queue in front of the rate (where a big transfer builds up the delay everything else
+// waits behind).
+//
+// Each peer's first IPv4 UDP host candidate is rewritten to a forwarder port on 127.0.0.1
+// and every other candidate is dropped, so the pair can only connect through it. What A
+// sends to B's advertised port leaves, after the queue and the delay, from A's advertised
+// port towards B's real one, so each side sees the other at the address it was told.
+// Two peers per room; for benchmarks only (no auth, no limits).
+import dgram from 'node:dgram';
+import { WebSocketServer } from 'ws';
+
+/**
+ * @param {{ mbit: number, rttMs: number, queueMs: number }} link rate in Mbit/s each way,
+ *   round-trip delay, and the queue's capacity expressed as time at that rate
+ */
+export async function createShapedRelay({ mbit, rttMs, queueMs }) {
+  const bytesPerMs = (mbit * 1e6) / 8 / 1000;
+  const queueBytes = queueMs * bytesPerMs;
+  /** peer id → { real: {address, port}, socket } */
+  const peers = new Map();
+  const stats = { forwarded: 0, dropped: 0 };
+
+  /** One direction of the link: a FIFO drained at the rate, then the one-way delay. */
+  function direction() {
+    let freeAt = 0; // when the rate limiter is next idle
+    let queued = 0;
+    return (socket, packet, to) => {
+      const now = performance.now();
+      if (queued + packet.length > queueBytes) return void stats.dropped++;
+      queued += packet.length;
+      freeAt = Math.max(now, freeAt) + packet.length / bytesPerMs;
+      const leaves = freeAt;
+      setTimeout(() => (queued -= packet.length), leaves - now);
+      setTimeout(() => {
+        stats.forwarded++;
+        socket.send(packet, to.port, to.address);
+      }, leaves - now + rttMs / 2);
+    };
+  }
+  const directions = new Map();
+
+  async function forwarderFor(id) {
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (packet) => {
+      // Arrived at `id`'s advertised port: it is for `id`, from the other peer.
+      const target = peers.get(id);
+      const other = [...peers.entries()].find(([key]) => key !== id)?.[1];
+      if (!target?.real || !other?.socket) return;
+      if (!directions.has(id)) directions.set(id, direction());
+      directions.get(id)(other.socket, packet, target.real);
+    });
+    await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return socket;
+  }
+
+  /** Rewrites a signal's candidate to go through the link; null drops the signal. */
+  async function rewrite(from, signal) {
+    const init = signal?.candidate;
+    if (!init?.candidate) return signal; // descriptions, end-of-candidates
+    const parts = init.candidate.split(' ');
+    const [, , protocol, , address, port, , type] = parts;
+    if (protocol.toLowerCase() !== 'udp' || type !== 'host' || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return null;
+    let peer = peers.get(from);
+    if (!peer) peers.set(from, (peer = { real: null, socket: null, ready: forwarderFor(from) }));
+    if (peer.real) return null; // one candidate per peer
+    peer.real = { address, port: Number(port) };
+    peer.socket = await peer.ready;
+    parts[4] = '127.0.0.1';
+    parts[5] = String(peer.socket.address().port);
+    return { ...signal, candidate: { ...init, candidate: parts.join(' ') } };
+  }
+
+  const topics = new Map();
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  wss.on('connection', (ws) => {
+    const mine = new Set();
+    let previous = Promise.resolve(); // one frame at a time, in order
+    ws.on('message', (raw) => (previous = previous.then(() => onFrame(raw))));
+    async function onFrame(raw) {
+      const msg = JSON.parse(raw.toString());
+      if (msg.type === 'ping') return ws.send('{"type":"pong"}');
+      if (msg.type === 'subscribe') {
+        for (const topic of msg.topics) {
+          if (!topics.has(topic)) topics.set(topic, new Set());
+          topics.get(topic).add(ws);
+          mine.add(topic);
+        }
+      }
+      if (msg.type !== 'publish') return;
+      const data = msg.data;
+      if (data?.type === 'signal') {
+        const signal = await rewrite(data.from, data.signal);
+        if (signal === null) return;
+        msg.data = { ...data, signal };
+      }
+      const receivers = topics.get(msg.topic) ?? new Set();
+      const frame = JSON.stringify({ ...msg, clients: receivers.size });
+      for (const receiver of receivers) receiver.send(frame);
+    }
+    ws.on('close', () => mine.forEach((topic) => topics.get(topic)?.delete(ws)));
+  });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  return {
+    url: `ws://127.0.0.1:${wss.address().port}`,
+    stats,
+    async close() {
+      for (const peer of peers.values()) (await peer.ready).close();
+      await new Promise((resolve) => wss.close(resolve));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// How many chunks a file sender may have unacknowledged. A fixed window fills whatever queue
+// sits in front of the slowest link on the way (a home uplink's is often hundreds of ms
+// deep), and every edit and every video packet then waits behind it. So the window follows
+// the delay the transfer itself adds, the way LEDBAT (RFC 6817) does for background
+// traffic: the round trip of a chunk to its ack, minus the least round trip seen, is the
+// queueing delay; below TARGET_QUEUE_MS the window grows by up to a chunk per round trip,
+// above it it shrinks in proportion. On a path with no queue to fill (loopback, a fast LAN)
+// it stays at its cap.
+// A chunk's round trip includes waiting behind the chunks sent before it, so the least
+// round trip is only learnt from a chunk sent with none ahead of it: now and then (and once
+// early on) the window lets everything drain and sends one chunk alone.
+
+/** Queueing delay the transfer aims to add, at most, to everything else on the path. */
+export const TARGET_QUEUE_MS = 25;
+/** The window never grows past this many chunks. */
+export const MAX_WINDOW_CHUNKS = 16;
+/** …nor shrinks below this many (the receiver acks at once when it has nothing else queued). */
+export const MIN_WINDOW_CHUNKS = 2;
+/** Where a transfer starts. */
+const INITIAL_WINDOW_CHUNKS = 4;
+/** The current delay is the mean of this many latest samples (chunks wait behind more or fewer others). */
+const CURRENT_SAMPLES = 4;
+/** When the first lone chunk goes (the link's own queues have settled by then), and then how often. */
+const FIRST_PROBE_MS = 1000;
+const PROBE_EVERY_MS = 5000;
+
+export class DelayWindow {
+  #size = INITIAL_WINDOW_CHUNKS;
+  #base = Infinity;
+  readonly #recent: number[] = [];
+  /** Send times of the latest chunks, and how many were unacknowledged then, by sequence number (rings). */
+  readonly #sentAt = new Float64Array(MAX_WINDOW_CHUNKS * 4);
+  readonly #ahead = new Uint8Array(MAX_WINDOW_CHUNKS * 4);
+  #acked = 0;
+  #probeAt: number;
+  #probing = false;
+
+  constructor(now: number) {
+    this.#probeAt = now + FIRST_PROBE_MS;
+  }
+
+  /** Chunks that may be unacknowledged now (one while probing for the least round trip). */
+  get size(): number {
+    return this.#probing ? 1 : Math.floor(this.#size);
+  }
+
+  /** The queueing delay last measured, in ms (NaN before the first ack). */
+  get queueDelay(): number {
+    return this.#recent.reduce((sum, rtt) => sum + rtt, 0) / this.#recent.length - this.#base;
+  }
+
+  /** Chunk number `seq` (0-based, counted since the transfer (re)started) left at `now`. */
+  sent(seq: number, now: number): void {
+    this.#sentAt[seq % this.#sentAt.length] = now;
+    this.#ahead[seq % this.#ahead.length] = Math.min(255, seq - this.#acked);
+    if (now >= this.#probeAt) this.#probing = true;
+  }
+
+  /** The receiver has processed `n` chunks since the (re)start; `now` is when we heard. */
+  acked(n: number, now: number): void {
+    if (n <= this.#acked) return;
+    const newly = n - this.#acked;
+    this.#acked = n;
+    const rtt = now - this.#sentAt[(n - 1) % this.#sentAt.length];
+    this.#base = Math.min(this.#base, rtt);
+    if (this.#probing && this.#ahead[(n - 1) % this.#ahead.length] === 0) {
+      this.#probing = false;
+      this.#probeAt = now + PROBE_EVERY_MS;
+    }
+    this.#recent.push(rtt);
+    if (this.#recent.length > CURRENT_SAMPLES) this.#recent.shift();
+    const offTarget = (TARGET_QUEUE_MS - this.queueDelay) / TARGET_QUEUE_MS;
+    const grown = this.#size + (offTarget * newly) / this.#size;
+    this.#size = Math.max(MIN_WINDOW_CHUNKS, Math.min(MAX_WINDOW_CHUNKS, grown));
+  }
+}
