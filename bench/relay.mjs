@@ -17,7 +17,7 @@
 // Env: CLIENTS=1000 IDLE_CLIENTS=10000 WINDOW=10 WARMUP=2 RATE=20 ROOM_SIZE=4 PAYLOAD=250
 //      WORKERS=2 ROUNDS=3 ONLY=load,idle,redis SERVERS=y-webrtc,parley
 //      PROFILE=<dir>: each server writes a V8 CPU profile there (--cpu-prof) when it exits
-//      RELAY_NODE_FLAGS='--max-semi-space-size=1' (Node flags for Parley's relay; y-webrtc's
+//      RELAY_NODE_FLAGS='--max-semi-space-size=1 --optimize-for-size' (Node flags for Parley's relay; y-webrtc's
 //      server always runs with Node's defaults, as it ships)
 // The load runs ROUNDS times per server, alternating, and the medians are compared: on a
 // shared machine one run alone says more about the neighbours than about the server.
@@ -51,9 +51,10 @@ const PROFILE = process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.e
 const EXIT_ON_SIGTERM = ['--import', "data:text/javascript,process.once('SIGTERM',()=>process.exit(0))"];
 const SECRET = 'bench-secret-bench-secret-bench-secret!';
 /** Node flags Parley's relay runs with, as signaling/README.md recommends for deployment: a
- * 1 MB young generation suits a process whose garbage is small and short-lived, and keeps
- * idle RSS per connection down. RELAY_NODE_FLAGS='' runs it with Node's defaults. */
-const RELAY_NODE_FLAGS = (process.env.RELAY_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
+ * 1 MB young generation suits a process whose garbage is small and short-lived, and V8
+ * optimizing for size reserves no heap it does not use; both keep idle RSS per connection
+ * down. RELAY_NODE_FLAGS='' runs it with Node's defaults. */
+const RELAY_NODE_FLAGS = (process.env.RELAY_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean);
 const CLK_TCK = 100; // Linux USER_HZ
 const root = fileURLToPath(new URL('..', import.meta.url));
 const Y_WEBRTC_SERVER = `${root}node_modules/y-webrtc/bin/server.js`;

@@ -8,7 +8,9 @@
 // it stays at its cap.
 // A chunk's round trip includes waiting behind the chunks sent before it, so the least
 // round trip is only learnt from a chunk sent with none ahead of it: now and then (and once
-// early on) the window lets everything drain and sends one chunk alone.
+// early on) the window lets everything drain and sends one chunk alone. The least round trip
+// is kept for the whole transfer (a resume starts afresh): should the path get longer, the
+// window errs on the small side.
 
 /** Queueing delay the transfer aims to add, at most, to everything else on the path. */
 export const TARGET_QUEUE_MS = 25;
@@ -20,7 +22,7 @@ export const MIN_WINDOW_CHUNKS = 2;
 const INITIAL_WINDOW_CHUNKS = 4;
 /** The current delay is the mean of this many latest samples (chunks wait behind more or fewer others). */
 const CURRENT_SAMPLES = 4;
-/** When the first lone chunk goes (the link's own queues have settled by then), and then how often. */
+/** When the first lone chunk goes (SCTP's slow start no longer stretches round trips by then), and then how often. */
 const FIRST_PROBE_MS = 1000;
 const PROBE_EVERY_MS = 5000;
 
