@@ -109,9 +109,13 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     expect(offered).to.deep.equal([a.id > b.id ? a.id : b.id]);
   });
 
-  it('rebuilds a connection that can no longer negotiate, and sync goes on', async () => {
+  it('rebuilds a connection that can no longer negotiate; sync and presence go on', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
+    a.configure({ name: 'Ada' });
+    b.configure({ name: 'Bob' });
+    await waitFor(() => b.participants().find((p) => p.id === a.id)?.name === 'Ada', 'a’s presence at b');
+    await waitFor(() => a.participants().find((p) => p.id === b.id)?.name === 'Bob', 'b’s presence at a');
     const stale = b.peers.get(a.id)!;
     // An offer b cannot apply (as when Chromium refuses Firefox's offer after a rollback).
     stale.handleSignal({ description: { type: 'offer', sdp: 'v=0\r\nnot a session description\r\n' } });
@@ -123,6 +127,10 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     }, 'the pair to be rebuilt');
     a.doc.getText('t').insert(0, 'after the rebuild');
     await waitFor(() => b.doc.getText('t').toString() === 'after the rebuild', 'b to receive the edit');
+    // The old connection took each one's presence with it; the new one brings it back at
+    // once, not at awareness's next renewal (15 s or more) that the tiles would wait for.
+    await waitFor(() => b.participants().find((p) => p.id === a.id)?.name === 'Ada', 'a’s presence at b again', 3000);
+    await waitFor(() => a.participants().find((p) => p.id === b.id)?.name === 'Bob', 'b’s presence at a again', 3000);
   });
 
   it('sends camera and microphone after join(), and the other side decodes frames', async () => {

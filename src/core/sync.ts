@@ -67,7 +67,13 @@ export class DocSync {
     if (!peer) return;
     this.#peers.delete(peerId);
     const gone = [...peer.clients].filter((id) => id !== this.doc.clientID);
-    if (gone.length) awarenessProtocol.removeAwarenessStates(this.awareness, gone, 'peer-left');
+    if (!gone.length) return;
+    awarenessProtocol.removeAwarenessStates(this.awareness, gone, 'peer-left');
+    // Forget their clocks too. A peer whose connection is rebuilt announces the same state
+    // at the same clock, which awareness would otherwise ignore as old news until its next
+    // renewal, 15 s or more, with no tile for that person meanwhile. Only a client's own
+    // peer speaks for it (see #onAwarenessUpdate), so nothing stale can come back this way.
+    for (const id of gone) this.awareness.meta.delete(id);
   }
 
   isSynced(peerId: string): boolean {
