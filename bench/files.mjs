@@ -20,7 +20,7 @@
 // each way, LINK_RTT_MS (default 20) of round trip and a queue of LINK_QUEUE_MS (default
 // 250) in front of it, like a home uplink. Parley is then compared with the link's rate
 // (no raw channel), and SIZE_MB defaults to 16.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { createRelay } from '../signaling/src/relay.js';
@@ -65,6 +65,12 @@ const browser = await puppeteer.launch({
   protocolTimeout: 0, // a transfer is one long evaluate
 });
 
+/** Datagrams the kernel dropped for a full receive buffer, machine-wide (/proc/net/snmp). */
+const udpDrops = () => {
+  const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  return Number(values.split(' ')[names.split(' ').indexOf('RcvbufErrors')]);
+};
+const dropsBefore = udpDrops();
 let result;
 try {
   result = await run();
@@ -89,6 +95,7 @@ console.log(`Yjs edit latency during:  p50 ${f(during.p50)} ms, p99 ${f(during.p
 console.log(`JS heap growth (sender + receiver): ${f(result.heapMb)} MB peak over a ${SIZE_MB} MB transfer   [goal ≤ 100 MB for 1 GB${SIZE_MB < 1024 ? `; measured at ${SIZE_MB} MB` : ''}: ${verdict(result.heapMb <= 100)}]`);
 console.log(`  retained after the transfer and a GC: ${f(result.retainedMb)} MB (the peak is mostly garbage awaiting collection)`);
 if (result.errors.length) console.log(`errors: ${result.errors.join('; ')}`);
+if (LINK) console.log(`link: ${relay.stats.forwarded} datagrams forwarded, ${relay.stats.dropped} dropped by its queue; ${udpDrops() - dropsBefore} dropped by full UDP receive buffers on this machine`);
 
 async function run() {
   const room = `bench-files-${Math.random().toString(36).slice(2)}`;

@@ -23,27 +23,38 @@ export async function createShapedRelay({ mbit, rttMs, queueMs }) {
   const peers = new Map();
   const stats = { forwarded: 0, dropped: 0 };
 
-  /** One direction of the link: a FIFO drained at the rate, then the one-way delay. */
+  /**
+   * One direction of the link: a FIFO drained at the rate, then the one-way delay. One timer
+   * serves the whole FIFO, so datagrams leave in the order they came (a timer per datagram
+   * reorders them within a millisecond, which SCTP takes for loss).
+   */
   function direction() {
-    let freeAt = 0; // when the rate limiter is next idle
-    let queued = 0;
-    return (socket, packet, to) => {
+    let freeAt = 0; // when the rate limiter is next idle: the queue holds (freeAt - now) × rate bytes
+    const line = []; // { due, packet, socket, to }, in order
+    let timer = null;
+    const pump = () => {
       const now = performance.now();
-      if (queued + packet.length > queueBytes) return void stats.dropped++;
-      queued += packet.length;
-      freeAt = Math.max(now, freeAt) + packet.length / bytesPerMs;
-      const leaves = freeAt;
-      setTimeout(() => (queued -= packet.length), leaves - now);
-      setTimeout(() => {
+      while (line.length && line[0].due <= now) {
+        const { packet, socket, to } = line.shift();
         stats.forwarded++;
         socket.send(packet, to.port, to.address);
-      }, leaves - now + rttMs / 2);
+      }
+      timer = line.length ? setTimeout(pump, line[0].due - now) : null;
+    };
+    return (socket, packet, to) => {
+      const now = performance.now();
+      if (Math.max(0, freeAt - now) * bytesPerMs + packet.length > queueBytes) return void stats.dropped++;
+      freeAt = Math.max(now, freeAt) + packet.length / bytesPerMs;
+      line.push({ due: freeAt + rttMs / 2, packet, socket, to });
+      timer ??= setTimeout(pump, line[0].due - now);
     };
   }
+
   const directions = new Map();
 
   async function forwarderFor(id) {
-    const socket = dgram.createSocket('udp4');
+    // Big buffers: a burst the event loop has not read yet must wait here, not be dropped.
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     socket.on('message', (packet) => {
       // Arrived at `id`'s advertised port: it is for `id`, from the other peer.
       const target = peers.get(id);
