@@ -4,6 +4,7 @@
 //   - keystroke → remote field: a key typed in page A until page B's field shows it.
 // Prints medians (and p90) over several rounds.
 import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { keystrokeLatencies } from './keystrokes.mjs';
 import { quantile } from './stats.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -27,31 +28,7 @@ try {
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    // Keystroke → remote field, measured on one clock (epoch via timeOrigin).
-    await b.evaluate(() => {
-      window.__arrivals = [];
-      document.querySelector('parley-form').addEventListener('parley-field-change', (event) => {
-        if (event.detail.origin === 'remote') window.__arrivals.push(performance.timeOrigin + performance.now());
-      });
-    });
-    const sent = [];
-    for (let i = 0; i < KEYSTROKES / ROUNDS; i++) {
-      sent.push(
-        await a.evaluate(() => {
-          const el = document.querySelector('#notes');
-          el.focus();
-          el.setSelectionRange(el.value.length, el.value.length);
-          el.value += 'x';
-          const t = performance.timeOrigin + performance.now();
-          el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'x' }));
-          return t;
-        }),
-      );
-      const expected = sent.length;
-      await waitUntil(() => b.evaluate((n) => window.__arrivals.length >= n, expected), 'the keystroke to arrive', 5000);
-    }
-    const arrivals = await b.evaluate(() => window.__arrivals);
-    sent.forEach((t, i) => keyTimes.push(arrivals[i] - t));
+    keyTimes.push(...(await keystrokeLatencies(a, b, '#notes', KEYSTROKES / ROUNDS)));
 
     // join() → first remote frame, on both pages at once.
     const measure = (page) =>

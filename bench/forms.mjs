@@ -3,6 +3,7 @@
 //   - a late joiner receiving a form of 50 fields × 2 KB of text: time from its data
 //     channel opening to every field showing the room's text, and from page start.
 import { launch, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { keystrokeLatencies } from './keystrokes.mjs';
 import { quantile } from './stats.mjs';
 
 const FIELDS = Number(process.env.FIELDS ?? 50);
@@ -53,25 +54,7 @@ try {
   const a = await open(url(room, 'A', true));
   const b = await open(url(room, 'B', true));
   await waitUntil(() => b.evaluate(() => document.querySelector('parley-form').session.synced), 'sync', 20000);
-  await b.evaluate(() => {
-    window.__arrivals = [];
-    document.querySelector('parley-form').addEventListener('parley-field-change', (e) => {
-      if (e.detail.origin === 'remote') window.__arrivals.push(performance.timeOrigin + performance.now());
-    });
-  });
-  for (let i = 0; i < KEYSTROKES; i++) {
-    const sent = await a.evaluate(() => {
-      const el = document.querySelector('textarea');
-      el.focus();
-      el.setSelectionRange(el.value.length, el.value.length);
-      el.value += 'x';
-      const t = performance.timeOrigin + performance.now();
-      el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'x' }));
-      return t;
-    });
-    await waitUntil(() => b.evaluate((n) => window.__arrivals.length >= n, i + 1), 'a keystroke to arrive', 5000);
-    keyTimes.push((await b.evaluate((n) => window.__arrivals[n], i)) - sent);
-  }
+  keyTimes.push(...(await keystrokeLatencies(a, b, 'textarea', KEYSTROKES)));
   await b.close();
 
   // Late joiners: pages rendered without the text join a room that has it.

@@ -1,4 +1,6 @@
 // Helpers shared by browser tests.
+import { fixture, html } from '@open-wc/testing';
+import type { LitElement, TemplateResult } from 'lit';
 import { Session } from '../src/core/index.js';
 
 /** The real relay web-test-runner started for this run. */
@@ -33,6 +35,19 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 
 export function uniqueRoom(prefix = 'test'): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * Renders `element` inside a `<parley-room>` named "Ada", in a fresh room on the test relay,
+ * and returns it once it has rendered. The test module registers the elements.
+ */
+export async function fixtureInRoom<T extends LitElement>(element: TemplateResult) {
+  const room = uniqueRoom();
+  const signaling = await relayUrl();
+  const wrapper = await fixture(html`<parley-room room=${room} signaling=${signaling} name="Ada">${element}</parley-room>`);
+  const el = wrapper.firstElementChild as T;
+  await el.updateComplete;
+  return { room, signaling, el, root: el.shadowRoot! };
 }
 
 /** Two sessions in one page that meet through the real relay and connect peer-to-peer. */

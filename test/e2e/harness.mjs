@@ -39,6 +39,34 @@ export async function openDemo(browser, url) {
   return page;
 }
 
+/**
+ * Starts the servers, launches the two browsers `kinds` names (e.g. ['chromium', 'firefox'])
+ * and opens the demo in them as Ada and Bob, in a new room named after `roomPrefix`.
+ * `close()` closes the browsers and servers; if opening fails, what was started is closed
+ * before the error is thrown.
+ */
+export async function openPair(kinds, roomPrefix) {
+  const servers = await startServers();
+  const browsers = [];
+  const close = async () => {
+    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
+    await servers.close();
+  };
+  try {
+    const launched = await Promise.allSettled(kinds.map((kind) => launch(kind)));
+    browsers.push(...launched.filter((result) => result.status === 'fulfilled').map((result) => result.value));
+    const failed = launched.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const room = `${roomPrefix}-${Date.now()}`;
+    const a = await openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' }));
+    const b = await openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' }));
+    return { servers, browsers, a, b, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /** Number of remote participant videos on the page that have decoded frames. */
 export function playingRemoteVideos(page) {
   return page.evaluate(() => {

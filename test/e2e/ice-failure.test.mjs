@@ -4,7 +4,7 @@
 // SAME peer connection; once Bob thaws, the call resumes on that peer, with no new tile.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
+import { openPair, playingRemoteVideos, waitUntil } from './harness.mjs';
 import { rendererPids } from './processes.mjs';
 
 const peerState = (page, id) =>
@@ -21,18 +21,14 @@ const peerState = (page, id) =>
   }, id);
 
 describe('recovery from a real ICE failure', () => {
-  let servers;
-  let browsers = [];
+  let pair;
   let a;
   let b;
   let frozen = [];
 
   before(async () => {
-    servers = await startServers();
-    browsers = await Promise.all([launch('chromium'), launch('chromium')]);
-    const room = `e2e-ice-${Date.now()}`;
-    a = await openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' }));
-    b = await openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' }));
+    pair = await openPair(['chromium', 'chromium'], 'e2e-ice');
+    ({ a, b } = pair);
     await Promise.all([a, b].map((page) => page.evaluate(() => document.querySelector('parley-room').join())));
     await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'Bob’s video on Ada’s page', 30000);
   });
@@ -43,8 +39,7 @@ describe('recovery from a real ICE failure', () => {
         process.kill(pid, 'SIGCONT');
       } catch {}
     }
-    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
-    await servers?.close();
+    await pair?.close();
   });
 
   it('restarts ICE on the same peer after the grace period and resumes the video', async () => {
@@ -52,7 +47,7 @@ describe('recovery from a real ICE failure', () => {
     const before = await peerState(a, bob);
     assert.equal(before.state, 'connected');
 
-    frozen = rendererPids(browsers[1]);
+    frozen = rendererPids(pair.browsers[1]);
     assert.ok(frozen.length > 0, 'found Bob’s renderer');
     frozen.forEach((pid) => process.kill(pid, 'SIGSTOP'));
     await waitUntil(async () => (await peerState(a, bob)).state === 'disconnected', 'Ada to notice Bob is gone', 30000);

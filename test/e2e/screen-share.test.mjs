@@ -3,7 +3,7 @@
 // of its own, with frames, next to the sharer's camera tile, and drops it when sharing stops.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
+import { openPair, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 const screenTile = (page) =>
   page.evaluate(() => {
@@ -23,26 +23,19 @@ const screenTile = (page) =>
   });
 
 describe('screen share, chromium → firefox', () => {
-  let servers;
-  let browsers = [];
+  let pair;
   let a;
   let b;
 
   before(async () => {
-    servers = await startServers();
-    browsers = await Promise.all([launch('chromium'), launch('firefox')]);
-    const room = `e2e-screen-${Date.now()}`;
-    a = await openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' }));
-    b = await openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' }));
+    pair = await openPair(['chromium', 'firefox'], 'e2e-screen');
+    ({ a, b } = pair);
     await Promise.all([a, b].map((page) => page.evaluate(() => document.querySelector('parley-room').join())));
     await waitUntil(async () => (await playingRemoteVideos(b)) === 1, 'Ada’s camera on Bob’s page', 30000);
     await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'Bob’s camera on Ada’s page', 30000);
   });
 
-  after(async () => {
-    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
-    await servers?.close();
-  });
+  after(() => pair?.close());
 
   it('shows the shared screen large on the other side, with frames, and removes it when sharing stops', async () => {
     // A screen capturer sends frames when the screen changes: keep Ada's screen moving, as

@@ -3,30 +3,23 @@
 // each side plays the other's video.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldValue, launch, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
+import { fieldValue, openPair, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 for (const [first, second] of [
   ['chromium', 'chromium'],
   ['chromium', 'firefox'],
 ]) {
   describe(`demo page, ${first} + ${second}`, () => {
-    let servers;
-    let browsers = [];
+    let pair;
     let a;
     let b;
 
     before(async () => {
-      servers = await startServers();
-      browsers = await Promise.all([launch(first), launch(second)]);
-      const room = `e2e-${first}-${second}-${Date.now()}`;
-      a = await openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' }));
-      b = await openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' }));
+      pair = await openPair([first, second], `e2e-${first}-${second}`);
+      ({ a, b } = pair);
     });
 
-    after(async () => {
-      await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
-      await servers?.close();
-    });
+    after(() => pair?.close());
 
     it('seeds the server-rendered values once on both pages', async () => {
       await waitUntil(
@@ -82,7 +75,7 @@ for (const [first, second] of [
 
     it('posts the converged values natively, with the CSRF token, to the page’s endpoint', async () => {
       await Promise.all([b.waitForNavigation(), b.click('button[type=submit]')]);
-      const posted = Object.fromEntries(servers.saved.at(-1));
+      const posted = Object.fromEntries(pair.servers.saved.at(-1));
       assert.equal(posted.notes, 'Customer asked for a split payment. Ada agrees.');
       assert.equal(posted.number, 'INV-2026-0042-B');
       assert.equal(posted.status, 'paid');

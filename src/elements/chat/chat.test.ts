@@ -1,9 +1,9 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyChat } from './chat.js';
 import { Chat, Session } from '../../core/index.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { fixtureInRoom, relayUrl, waitFor } from '../../../test/helpers.js';
 
 describe('<parley-chat>', () => {
   let other: Session | null = null;
@@ -13,13 +13,8 @@ describe('<parley-chat>', () => {
   });
 
   async function setup() {
-    const room = uniqueRoom();
-    const el = await fixture<ParleyChat>(
-      html`<parley-room room=${room} signaling=${await relayUrl()} name="Ada"><parley-chat></parley-chat></parley-room>`,
-    );
-    const chat = el.querySelector('parley-chat') as ParleyChat;
-    await chat.updateComplete;
-    return { room, chat, root: chat.shadowRoot! };
+    const { room, el: chat, root } = await fixtureInRoom<ParleyChat>(html`<parley-chat></parley-chat>`);
+    return { room, chat, root };
   }
 
   it('is accessible, sends on Enter and adds a line on Shift+Enter', async () => {

@@ -1,8 +1,8 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, html, oneEvent } from '@open-wc/testing';
 import '../../index.js';
 import type { ParleyRecorder } from './recorder.js';
 import { CallRecorder, Session } from '../../core/index.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { fixtureInRoom, waitFor } from '../../../test/helpers.js';
 
 describe('<parley-recorder>', () => {
   let other: Session | null = null;
@@ -12,15 +12,9 @@ describe('<parley-recorder>', () => {
   });
 
   async function setup() {
-    const room = uniqueRoom();
-    const signaling = await relayUrl();
-    const wrapper = await fixture(
-      html`<parley-room room=${room} signaling=${signaling} name="Ada"><parley-recorder save="manual"></parley-recorder></parley-room>`,
-    );
-    const el = wrapper.querySelector('parley-recorder') as ParleyRecorder;
-    await el.updateComplete;
-    const button = (name: string) => [...el.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent!.trim() === name);
-    return { room, signaling, el, root: el.shadowRoot!, button };
+    const { room, signaling, el, root } = await fixtureInRoom<ParleyRecorder>(html`<parley-recorder save="manual"></parley-recorder>`);
+    const button = (name: string) => [...root.querySelectorAll('button')].find((b) => b.textContent!.trim() === name);
+    return { room, signaling, el, root, button };
   }
 
   it('is accessible, records, pauses, and hands the recording and the transcribe hook the file', async () => {
