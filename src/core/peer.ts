@@ -214,11 +214,6 @@ export class Peer {
   }
 
   async #negotiate(): Promise<void> {
-    // The impolite side builds the pair and makes the first offer (the hello rule, mesh.ts).
-    // Until the polite side has that offer, offering too would only collide with it and roll
-    // back, and Chromium can refuse the next offer after such a rollback. The browser asks
-    // again once the offer is answered, if our tracks or channels still need negotiating.
-    if (this.#polite && !this.pc.remoteDescription) return;
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();
