@@ -19,7 +19,7 @@ import { WebSocketServer } from 'ws';
 export async function createShapedRelay({ mbit, rttMs, queueMs }) {
   const bytesPerMs = (mbit * 1e6) / 8 / 1000;
   const queueBytes = queueMs * bytesPerMs;
-  /** peer id → { real: {address, port}, socket } */
+  /** peer id → { real: its own {address, port}, ready: its forwarder socket (promise), socket: once bound } */
   const peers = new Map();
   const stats = { forwarded: 0, dropped: 0 };
 
