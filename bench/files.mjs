@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { createRelay } from '../signaling/src/relay.js';
 import { createShapedRelay } from './shaped-link.mjs';
+import { quantile } from './stats.mjs';
 import { serveStatic } from '../scripts/serve.mjs';
 import { chromiumLaunch } from '../test/browsers.mjs';
 
@@ -43,11 +44,7 @@ if (!existsSync(fileURLToPath(new URL('../dist/parley.js', import.meta.url)))) {
   process.exit(1);
 }
 
-const pct = (values, q) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-};
-const median = (values) => pct(values, 0.5);
+const median = (values) => quantile(values, 0.5);
 
 const relay = LINK ? await createShapedRelay(LINK) : await createRelay({ port: 0, log: () => {} });
 const web = await serveStatic({ port: 0 });
@@ -162,7 +159,7 @@ async function run() {
   }
   await pageA.evaluate(() => bench.A.session.destroy());
   await pageB.evaluate(() => bench.B.session.destroy());
-  const stats = (values) => ({ p50: pct(values, 0.5), p99: pct(values, 0.99), n: values.length });
+  const stats = (values) => ({ p50: quantile(values, 0.5), p99: quantile(values, 0.99), n: values.length });
   return { chunk, offset, raws, parleys, storage, errors, idle: stats(idle), during: stats(during), heapMb, retainedMb };
 }
 
