@@ -42,12 +42,14 @@ describe('CallRecorder (two-party call, real relay)', function () {
     await recorder.start('grid');
     expect(recorder.state).to.equal('recording');
     await waitFor(() => recordingNames(b).includes('Ada'), 'b to see that a records');
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // 1.7 s on each side of the pause: on a loaded machine Firefox's encoder can take more
+    // than 2.5 s to produce anything, and a shorter recording then comes out empty.
+    await new Promise((resolve) => setTimeout(resolve, 1700));
     recorder.pause();
     expect(recorder.state).to.equal('paused');
     await new Promise((resolve) => setTimeout(resolve, 300));
     recorder.resume();
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await new Promise((resolve) => setTimeout(resolve, 1700));
     const recording = await recorder.stop();
     await waitFor(() => recordingNames(b).length === 0, 'the indicator to go away at b');
 
