@@ -28,6 +28,9 @@ export const firefoxPrefs = {
   'media.navigator.permission.disabled': true,
   'media.autoplay.default': 0,
   'media.autoplay.blocking_policy': 0,
+  // A stand-in sound device: with none at all (as on a CI machine) Firefox never starts
+  // an AudioContext, and the recorder's audio mix would stay silent.
+  'media.cubeb.force_mock_context': true,
   'media.peerconnection.ice.obfuscate_host_addresses': false,
   'media.peerconnection.ice.loopback': true,
   'media.getusermedia.screensharing.enabled': true,

@@ -33,6 +33,9 @@ export interface RecorderEvents {
   error: (error: ParleyError) => void;
 }
 
+/** How long start() waits for the browser to start audio for the mix. */
+const AUDIO_START_MS = 1000;
+
 /** Containers in order of preference: MP4 plays everywhere; WebM is the fallback. */
 const TYPES = ['video/mp4;codecs=avc1,mp4a.40.2', 'video/mp4', 'video/webm;codecs=vp8,opus', 'video/webm'];
 
@@ -59,6 +62,7 @@ export class CallRecorder {
   #grid: GridCompositor | null = null;
   #mixer: AudioMixer | null = null;
   #startedAt = 0;
+  #starting = false;
   #pendingPause: (() => void) | null = null;
   #failure = '';
   #pausedAt = 0;
@@ -69,8 +73,22 @@ export class CallRecorder {
     readonly options: RecorderOptions = {},
   ) {}
 
+  /**
+   * Starts recording `source`. Where the browser has not started audio on this page (no
+   * sound device, or nobody has clicked it yet) the grid and screen are recorded without
+   * sound, and an `error` event says so.
+   */
   async start(source: RecordingSource = 'grid'): Promise<void> {
-    if (this.state !== 'inactive') return;
+    if (this.state !== 'inactive' || this.#starting) return;
+    this.#starting = true;
+    try {
+      await this.#start(source);
+    } finally {
+      this.#starting = false;
+    }
+  }
+
+  async #start(source: RecordingSource): Promise<void> {
     const { session } = this;
     try {
       let stream: MediaStream;
@@ -78,15 +96,25 @@ export class CallRecorder {
         if (!session.localStream) throw new ParleyError('recording', 'Join the call to record your camera.');
         stream = new MediaStream(session.localStream.getTracks());
       } else {
-        this.#mixer = new AudioMixer(session);
         const video =
           source === 'screen'
             ? session.screenStream?.getVideoTracks()[0]
             : (this.#grid = new GridCompositor(session, this.options)).track;
         if (!video) throw new ParleyError('recording', 'Share your screen to record it.');
-        stream = new MediaStream([video, ...this.#mixer.stream.getAudioTracks()]);
+        this.#mixer = new AudioMixer(session);
+        // A mix whose audio never runs stalls Firefox's recorder: it holds every frame
+        // until stop() and can then hand back nothing at all.
+        const audible = await this.#mixer.running(AUDIO_START_MS);
+        if (!session.awareness.getLocalState()) throw new ParleyError('recording', 'The call ended before recording started.');
+        if (!audible) {
+          this.events.emit('error', new ParleyError('recording', 'Recording without sound: the browser has not started audio on this page (no sound device, or the page has not been clicked yet).'));
+        }
+        stream = new MediaStream(audible ? [video, ...this.#mixer.stream.getAudioTracks()] : [video]);
       }
-      const mimeType = this.options.mimeType ?? bestRecordingType();
+      let mimeType = this.options.mimeType ?? bestRecordingType();
+      // Firefox waits forever for the audio that `codecs=vp8,opus` promises: with no audio
+      // track, name the container only.
+      if (!stream.getAudioTracks().length) mimeType = mimeType.split(';')[0];
       this.#recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
     } catch (cause) {
       this.#cleanUp();
@@ -176,7 +204,6 @@ class AudioMixer {
   readonly #off: () => void;
 
   constructor(readonly session: Session) {
-    void this.#context.resume().catch(() => {});
     // A destination with nothing connected emits no audio at all, and MediaRecorder then
     // waits for it forever: feed it silence so a call with no microphones still records.
     const silence = this.#context.createConstantSource();
@@ -189,6 +216,15 @@ class AudioMixer {
 
   get stream(): MediaStream {
     return this.#out.stream;
+  }
+
+  /** Whether the mix is running within `ms`: a browser with no sound device never starts it. */
+  async running(ms: number): Promise<boolean> {
+    const context = this.#context;
+    if (context.state !== 'running') {
+      await Promise.race([context.resume().catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms))]);
+    }
+    return context.state === 'running';
   }
 
   #sync(): void {

@@ -49,6 +49,7 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     expect(bob.name).to.equal('Bob');
     expect(bob.color).to.match(/^#/);
     b.destroy();
+    expect(b.participants(), 'a destroyed session lists nobody (and does not throw)').to.deep.equal([]);
     // Presence goes at once, not after awareness's 30 s timeout.
     await waitFor(() => left.includes('Bob'), 'peer-left for Bob', 8000);
     await waitFor(() => a.participants().length === 1, 'Bob to disappear from participants');

@@ -302,9 +302,10 @@ export class Session {
     this.#publishMedia();
   }
 
-  /** Everyone in the room with their presence and streams, local participant first. */
+  /** Everyone in the room with their presence and streams, local participant first (none once destroyed). */
   participants(): Participant[] {
-    const local = this.localPresence;
+    const local = this.localPresence as PresenceState | null;
+    if (!local) return [];
     const list: Participant[] = [
       {
         id: this.id,

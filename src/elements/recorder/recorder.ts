@@ -26,7 +26,7 @@ import {
  *
  * @fires parley-recording-ready - A recording finished. `detail: { blob, type, duration }` (duration in seconds).
  * @fires parley-transcript - `transcribe` returned text for a recording. `detail: { text, blob }`.
- * @fires parley-error - Recording could not start or the transcriber failed. `detail: { code, message, error }`.
+ * @fires parley-error - Recording could not start, goes on without sound (the browser has not started audio on the page), or the transcriber failed. `detail: { code, message, error }`.
  *
  * @csspart base - The controls row.
  * @csspart indicator - "Recording" notice shown while anyone in the room records.
@@ -50,6 +50,7 @@ export class ParleyRecorder extends LitElement {
   readonly #controller = new SessionController(this);
   #recorder: CallRecorder | null = null;
   #url = '';
+  #starting = false;
   private last: Recording | null = null;
   private error = '';
 
@@ -87,14 +88,18 @@ export class ParleyRecorder extends LitElement {
   /** Starts recording `source`. */
   async start(): Promise<void> {
     const session = this.#controller.session;
-    if (!session) return;
+    if (!session || this.#starting || this.state !== 'inactive') return;
     this.error = '';
     this.#recorder = new CallRecorder(session);
     this.#recorder.events.on('state', () => this.requestUpdate());
+    this.#recorder.events.on('error', (error) => this.#fail(error));
+    this.#starting = true;
     try {
       await this.#recorder.start(this.source);
-    } catch (error) {
-      this.#fail(error as ParleyError);
+    } catch {
+      // already reported by the recorder's error event
+    } finally {
+      this.#starting = false;
     }
   }
 
