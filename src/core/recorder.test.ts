@@ -76,7 +76,7 @@ describe('CallRecorder (two-party call, real relay)', function () {
     // The fake microphones beep (Chromium) or hum (Firefox): the mix carries sound, not silence.
     const peak = await audioPeak(recording);
     console.log(`recorded audio peak ${peak.toFixed(3)}`);
-    expect(peak).to.be.greaterThan(0.05);
+    expect(peak).to.be.greaterThan(0.01); // silence decodes to 0
   });
 
   it('records without sound, and says so, where the browser never starts audio', async () => {
