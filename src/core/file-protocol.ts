@@ -16,6 +16,10 @@ export const MAX_CHUNK_BYTES = 256 * 1024;
 /** Preferred chunk payload: the size all browsers interoperate on; small, so an edit on the
  * sync channel never waits long behind a file message. */
 export const PREFERRED_CHUNK_BYTES = 16 * 1024;
+/** Unprocessed chunks a receiver that does not say `window` in its accept takes (twice the old fixed window). */
+export const LEGACY_RECEIVE_WINDOW = 32;
+/** Bytes of unprocessed chunks a receiver takes: its `window` is this in chunks, and never below the legacy one. */
+export const RECEIVE_WINDOW_BYTES = 2 * 1024 * 1024;
 /** A control message is small; anything larger is junk. */
 export const MAX_CONTROL_BYTES = 4096;
 export const MAX_NAME_LENGTH = 1024;
@@ -25,8 +29,11 @@ export const MAX_ANNOUNCED_BYTES = 2 ** 46;
 export type Control =
   /** Sender → receiver: a file on offer. */
   | { t: 'offer'; id: string; name: string; size: number; mime: string; chunkSize: number }
-  /** Receiver → sender: send chunks from `from` on (0 at first, the first missing chunk on resume). */
-  | { t: 'accept'; id: string; from: number }
+  /**
+   * Receiver → sender: send chunks from `from` on (0 at first, the first missing chunk on
+   * resume), with at most `window` of them unprocessed here (absent: LEGACY_RECEIVE_WINDOW).
+   */
+  | { t: 'accept'; id: string; from: number; window?: number }
   | { t: 'decline'; id: string; reason: string }
   /** Receiver → sender: `n` chunk messages processed since the last accept (flow control). */
   | { t: 'ack'; id: string; n: number }
@@ -122,7 +129,9 @@ function parseControl(value: unknown): Control | null {
       if (chunkCount(m.size, m.chunkSize) > 0xffffffff) return null;
       return { t: 'offer', id, name: m.name, size: m.size, mime: m.mime, chunkSize: m.chunkSize };
     case 'accept':
-      return isIndex(m.from) ? { t: 'accept', id, from: m.from } : null;
+      if (!isIndex(m.from)) return null;
+      if (m.window === undefined) return { t: 'accept', id, from: m.from };
+      return isIndex(m.window) && m.window >= 1 ? { t: 'accept', id, from: m.from, window: m.window } : null;
     case 'ack':
       return isIndex(m.n) ? { t: 'ack', id, n: m.n } : null;
     case 'resend':

@@ -5,6 +5,8 @@
 // reported to the caller, which cuts it off.
 import {
   HASH_BYTES,
+  LEGACY_RECEIVE_WINDOW,
+  RECEIVE_WINDOW_BYTES,
   TransferRate,
   chunkCount,
   chunkLength,
@@ -15,7 +17,7 @@ import {
   type Control,
 } from './file-protocol.js';
 import { openFileStore, type FileStore } from './file-store.js';
-import { WINDOW_CHUNKS, type FileLink } from './file-sender.js';
+import type { FileLink } from './file-sender.js';
 import { concat } from './frames.js';
 
 /** Acknowledge processed chunks this often (the sender's window moves on acks). */
@@ -56,6 +58,8 @@ export class FileReceiver {
   #retries = new Map<number, number>();
   #processed = 0;
   #pending = 0;
+  /** Unprocessed chunks we take from the sender (said in every accept). */
+  readonly #window: number;
   /** Bumped on every (re)accept: chunks that arrived before it neither count for acks nor flow control. */
   #epoch = 0;
   #root: string | null = null;
@@ -73,6 +77,7 @@ export class FileReceiver {
     this.#hashes = new Uint8Array(this.chunks * HASH_BYTES);
     this.#verified = new Uint8Array(this.chunks);
     this.rate = new TransferRate(offer.size);
+    this.#window = Math.max(LEGACY_RECEIVE_WINDOW, Math.floor(RECEIVE_WINDOW_BYTES / offer.chunkSize));
   }
 
   get id(): string {
@@ -149,7 +154,8 @@ export class FileReceiver {
     if (index === this.#cursor) this.#cursor++;
     else if (!this.#requested.delete(index)) return `sent chunk ${index} out of order`;
     if (data.length !== chunkLength(this.size, this.offer.chunkSize, index)) return `sent chunk ${index} with the wrong length`;
-    if (this.#pending >= WINDOW_CHUNKS * 2) return 'ignored flow control';
+    // The sender keeps at most `window` unacknowledged; twice that leaves room for acks in flight.
+    if (this.#pending >= this.#window * 2) return 'ignored flow control';
     this.#pending++;
     const epoch = this.#epoch;
     const expected = hash.slice();
@@ -249,7 +255,7 @@ export class FileReceiver {
     this.#requested.clear();
     this.#processed = this.#pending = 0;
     this.#epoch++;
-    this.link.send(encodeControl({ t: 'accept', id: this.id, from: this.#firstMissing }));
+    this.link.send(encodeControl({ t: 'accept', id: this.id, from: this.#firstMissing, window: this.#window }));
   }
 
   #end(state: 'cancelled' | 'failed', reason: string): void {

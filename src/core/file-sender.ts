@@ -1,11 +1,13 @@
 // The sending side of one file to one peer. Reads the file a chunk at a time, hashes each
 // chunk, and keeps at most a window of unacknowledged chunks in flight (file-window.ts: up
-// to WINDOW_CHUNKS, fewer when the path queues) and the channel's queue under
+// to WINDOW_CHUNKS on a short path, more on a long one, fewer when the path queues; never
+// more than the receiver said it takes) and the channel's queue under
 // SEND_HIGH_WATER: memory stays bounded whatever the file size. The receiver
 // drives it: `accept` (re)starts from a chunk index, `resend` asks again for a bad chunk.
 import {
   CHUNK_HEADER_BYTES,
   HASH_BYTES,
+  LEGACY_RECEIVE_WINDOW,
   MAX_CHUNK_BYTES,
   MIN_CHUNK_BYTES,
   PREFERRED_CHUNK_BYTES,
@@ -22,8 +24,9 @@ import {
 import { DelayWindow, MAX_WINDOW_CHUNKS } from './file-window.js';
 
 /**
- * Chunks sent but not yet acknowledged by the receiver, at most. Small on purpose: file data
- * in flight is what an edit on the sync channel waits behind (bench/files.mjs).
+ * Chunks sent but not yet acknowledged by the receiver, at most, on a short path. Small on
+ * purpose: file data in flight is what an edit on the sync channel waits behind
+ * (bench/files.mjs). A long path gets more (file-window.ts).
  */
 export const WINDOW_CHUNKS = MAX_WINDOW_CHUNKS;
 /** Stop handing chunks to the channel while more than this is queued in it. */
@@ -105,7 +108,7 @@ export class FileSender {
         this.#next = this.#from = control.from;
         this.#resends = [];
         this.#sent = this.#acked = 0;
-        this.#window = new DelayWindow(performance.now());
+        this.#window = new DelayWindow(performance.now(), control.window ?? LEGACY_RECEIVE_WINDOW);
         this.state = 'sending';
         this.rate.restart(Math.min(this.file.size, control.from * this.chunkSize));
         this.#pump();

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { DelayWindow, MAX_WINDOW_CHUNKS, MIN_WINDOW_CHUNKS, TARGET_QUEUE_MS } from './file-window.js';
+import { DelayWindow, LONG_PATH_WINDOW_CHUNKS, MAX_WINDOW_CHUNKS, MIN_WINDOW_CHUNKS, TARGET_QUEUE_MS } from './file-window.js';
 
 /**
  * Drives a window over a path whose round trip is `base` plus `queue` ms, acking each chunk
@@ -41,6 +41,28 @@ describe('DelayWindow (the file sender’s window follows the queueing delay it 
     expect(window.size).to.equal(MIN_WINDOW_CHUNKS);
     run(window, { ...later, chunks: 300, queue: 0 });
     expect(window.size).to.equal(MAX_WINDOW_CHUNKS);
+  });
+
+  it('keeps the short-path cap on a short path, whatever the receiver takes', () => {
+    const window = new DelayWindow(0, LONG_PATH_WINDOW_CHUNKS);
+    run(window, { chunks: 3000, base: 2 });
+    expect(window.cap).to.equal(MAX_WINDOW_CHUNKS);
+    expect(window.size).to.equal(MAX_WINDOW_CHUNKS);
+  });
+
+  it('raises its cap with the round trip a probe measures, up to the receiver’s limit', () => {
+    // 100 ms of round trip: 16 chunks in flight would use a fifth of a 100 Mbit/s path.
+    const long = new DelayWindow(0, LONG_PATH_WINDOW_CHUNKS);
+    expect(long.cap, 'before any probe').to.equal(MAX_WINDOW_CHUNKS);
+    run(long, { chunks: 30, base: 100 });
+    expect(long.cap).to.equal(80);
+    // Growth is about cap/16 chunks per window's worth of acks: here 5 per 16–80 acks.
+    run(long, { seq: 30, now: 3000, chunks: 700, base: 100 });
+    expect(long.size).to.equal(80);
+    const limited = new DelayWindow(0, 32);
+    run(limited, { chunks: 300, base: 100 });
+    expect(limited.cap).to.equal(32);
+    expect(limited.size).to.equal(32);
   });
 
   it('learns the least round trip from a chunk sent alone: the window is 1 until one comes back', () => {

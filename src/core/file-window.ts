@@ -11,11 +11,20 @@
 // early on) the window lets everything drain and sends one chunk alone. The least round trip
 // is kept for the whole transfer (a resume starts afresh): should the path get longer, the
 // window errs on the small side.
+// The cap: on a short path 16 chunks, because on loopback the renderer's one network thread,
+// not a queue the delay can see, is what an edit waits behind (bench/files.mjs). A long path
+// needs more in flight to fill it (16 chunks per 100 ms round trip is 2.6 MB/s), and there
+// the delay target, not the cap, keeps the queue short: the cap grows with the least round
+// trip measured by a probe, up to what the receiver said it takes.
 
 /** Queueing delay the transfer aims to add, at most, to everything else on the path. */
 export const TARGET_QUEUE_MS = 25;
-/** The window never grows past this many chunks. */
+/** The window's cap on a short path. */
 export const MAX_WINDOW_CHUNKS = 16;
+/** On a longer path the cap is this many chunks per ms of least round trip (16 per 20 ms: 100 Mbit/s of 16 KiB chunks)… */
+const CAP_CHUNKS_PER_MS = MAX_WINDOW_CHUNKS / 20;
+/** …and never more than this, nor than the receiver's limit. */
+export const LONG_PATH_WINDOW_CHUNKS = 128;
 /** …nor shrinks below this many (the receiver acks at once when it has nothing else queued). */
 export const MIN_WINDOW_CHUNKS = 2;
 /** Where a transfer starts. */
@@ -29,16 +38,28 @@ const PROBE_EVERY_MS = 5000;
 export class DelayWindow {
   #size = INITIAL_WINDOW_CHUNKS;
   #base = Infinity;
+  /** The least round trip of a probe (not of the transfer's first chunk: SCTP's slow start stretches that one). */
+  #probedBase = Infinity;
+  #cap = MAX_WINDOW_CHUNKS;
+  readonly #limit: number;
   readonly #recent: number[] = [];
   /** Send times of the latest chunks, and how many were unacknowledged then, by sequence number (rings). */
-  readonly #sentAt = new Float64Array(MAX_WINDOW_CHUNKS * 4);
-  readonly #ahead = new Uint8Array(MAX_WINDOW_CHUNKS * 4);
+  readonly #sentAt = new Float64Array(LONG_PATH_WINDOW_CHUNKS * 4);
+  readonly #ahead = new Uint8Array(LONG_PATH_WINDOW_CHUNKS * 4);
   #acked = 0;
   #probeAt: number;
   #probing = false;
 
-  constructor(now: number) {
+  /** `limit`: the chunks the receiver takes before it has processed them. */
+  constructor(now: number, limit = MAX_WINDOW_CHUNKS) {
     this.#probeAt = now + FIRST_PROBE_MS;
+    this.#limit = Math.max(MIN_WINDOW_CHUNKS, Math.min(LONG_PATH_WINDOW_CHUNKS, limit));
+    this.#cap = Math.min(MAX_WINDOW_CHUNKS, this.#limit);
+  }
+
+  /** The most chunks the window may grow to on this path. */
+  get cap(): number {
+    return this.#cap;
   }
 
   /** Chunks that may be unacknowledged now (one while probing for the least round trip). */
@@ -68,11 +89,18 @@ export class DelayWindow {
     if (this.#probing && this.#ahead[(n - 1) % this.#ahead.length] === 0) {
       this.#probing = false;
       this.#probeAt = now + PROBE_EVERY_MS;
+      this.#probedBase = Math.min(this.#probedBase, rtt);
+      const wanted = Math.max(MAX_WINDOW_CHUNKS, Math.ceil(this.#probedBase * CAP_CHUNKS_PER_MS));
+      this.#cap = Math.min(this.#limit, wanted);
     }
     this.#recent.push(rtt);
     if (this.#recent.length > CURRENT_SAMPLES) this.#recent.shift();
     const offTarget = (TARGET_QUEUE_MS - this.queueDelay) / TARGET_QUEUE_MS;
-    const grown = this.#size + (offTarget * newly) / this.#size;
-    this.#size = Math.max(MIN_WINDOW_CHUNKS, Math.min(MAX_WINDOW_CHUNKS, grown));
+    // About a chunk per round trip on a short path; on a long one as many as its cap is
+    // times the short path's, so it reaches the cap in as many round trips. (SCTP's own
+    // congestion control still paces the sending; this only bounds what waits in queues.)
+    const gain = this.#cap / MAX_WINDOW_CHUNKS;
+    const grown = this.#size + (gain * offTarget * newly) / this.#size;
+    this.#size = Math.max(MIN_WINDOW_CHUNKS, Math.min(this.#cap, grown));
   }
 }

@@ -200,10 +200,12 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
 
   it('acks a chunk at once when nothing else is queued, so a window under ACK_EVERY never stalls', async () => {
     const acks: number[] = [];
+    const accepts: Array<number | undefined> = [];
     const link = {
       send(message: Uint8Array<ArrayBuffer>) {
         const decoded = decodeMessage(message);
         if (decoded?.type === 'control' && decoded.control.t === 'ack') acks.push(decoded.control.n);
+        if (decoded?.type === 'control' && decoded.control.t === 'accept') accepts.push(decoded.control.window);
         return true;
       },
       buffered: () => 0,
@@ -212,6 +214,7 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     const offer = { t: 'offer' as const, id: '0123456789abcdef', name: 'x.bin', size: 3 * 1024, mime: '', chunkSize: 1024 };
     const receiver = new FileReceiver('peer-1', offer, link, { change() {}, report() {}, received() {} });
     await receiver.accept(false);
+    expect(accepts, 'the accept says the receiver takes 2 MiB of unprocessed chunks').to.deep.equal([2048]);
     const data = bytes(1024);
     const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
     expect(receiver.chunk(0, hash, data)).to.equal(null);
@@ -229,6 +232,12 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
       type: 'control',
       control: { t: 'ack', id: '0123456789abcdef', n: 3 },
     });
+    // An accept may say how many unprocessed chunks the receiver takes; older receivers do not.
+    const id = '0123456789abcdef';
+    expect(decodeMessage(encodeControl({ t: 'accept', id, from: 0, window: 128 }))).to.deep.equal({ type: 'control', control: { t: 'accept', id, from: 0, window: 128 } });
+    expect(decodeMessage(encodeControl({ t: 'accept', id, from: 2 }))).to.deep.equal({ type: 'control', control: { t: 'accept', id, from: 2 } });
+    expect(decodeMessage(encodeControl({ t: 'accept', id, from: 0, window: 0 }))).to.equal(null);
+    expect(decodeMessage(encodeControl({ t: 'accept', id, from: 0, window: '9' } as never))).to.equal(null);
     expect(sanitizeFileName('<img src=x onerror=alert(1)>.txt')).to.equal('_img src=x onerror=alert(1)_.txt');
     expect(sanitizeFileName('../../etc/passwd')).to.equal('_.._etc_passwd');
     expect(sanitizeFileName('CON')).to.equal('download-CON');
