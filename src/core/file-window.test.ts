@@ -3,12 +3,13 @@ import { DelayWindow, LONG_PATH_WINDOW_CHUNKS, MAX_WINDOW_CHUNKS, MIN_WINDOW_CHU
 
 /**
  * Drives a window over a path whose round trip is `base` plus `queue` ms, acking each chunk
- * alone, for `chunks` chunks from `seq`; returns the next sequence number and time.
+ * alone, for `chunks` chunks from `seq`; returns the next sequence number and time. The
+ * queue is the transfer's own: a probe (the window at 1) finds it drained.
  */
 function run(window: DelayWindow, { seq = 0, now = 0, chunks = 200, base = 30, queue = 0 } = {}) {
   for (let i = 0; i < chunks; i++, seq++) {
     window.sent(seq, now);
-    now += base + queue;
+    now += base + (window.size === 1 ? 0 : queue);
     window.acked(seq + 1, now);
   }
   return { seq, now };
@@ -40,6 +41,19 @@ describe('DelayWindow (the file sender’s window follows the queueing delay it 
     const later = run(window, { ...next, chunks: 100, queue: 5 * TARGET_QUEUE_MS });
     expect(window.size).to.equal(MIN_WINDOW_CHUNKS);
     run(window, { ...later, chunks: 300, queue: 0 });
+    expect(window.size).to.equal(MAX_WINDOW_CHUNKS);
+  });
+
+  it('follows a path that gets longer: the window reopens once the old probes are forgotten', () => {
+    const window = new DelayWindow(0);
+    const at = run(window, { chunks: 200, base: 30 });
+    expect(window.size).to.equal(MAX_WINDOW_CHUNKS);
+    // 50 ms more of round trip, none of it queue: it reads as queue at first…
+    const next = run(window, { ...at, chunks: 60, base: 80 });
+    expect(window.size).to.be.below(MAX_WINDOW_CHUNKS);
+    // …until four probes (5 s apart) have measured the new path.
+    run(window, { ...next, chunks: 600, base: 80 });
+    expect(window.queueDelay).to.be.closeTo(0, 0.001);
     expect(window.size).to.equal(MAX_WINDOW_CHUNKS);
   });
 

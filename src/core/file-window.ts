@@ -9,8 +9,9 @@
 // A chunk's round trip includes waiting behind the chunks sent before it, so the least
 // round trip is only learnt from a chunk sent with none ahead of it: now and then (and once
 // early on) the window lets everything drain and sends one chunk alone. The least round trip
-// is kept for the whole transfer (a resume starts afresh): should the path get longer, the
-// window errs on the small side.
+// is the least of the last few probes and what came back since (LEDBAT keeps minutes of
+// history the same way): should the path get longer, the window reopens within
+// PROBES_KEPT probes instead of staying at its floor.
 // The cap: on a short path 16 chunks, because on loopback the renderer's one network thread,
 // not a queue the delay can see, is what an edit waits behind (bench/files.mjs). A long path
 // needs more in flight to fill it (16 chunks per 100 ms round trip is 2.6 MB/s), and there
@@ -34,12 +35,14 @@ const CURRENT_SAMPLES = 4;
 /** When the first lone chunk goes (SCTP's slow start no longer stretches round trips by then), and then how often. */
 const FIRST_PROBE_MS = 1000;
 const PROBE_EVERY_MS = 5000;
+/** Probes the least round trip is taken over (with the samples since the latest). */
+const PROBES_KEPT = 4;
 
 export class DelayWindow {
   #size = INITIAL_WINDOW_CHUNKS;
-  #base = Infinity;
-  /** The least round trip of a probe (not of the transfer's first chunk: SCTP's slow start stretches that one). */
-  #probedBase = Infinity;
+  /** The least round trip since the latest probe, and that of the last PROBES_KEPT probes. */
+  #sinceProbe = Infinity;
+  readonly #probes: number[] = [];
   #cap = MAX_WINDOW_CHUNKS;
   readonly #limit: number;
   readonly #recent: number[] = [];
@@ -72,6 +75,11 @@ export class DelayWindow {
     return this.#recent.reduce((sum, rtt) => sum + rtt, 0) / this.#recent.length - this.#base;
   }
 
+  /** The least round trip: over the kept probes and what came back since. */
+  get #base(): number {
+    return Math.min(this.#sinceProbe, ...this.#probes);
+  }
+
   /** Chunk number `seq` (0-based, counted since the transfer (re)started) left at `now`. */
   sent(seq: number, now: number): void {
     this.#sentAt[seq % this.#sentAt.length] = now;
@@ -85,13 +93,16 @@ export class DelayWindow {
     const newly = n - this.#acked;
     this.#acked = n;
     const rtt = now - this.#sentAt[(n - 1) % this.#sentAt.length];
-    this.#base = Math.min(this.#base, rtt);
     if (this.#probing && this.#ahead[(n - 1) % this.#ahead.length] === 0) {
       this.#probing = false;
       this.#probeAt = now + PROBE_EVERY_MS;
-      this.#probedBase = Math.min(this.#probedBase, rtt);
-      const wanted = Math.max(MAX_WINDOW_CHUNKS, Math.ceil(this.#probedBase * CAP_CHUNKS_PER_MS));
+      this.#probes.push(rtt);
+      if (this.#probes.length > PROBES_KEPT) this.#probes.shift();
+      this.#sinceProbe = Infinity;
+      const wanted = Math.max(MAX_WINDOW_CHUNKS, Math.ceil(Math.min(...this.#probes) * CAP_CHUNKS_PER_MS));
       this.#cap = Math.min(this.#limit, wanted);
+    } else {
+      this.#sinceProbe = Math.min(this.#sinceProbe, rtt);
     }
     this.#recent.push(rtt);
     if (this.#recent.length > CURRENT_SAMPLES) this.#recent.shift();
