@@ -116,6 +116,22 @@ describe('CallRecorder (two-party call, real relay)', function () {
     }
   });
 
+  it('records the camera of someone who joined without a microphone', async () => {
+    // The default type names an audio codec; Firefox then waited for audio forever and
+    // stop() never returned.
+    const [a] = await connectedPair();
+    sessions.push(a);
+    await a.join({ audio: false, video: true });
+    expect(a.localStream!.getAudioTracks()).to.have.length(0);
+    const recorder = new CallRecorder(a);
+    await recorder.start('camera');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const recording = await recorder.stop();
+    const video = await load(recording);
+    expect(await decodedFrames(video)).to.be.greaterThan(0);
+    video.remove();
+  });
+
   it('writes the duration into a WebM recording (MediaRecorder leaves it out)', async () => {
     const [a] = await connectedPair();
     sessions.push(a);
