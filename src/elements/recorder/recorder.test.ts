@@ -51,6 +51,16 @@ describe('<parley-recorder>', () => {
     expect(root.querySelector('[part=indicator]')).to.equal(null);
   });
 
+  it('stops when the page removes it while it is still starting', async () => {
+    const { el, button } = await setup();
+    button('Start recording')!.click();
+    el.remove();
+    await waitFor(() => el.recorder && el.recorder.state === 'inactive' && !el.recorder.session.localPresence?.recording, 'the recording to stop', 8000);
+    // Still inactive a moment later: nothing started behind the removed element's back.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(el.recorder!.state).to.equal('inactive');
+  });
+
   it('shows who records when someone else does', async () => {
     const { room, signaling, root, el } = await setup();
     other = new Session(room, { signaling, name: 'Bob' });

@@ -101,6 +101,8 @@ export class ParleyRecorder extends LitElement {
     } finally {
       this.#starting = false;
     }
+    // Removed from the page while starting: stop, as a removal while recording does.
+    if (!this.isConnected && this.state !== 'inactive') void this.stop().catch(() => {});
   }
 
   pause(): void {
