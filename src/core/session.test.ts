@@ -161,6 +161,46 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media === null, 'a to leave the call at b');
   });
 
+  describe('the camera while joining', () => {
+    // Spies on (and calls through to) the real getUserMedia, to see the streams it hands out.
+    const real = navigator.mediaDevices.getUserMedia;
+    let captured: MediaStream[] = [];
+    beforeEach(() => {
+      captured = [];
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await real.call(navigator.mediaDevices, constraints);
+        captured.push(stream);
+        return stream;
+      };
+    });
+    afterEach(() => (navigator.mediaDevices.getUserMedia = real));
+
+    it('is turned off again when the session is destroyed before it starts', async () => {
+      const a = new Session(uniqueRoom(), { signaling: await relayUrl(), name: 'Ada' });
+      a.start();
+      const joining = a.join();
+      a.destroy();
+      let error: unknown = null;
+      await joining.catch((e) => (error = e));
+      expect(error).to.have.property('code', 'media');
+      expect(a.localStream).to.equal(null);
+      expect(captured.length).to.be.greaterThan(0);
+      const tracks = captured.flatMap((s) => s.getTracks());
+      expect(tracks.map((t) => t.readyState)).to.deep.equal(tracks.map(() => 'ended'));
+      await a.join().catch((e) => (error = e));
+      expect(error, 'a destroyed session does not join again').to.have.property('message', 'This session has ended.');
+    });
+
+    it('is started once for a double join (a double click)', async () => {
+      const a = new Session(uniqueRoom(), { signaling: await relayUrl(), name: 'Ada' });
+      sessions.push(a);
+      a.start();
+      await Promise.all([a.join(), a.join()]);
+      expect(captured).to.have.length(1);
+      expect(a.localStream).to.equal(captured[0]);
+    });
+  });
+
   it('builds its connections with the TURN credentials from the relay’s /ice', async () => {
     const signaling = await turnRelayUrl();
     const room = uniqueRoom();

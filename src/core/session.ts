@@ -118,6 +118,8 @@ export class Session {
   #settle!: () => void;
   #settled = new Promise<void>((resolve) => (this.#settle = resolve));
   #synced = false;
+  #destroyed = false;
+  #joining: Promise<void> | null = null;
   #persistence: DocStore | null = null;
   #devices: DeviceChoice = loadDeviceChoice();
 
@@ -210,8 +212,15 @@ export class Session {
   }
 
   /** Starts camera and/or microphone and sends them to every peer. */
-  async join(request: MediaRequest = { audio: true, video: true }): Promise<void> {
-    if (this.localStream) return;
+  join(request: MediaRequest = { audio: true, video: true }): Promise<void> {
+    if (this.localStream) return Promise.resolve();
+    // A second call while the first waits for the camera (a double click) shares it.
+    this.#joining ??= this.#join(request).finally(() => (this.#joining = null));
+    return this.#joining;
+  }
+
+  async #join(request: MediaRequest): Promise<void> {
+    if (this.#destroyed) throw new ParleyError('media', 'This session has ended.');
     const max = this.#config.maxParticipants ?? MAX_PARTICIPANTS;
     const inCall = this.participants().filter((p) => !p.isLocal && p.media).length;
     if (inCall >= max) {
@@ -222,12 +231,20 @@ export class Session {
       this.#error(error);
       throw error;
     }
+    let stream: MediaStream;
     try {
-      this.localStream = await captureUserMedia(request, this.#devices, captureShape(this.#config.quality));
+      stream = await captureUserMedia(request, this.#devices, captureShape(this.#config.quality));
     } catch (error) {
       this.#error(error as ParleyError);
       throw error;
     }
+    // Destroyed while the camera started (the page removed the room during the prompt):
+    // turn it off again rather than leave it on with nobody to see.
+    if (this.#destroyed) {
+      stream.getTracks().forEach((t) => t.stop());
+      throw new ParleyError('media', 'The session ended before the camera started.');
+    }
+    this.localStream = stream;
     this.#publishMedia();
   }
 
@@ -284,12 +301,19 @@ export class Session {
 
   async startScreenShare(): Promise<void> {
     if (this.screenStream) return;
+    let stream: MediaStream;
     try {
-      this.screenStream = await captureScreen();
+      stream = await captureScreen();
     } catch (error) {
       this.#error(error as ParleyError);
       throw error;
     }
+    if (this.#destroyed || this.screenStream) {
+      stream.getTracks().forEach((t) => t.stop());
+      if (this.#destroyed) throw new ParleyError('media', 'The session ended before the screen share started.');
+      return;
+    }
+    this.screenStream = stream;
     // The browser's own "Stop sharing" ends the track.
     this.screenStream.getVideoTracks()[0]?.addEventListener('ended', () => this.stopScreenShare());
     this.#publishMedia();
@@ -349,6 +373,7 @@ export class Session {
   }
 
   destroy(): void {
+    this.#destroyed = true;
     this.quality.stop();
     this.leave(); // while the peers are still there to hear it
     this.#mesh.destroy();
