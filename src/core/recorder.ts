@@ -63,7 +63,6 @@ export class CallRecorder {
   #mixer: AudioMixer | null = null;
   #startedAt = 0;
   #starting = false;
-  #pendingPause: (() => void) | null = null;
   #failure = '';
   #pausedAt = 0;
   #paused = 0;
@@ -80,16 +79,8 @@ export class CallRecorder {
    */
   async start(source: RecordingSource = 'grid'): Promise<void> {
     if (this.state !== 'inactive' || this.#starting) return;
-    this.#starting = true;
-    try {
-      await this.#start(source);
-    } finally {
-      this.#starting = false;
-    }
-  }
-
-  async #start(source: RecordingSource): Promise<void> {
     const { session } = this;
+    this.#starting = true;
     try {
       let stream: MediaStream;
       if (source === 'camera') {
@@ -107,7 +98,7 @@ export class CallRecorder {
         const audible = await this.#mixer.running(AUDIO_START_MS);
         if (!session.awareness.getLocalState()) throw new ParleyError('recording', 'The call ended before recording started.');
         if (!audible) {
-          this.events.emit('error', new ParleyError('recording', 'Recording without sound: the browser has not started audio on this page (no sound device, or the page has not been clicked yet).'));
+          this.events.emit('error', new ParleyError('recording', 'Recording without sound: the browser has not started audio here (no sound device, or no click on the page yet).'));
         }
         stream = new MediaStream(audible ? [video, ...this.#mixer.stream.getAudioTracks()] : [video]);
       }
@@ -117,17 +108,18 @@ export class CallRecorder {
       if (!stream.getAudioTracks().length) mimeType = mimeType.split(';')[0];
       this.#recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
     } catch (cause) {
+      this.#starting = false;
       this.#cleanUp();
       const error = cause instanceof ParleyError ? cause : new ParleyError('recording', 'This browser cannot record the call.', { cause });
       this.events.emit('error', error);
       throw error;
     }
+    this.#starting = false;
     this.#chunks = [];
     this.#failure = '';
     this.#recorder.ondataavailable = (e) => {
       if (!e.data.size) return;
       this.#chunks.push(e.data);
-      this.#pendingPause?.();
     };
     this.#recorder.onerror = (e) => (this.#failure = (e as Event & { error?: DOMException }).error?.message || 'recorder error');
     this.#recorder.start(1000);
@@ -138,26 +130,15 @@ export class CallRecorder {
 
   pause(): void {
     if (this.state !== 'recording') return;
-    const pauseNow = () => {
-      this.#pendingPause = null;
-      this.#recorder!.pause();
-      this.#pausedAt = performance.now();
-    };
-    // Firefox records nothing at all when paused before it has produced any data: a pause
-    // that early takes effect with the first data.
-    if (this.#chunks.length) pauseNow();
-    else this.#pendingPause = pauseNow;
+    this.#recorder!.pause();
+    this.#pausedAt = performance.now();
     this.#setState('paused');
   }
 
   resume(): void {
     if (this.state !== 'paused') return;
-    if (this.#pendingPause) {
-      this.#pendingPause = null; // it never actually paused
-    } else {
-      this.#recorder!.resume();
-      this.#paused += performance.now() - this.#pausedAt;
-    }
+    this.#recorder!.resume();
+    this.#paused += performance.now() - this.#pausedAt;
     this.#setState('recording');
   }
 

@@ -11,6 +11,7 @@ import type { CursorState } from './form-binding.js';
 import type { Peer } from './peer.js';
 import { Mesh } from './mesh.js';
 import { ParleyError } from './errors.js';
+import { toHex } from './file-protocol.js';
 import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './devices.js';
 import { QualityMonitor, captureShape, type QualityProfile } from './quality.js';
@@ -220,7 +221,7 @@ export class Session {
   }
 
   async #join(request: MediaRequest): Promise<void> {
-    if (this.#destroyed) throw new ParleyError('media', 'This session has ended.');
+    if (this.#destroyed) throw ended();
     const max = this.#config.maxParticipants ?? MAX_PARTICIPANTS;
     const inCall = this.participants().filter((p) => !p.isLocal && p.media).length;
     if (inCall >= max) {
@@ -242,7 +243,7 @@ export class Session {
     // turn it off again rather than leave it on with nobody to see.
     if (this.#destroyed) {
       stream.getTracks().forEach((t) => t.stop());
-      throw new ParleyError('media', 'The session ended before the camera started.');
+      throw ended();
     }
     this.localStream = stream;
     this.#publishMedia();
@@ -310,7 +311,7 @@ export class Session {
     }
     if (this.#destroyed || this.screenStream) {
       stream.getTracks().forEach((t) => t.stop());
-      if (this.#destroyed) throw new ParleyError('media', 'The session ended before the screen share started.');
+      if (this.#destroyed) throw ended();
       return;
     }
     this.screenStream = stream;
@@ -465,10 +466,12 @@ export class Session {
 }
 
 function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(12)));
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** What join() and startScreenShare() reject with once the session is destroyed. */
+const ended = () => new ParleyError('media', 'This session has ended.');
