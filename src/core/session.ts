@@ -212,7 +212,11 @@ export class Session {
     return this.awareness.getLocalState() as PresenceState;
   }
 
-  /** Starts camera and/or microphone and sends them to every peer. */
+  /**
+   * Starts camera and/or microphone and sends them to every peer. Rejects with a
+   * ParleyError (also an `error` event) when capture fails, and with code `media` when the
+   * session is destroyed before the camera starts (the camera is turned off again).
+   */
   join(request: MediaRequest = { audio: true, video: true }): Promise<void> {
     if (this.localStream) return Promise.resolve();
     // A second call while the first waits for the camera (a double click) shares it.
@@ -300,6 +304,7 @@ export class Session {
     this.events.emit('change');
   }
 
+  /** Shares a screen, window or tab the user picks; rejects like join() does. */
   async startScreenShare(): Promise<void> {
     if (this.screenStream) return;
     let stream: MediaStream;
