@@ -7,13 +7,16 @@ import { ensureDependencies, ensureSystemPackages, root } from './ensure.mjs';
 ensureDependencies();
 ensureSystemPackages();
 
+/** A test that hangs (an event that never comes) fails after this, not at CI's time limit. */
+const TEST_TIMEOUT = '--test-timeout=300000';
+
 const steps = [
   { name: 'build', cmd: ['npm', 'run', '-s', 'build'] },
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'] },
   { name: 'size budget', cmd: ['node', 'bench/size.mjs', '--check'] },
-  { name: 'relay', cmd: ['node', '--test', '--test-reporter=spec', 'signaling/test/'], counts: nodeCounts },
+  { name: 'relay', cmd: ['node', '--test', TEST_TIMEOUT, '--test-reporter=spec', 'signaling/test/'], counts: nodeCounts },
   { name: 'browser', cmd: ['npx', 'web-test-runner'], counts: wtrCounts },
-  { name: 'end-to-end', cmd: ['node', '--test', '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/'], counts: nodeCounts },
+  { name: 'end-to-end', cmd: ['node', '--test', TEST_TIMEOUT, '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/'], counts: nodeCounts },
 ];
 
 let passed = 0;

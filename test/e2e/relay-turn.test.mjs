@@ -64,6 +64,8 @@ function connectThroughTurn(iceUrl, tamper) {
     });
     b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
     const channel = a.createDataChannel('turn-test');
+    // Listened for at once: the channel can open before gathering has finished.
+    const opened = new Promise((resolve) => { channel.onopen = resolve; });
     const received = new Promise((resolve) => {
       b.ondatachannel = (e) => { e.channel.onmessage = (m) => resolve(m.data); };
     });
@@ -73,7 +75,7 @@ function connectThroughTurn(iceUrl, tamper) {
     await a.setRemoteDescription(b.localDescription);
     await gatheredAll;
     if (tamper) return { iceServers, gathered };
-    await new Promise((resolve) => { channel.onopen = resolve; });
+    await opened;
     channel.send('hello through TURN');
     const data = await received;
     const stats = [...(await a.getStats()).values()];
@@ -119,7 +121,8 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('two relay-only peer connections exchange data over TURN', async () => {
+  // A stall (no allocation, no channel) fails here, not at the CI run's time limit.
+  it('two relay-only peer connections exchange data over TURN', { timeout: 30_000 }, async () => {
     const page = await browser.newPage();
     const result = await page.evaluate(connectThroughTurn, iceUrl, false);
     await page.close();
@@ -129,7 +132,7 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     assert.deepEqual([result.local, result.remote], ['relay', 'relay']);
   });
 
-  it('coturn refuses a credential that was not minted with its secret', async () => {
+  it('coturn refuses a credential that was not minted with its secret', { timeout: 30_000 }, async () => {
     const page = await browser.newPage();
     const result = await page.evaluate(connectThroughTurn, iceUrl, true);
     await page.close();
