@@ -1,71 +1,57 @@
 // Keeps a room's Y.Doc in this browser's IndexedDB so edits survive a reload or a crash,
-// and merge with the room when it is back. One record per room: the whole document as one
-// Yjs update, rewritten shortly after changes. (y-indexeddb does the same with an update
-// log and compaction; this is the part Parley needs, at a fraction of the bundle bytes.)
-import * as Y from 'yjs';
+// and merge with the room when it is back. The storage is y-indexeddb's (an update log,
+// compacted as it grows, one database per room); this wraps it in what a Session needs: a
+// `loaded` promise that settles even when IndexedDB is unavailable, errors passed to a
+// callback, and a destroy() that waits until the document is written. y-indexeddb is
+// imported on first use, so a page that never persists never loads it.
+import type * as Y from 'yjs';
+import type { IndexeddbPersistence } from 'y-indexeddb';
 
-const DB_NAME = 'parley';
-const STORE = 'docs';
-/** Quiet time after an edit before the document is written. */
-export const SAVE_DELAY_MS = 250;
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function openDatabase(): Promise<IDBDatabase> {
-  const req = indexedDB.open(DB_NAME, 1);
-  req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-  return request(req);
-}
+/** The IndexedDB database of a room is this prefix plus the room name. */
+export const DB_PREFIX = 'parley:';
 
 export class DocStore {
   /** Resolves once the stored state (if any) has been applied to the document. */
   readonly loaded: Promise<void>;
-  #db: Promise<IDBDatabase>;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #store: Promise<IndexeddbPersistence | null>;
 
   constructor(
     readonly key: string,
     readonly doc: Y.Doc,
     private readonly onError: (error: unknown) => void = () => {},
   ) {
-    this.#db = openDatabase();
-    this.loaded = this.#db
-      .then((db) => request<Uint8Array | undefined>(db.transaction(STORE).objectStore(STORE).get(key)))
-      .then((stored) => {
-        if (stored) Y.applyUpdate(doc, stored, this);
-      })
-      .catch(onError)
-      .finally(() => doc.on('update', this.#onUpdate));
+    this.#store = import('y-indexeddb').then(
+      ({ IndexeddbPersistence }) => {
+        const store = new IndexeddbPersistence(DB_PREFIX + key, doc);
+        // The session destroys the doc right after this store: destroy() below must run
+        // first (y-indexeddb's own would drop a document not yet written).
+        doc.off('destroy', store.destroy);
+        return store;
+      },
+      (error) => {
+        onError(error);
+        return null;
+      },
+    );
+    this.loaded = this.#store.then((store) =>
+      // y-indexeddb reports a database that does not open only by never syncing.
+      store?._db.then(() => store.whenSynced).then(
+        () => {},
+        (error) => {
+          onError(error);
+          store.destroy().catch(() => {});
+        },
+      ),
+    );
   }
 
-  /** Writes now (also called before the page goes away). */
-  async save(): Promise<void> {
-    clearTimeout(this.#timer);
-    const update = Y.encodeStateAsUpdate(this.doc); // now: the doc may be destroyed next
-    try {
-      const db = await this.#db;
-      await request(db.transaction(STORE, 'readwrite').objectStore(STORE).put(update, this.key));
-    } catch (error) {
-      this.onError(error);
-    }
+  /**
+   * Stops following the document once everything it holds is written (y-indexeddb writes
+   * each update as it happens, and the whole document once the database is open).
+   */
+  async destroy(): Promise<void> {
+    await this.loaded;
+    const store = await this.#store;
+    if (store?.synced) await store.destroy().catch(this.onError);
   }
-
-  destroy(): Promise<void> {
-    this.doc.off('update', this.#onUpdate);
-    return this.#timer === undefined ? Promise.resolve() : this.save();
-  }
-
-  #onUpdate = (_update: Uint8Array, origin: unknown) => {
-    if (origin === this) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.save();
-    }, SAVE_DELAY_MS);
-  };
 }
