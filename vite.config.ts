@@ -1,6 +1,9 @@
-// Builds dist/parley.js: ONE self-contained ES module for a <script type="module"> tag.
-// Lit, Yjs and y-protocols are bundled in; no chunks, no asset URLs. The per-module npm
-// build (dist/esm, with .d.ts) is tsc's job: see tsconfig.build.json.
+// Builds the script-tag bundle: dist/parley.js, the one file a page names, and the chunks
+// it imports on demand in dist/chunks/ (Lit, Yjs and y-protocols inside; chunks found
+// relative to the importing file, no asset URLs, workers inlined). dist/.vite/manifest.json
+// says which chunk holds which module, for `npm run bench:size`. The per-module npm build
+// (dist/esm, with .d.ts) is tsc's job: see tsconfig.build.json.
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { minifyTemplateLiterals } from 'rollup-plugin-minify-template-literals';
@@ -26,15 +29,32 @@ function lib0StandIns(): Plugin {
   };
 }
 
+/** Chunk names are hashed, so each build starts from an empty chunk folder (not all of dist/: dist/esm is tsc's). */
+function emptyChunkFolder(): Plugin {
+  return {
+    name: 'empty-chunk-folder',
+    apply: 'build',
+    buildStart() {
+      rmSync(fileURLToPath(new URL('dist/chunks', import.meta.url)), { recursive: true, force: true });
+    },
+  };
+}
+
+/** Matches the modules at these paths (relative to the project, or to node_modules). */
+function modules(...paths: string[]): (id: string) => boolean {
+  return (id) => paths.some((path) => id.replaceAll('\\', '/').endsWith(`/${path}`));
+}
+
 export default defineConfig({
   // Lit's html`` and css`` templates are strings the JS minifier leaves alone: shrink them.
-  plugins: [minifyTemplateLiterals(), lib0StandIns()],
+  plugins: [minifyTemplateLiterals(), lib0StandIns(), emptyChunkFolder()],
   build: {
     outDir: 'dist',
     emptyOutDir: false,
     target: 'es2022',
     sourcemap: true,
     minify: true,
+    manifest: true,
     assetsInlineLimit: Number.MAX_SAFE_INTEGER,
     lib: {
       entry: 'src/parley.ts',
@@ -42,8 +62,31 @@ export default defineConfig({
       fileName: () => 'parley.js',
     },
     rollupOptions: {
-      // Lib mode keeps whitespace for ES output by default; a script-tag bundle wants it all.
-      output: { codeSplitting: false, minify: true, comments: { legal: true, annotation: false, jsdoc: false } },
+      output: {
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        // Left alone, the split makes a file of every set of modules the same elements
+        // share (a dozen small ones for one form). Two groups, each module's imports
+        // included, make the few files most pages load; the rest is split as usual.
+        codeSplitting: {
+          groups: [
+            {
+              // What every element loads: Lit, Yjs and the session.
+              name: 'base',
+              priority: 2,
+              test: modules('lit/index.js', 'src/core/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts'),
+            },
+            {
+              // What <parley-form> and <parley-field> share: form binding, presence.
+              name: 'collab',
+              priority: 1,
+              test: modules('src/elements/shared/collab-controller.ts', 'src/elements/shared/presence.styles.ts'),
+            },
+          ],
+        },
+        // Lib mode keeps whitespace for ES output by default; a script-tag bundle wants it all.
+        minify: true,
+        comments: { legal: true, annotation: false, jsdoc: false },
+      },
     },
   },
 });

@@ -165,7 +165,7 @@ async function run() {
 
 /** Runs in a page: sets up `bench[role]` (and the page-wide heap sampler). */
 async function setUp({ signaling, room, disk, role, iceServers }) {
-  const parley = await import('/dist/parley.js');
+  const parley = await (await import('/dist/parley.js')).loadCore();
   const now = () => performance.timeOrigin + performance.now();
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const channel = (name) => new BroadcastChannel(`${room}-${name}`);

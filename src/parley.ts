@@ -1,4 +1,81 @@
-// Script-tag entry (dist/parley.js): everything in one self-contained module. Elements
-// are registered in dependency order: a <parley-room> is configured before the fields
-// that share its session.
-export * from './index.js';
+// Script-tag entry (dist/parley.js): a small loader. It watches the document for Parley's
+// tags and, the first time one shows up, imports that element's code from the files built
+// beside this one (relative to this module's URL, so a copied dist/ folder or a CDN path
+// works as is), then registers it. A page with only a form never loads the call's code.
+//
+// Elements found together are registered together, in dependency order: a <parley-room>
+// is configured before the fields that share its session (the session starts on the next
+// task; see core/registry.ts). npm users import src/index.ts instead, which registers
+// every element at once.
+import { define } from './elements/shared/define.js';
+
+/** Each tag's element class, in dependency order. */
+const elements = {
+  'parley-room': () => import('./elements/room/room.js').then((m) => m.ParleyRoom),
+  'parley-video-grid': () => import('./elements/video-grid/video-grid.js').then((m) => m.ParleyVideoGrid),
+  'parley-controls': () => import('./elements/controls/controls.js').then((m) => m.ParleyControls),
+  'parley-field': () => import('./elements/field/field.js').then((m) => m.ParleyField),
+  'parley-form': () => import('./elements/form/form.js').then((m) => m.ParleyForm),
+  'parley-chat': () => import('./elements/chat/chat.js').then((m) => m.ParleyChat),
+  'parley-files': () => import('./elements/files/files.js').then((m) => m.ParleyFiles),
+  'parley-recorder': () => import('./elements/recorder/recorder.js').then((m) => m.ParleyRecorder),
+} satisfies Record<string, () => Promise<CustomElementConstructor>>;
+
+export type ParleyTag = keyof typeof elements;
+const tags = Object.keys(elements) as ParleyTag[];
+
+/** Registration of each tag asked for so far (a failed one is forgotten, to retry). */
+const requested = new Map<ParleyTag, Promise<void>>();
+/** The last batch's registration: a later batch waits for it, keeping the order. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Loads and registers the named elements now (every element when none is named), rather
+ * than when one is first on the page. Use it before `document.createElement('parley-…')`
+ * when you call the element's methods before it is in the document, or when the element
+ * is rendered inside another component's shadow root (which this loader does not watch).
+ */
+export function load(...names: ParleyTag[]): Promise<void> {
+  const wanted = names.length ? names : tags;
+  const unknown = wanted.filter((name) => !(name in elements));
+  if (unknown.length) return Promise.reject(new TypeError(`[parley] no such element: ${unknown.join(', ')}`));
+  const fresh = tags.filter((tag) => wanted.includes(tag) && !requested.has(tag) && !customElements.get(tag));
+  if (fresh.length) {
+    const classes = Promise.all(fresh.map((tag) => elements[tag]()));
+    const registered = Promise.all([classes, queue]).then(([constructors]) => {
+      fresh.forEach((tag, i) => define(tag, constructors[i]));
+    });
+    queue = registered.catch((error: unknown) => {
+      fresh.forEach((tag) => requested.delete(tag));
+      console.error(`[parley] could not load ${fresh.map((tag) => `<${tag}>`).join(', ')}`, error);
+    });
+    for (const tag of fresh) requested.set(tag, registered);
+  }
+  return Promise.all(wanted.map((tag) => requested.get(tag))).then(() => {});
+}
+
+/**
+ * Loads the framework-free engine (Session, FileTransfers, Chat, …: what npm users import
+ * from `parley/core`) and resolves with it. It is not among this file's exports so that a
+ * page that only uses the elements does not load all of it.
+ */
+export function loadCore(): Promise<typeof import('./core/index.js')> {
+  return import('./bundle/core.js');
+}
+
+/** Loads the Parley elements in `root` (itself included) not asked for yet. */
+function scan(root: Element | Document): void {
+  const missing = tags.filter((tag) => !requested.has(tag) && !customElements.get(tag));
+  if (!missing.length) return;
+  const found = new Set<ParleyTag>();
+  if (root instanceof Element && missing.includes(root.localName as ParleyTag)) found.add(root.localName as ParleyTag);
+  for (const element of root.querySelectorAll(missing.join(','))) found.add(element.localName as ParleyTag);
+  if (found.size) void load(...found).catch(() => {}); // reported once, in load()
+}
+
+scan(document);
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) if (node instanceof Element) scan(node);
+  }
+}).observe(document, { childList: true, subtree: true });

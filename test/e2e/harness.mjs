@@ -34,7 +34,7 @@ export async function openDemo(browser, url) {
   const errors = [];
   page.on('pageerror', (error) => errors.push(error));
   await page.goto(url, { waitUntil: 'load' });
-  await page.waitForFunction(() => customElements.get('parley-field') && document.querySelector('parley-room')?.session);
+  await page.waitForFunction(() => customElements.get('parley-form') && document.querySelector('parley-room')?.session);
   page.parleyErrors = errors;
   return page;
 }
