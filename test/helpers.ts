@@ -74,3 +74,43 @@ export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
     return video.currentTime > firstTime ? 1 : 0;
   }, `decoded video frames (width ${video.videoWidth}, time ${video.currentTime})`);
 }
+
+/**
+ * Resolves once `count` new frames have been presented in `video` from now on
+ * (requestVideoFrameCallback: a clock of what a person sees, in Chromium and Firefox alike).
+ */
+export function framesArrive(video: HTMLVideoElement, count = 3, timeout = 15000): Promise<void> {
+  void video.play().catch(() => {});
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} new video frames`)), timeout);
+    let seen = 0;
+    const next = () =>
+      video.requestVideoFrameCallback(() => {
+        if (++seen >= count) {
+          clearTimeout(timer);
+          resolve();
+        } else next();
+      });
+    next();
+  });
+}
+
+/**
+ * Runs `action` inside a real key press, which gives the page the user activation that
+ * Firefox requires for getDisplayMedia; resolves with what it returned.
+ */
+export async function withUserActivation<T>(action: () => Promise<T>): Promise<T> {
+  const { sendKeys } = await import('@web/test-runner-commands');
+  const button = document.createElement('button');
+  button.textContent = 'go';
+  let result: Promise<T> | undefined;
+  button.addEventListener('click', () => {
+    result = action();
+    result.catch(() => {}); // awaited below; this only keeps it from being "unhandled"
+  });
+  document.body.append(button);
+  button.focus();
+  await sendKeys({ press: 'Enter' });
+  button.remove();
+  return result!;
+}

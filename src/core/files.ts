@@ -123,10 +123,13 @@ export class FileTransfers {
       mine(this.#receivers).forEach((r) => r.resume());
       for (const file of this.#forEveryone) if (!offered.some((s) => s.file === file)) this.#offerTo(file, id);
     });
-    peer.events.on('closed', () => {
+    // The channel closed (and is being opened again), or the whole connection: pause.
+    const paused = () => {
       mine(this.#senders).forEach((s) => s.disconnected());
       mine(this.#receivers).forEach((r) => r.disconnected());
-    });
+    };
+    peer.events.on('files-closed', paused);
+    peer.events.on('closed', paused);
   }
 
   #receive(peerId: string, bytes: Uint8Array): void {

@@ -15,6 +15,10 @@ export const FrameKind = {
   sync: 0,
   /** JSON perfect-negotiation signal, once the channel is open. */
   signal: 1,
+  /** Heartbeat: "are you there?" (empty payload), answered at once with a pong. */
+  ping: 2,
+  /** Heartbeat answer (empty payload). */
+  pong: 3,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
@@ -45,7 +49,7 @@ export class FrameAssembler {
   push(frame: Uint8Array): { kind: FrameKind; payload: Uint8Array } | null {
     if (frame.length < 1) throw new Error('empty frame');
     const kind = frame[0] & ~MORE;
-    if (kind !== FrameKind.sync && kind !== FrameKind.signal) throw new Error(`unknown frame kind ${kind}`);
+    if (kind > FrameKind.pong) throw new Error(`unknown frame kind ${kind}`);
     if (this.#kind !== -1 && kind !== this.#kind) throw new Error('frame kind changed inside a message');
     this.#size += frame.length - 1;
     if (this.#size > MAX_MESSAGE_BYTES) throw new Error('message too large');

@@ -1,14 +1,19 @@
-// One RTCPeerConnection to one remote peer, with "perfect negotiation": both sides may
-// add or remove media at any time; on an offer collision the polite side rolls back and
-// the impolite side ignores the other's offer. Signals are handled strictly in order (one
-// queue per peer). Until the data channel opens, signals travel over the relay; after,
-// over the channel itself, so renegotiation works while the relay is down.
+// One RTCPeerConnection to one remote peer. The impolite side builds the pair and its first
+// offer already carries every m-line a call can need (microphone, camera, screen, screen
+// audio, and the data channels), so media never renegotiates: joining, leaving, muting,
+// camera on/off, a device switch and a screen share are `replaceTrack` on those pre-made
+// transceivers. The only offers after the first are ICE restarts, handled with "perfect
+// negotiation" (the polite side rolls back on a collision). Signals are handled strictly in
+// order (one queue per peer). Until the data channel opens, signals travel over the relay;
+// after, over the channel itself while the path is alive. A heartbeat on the channel finds
+// a dead path in seconds, and a channel that closes while the connection lives is opened
+// again on the same connection.
 import { createNanoEvents } from 'nanoevents';
 import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
 import { ParleyError, log } from './errors.js';
 import { isRecord } from './signaling.js';
 
-/** Negotiated data channel shared by Yjs sync and in-band signaling. */
+/** Negotiated data channel shared by Yjs sync, in-band signaling and the heartbeat. */
 const DATA_CHANNEL = { label: 'parley', id: 0 };
 /** Negotiated data channel for file transfer only (files.ts), so a big file never delays an edit. */
 const FILE_CHANNEL = { label: 'parley-files', id: 1 };
@@ -19,10 +24,41 @@ export const DISCONNECTED_GRACE_MS = 4000;
 /**
  * An offer still unanswered after this long is sent again. It can be lost for good: an ICE
  * restart offer goes through the relay, which drops what a frozen tab can't take, and once
- * the tab thaws the old path works again, leaving us waiting forever and unable to
- * renegotiate (add a screen share, say).
+ * the tab thaws we would wait forever and never restart again.
  */
 export const OFFER_RESEND_MS = 5000;
+/** The heartbeat: a ping this often on the data channel; the other side answers at once. */
+export const HEARTBEAT_MS = 500;
+/**
+ * Nothing heard for this long: the path is dead (a frozen tab, a lost network), so ICE is
+ * restarted. The polite side waits a little longer, so that in a cut both sides see, the
+ * impolite side's restart usually arrives first and the offers do not collide.
+ */
+export const SILENCE_MS = 2000;
+const POLITE_EXTRA_SILENCE_MS = 500;
+/**
+ * A tick of our own that comes this late means our own page was stalled (a busy machine,
+ * a background tab), not the peer: the silence it shows is forgiven.
+ */
+const STALLED_TICK_MS = HEARTBEAT_MS + 700;
+/** A channel re-opened after a close that does not open within this: the peer is gone. */
+export const REOPEN_TIMEOUT_MS = 5000;
+
+/**
+ * The media a connection carries, one transceiver each, in m-line order. Every pair
+ * negotiates all of them once, with no track; a track is put on or taken off later.
+ */
+export const MEDIA_SLOTS = ['microphone', 'camera', 'screen', 'screen-audio'] as const;
+export type MediaSlot = (typeof MEDIA_SLOTS)[number];
+const SLOT_KIND: Record<MediaSlot, 'audio' | 'video'> = {
+  microphone: 'audio',
+  camera: 'video',
+  screen: 'video',
+  'screen-audio': 'audio',
+};
+
+/** What the local side sends on each slot (absent: nothing). */
+export type LocalTracks = Partial<Record<MediaSlot, MediaStreamTrack>>;
 
 export interface Signal {
   description?: RTCSessionDescriptionInit;
@@ -30,16 +66,18 @@ export interface Signal {
 }
 
 export interface PeerEvents {
-  /** A signal to deliver to the remote peer over the relay (channel not open yet). */
+  /** A signal to deliver to the remote peer over the relay (channel not open or path dead). */
   signal: (signal: Signal) => void;
-  /** The data channel is open: start syncing. */
+  /** The data channel is open (first time, or again after it was re-opened): (re)sync. */
   open: () => void;
   /** A complete sync message arrived. */
   sync: (payload: Uint8Array) => void;
-  /** The remote streams changed (a track arrived or went away). */
+  /** Remote media started or stopped arriving on one of the streams. */
   streams: () => void;
-  /** The file channel is open. */
+  /** The file channel is open (again). */
   'files-open': () => void;
+  /** The file channel closed while the connection lives; it is being re-opened. */
+  'files-closed': () => void;
   /** A message arrived on the file channel. */
   files: (message: Uint8Array) => void;
   /** The file channel's send queue fell below FILE_CHANNEL_LOW_WATER. */
@@ -51,61 +89,61 @@ export interface PeerEvents {
 
 export interface PeerOptions {
   iceServers?: RTCIceServer[];
-  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 export class Peer {
   readonly events = createNanoEvents<PeerEvents>();
   readonly pc: RTCPeerConnection;
-  /** Remote streams by id: camera/mic, and a screen share when there is one. */
-  readonly streams = new Map<string, MediaStream>();
+  /**
+   * What this peer sends us, as two streams that live as long as the connection: the
+   * microphone and camera, and the screen share with its sound. A `<video>` showing one
+   * keeps showing it through every change of the other side's media.
+   */
+  readonly camera = new MediaStream();
+  readonly screen = new MediaStream();
+  /** Offers this side has sent (the first one, then ICE restarts only). */
+  offers = 0;
   closed = false;
   /** Closed because a description could not be applied (the pair is rebuilt at once). */
   wedged = false;
 
   readonly #polite: boolean;
-  readonly #channel: RTCDataChannel;
-  readonly #files: RTCDataChannel;
-  readonly #assembler = new FrameAssembler();
-  readonly #senders = new Map<MediaStreamTrack, RTCRtpSender>();
+  #channel!: RTCDataChannel;
+  #files!: RTCDataChannel;
+  #assembler = new FrameAssembler();
+  /** The media transceivers by slot, once known (at once on the offerer, at the first offer on the answerer). */
+  #transceivers: Partial<Record<MediaSlot, RTCRtpTransceiver>> = {};
+  #tracks: LocalTracks = {};
+  #scale: number | undefined;
   #makingOffer = false;
   #ignoreOffer = false;
   #queue: Promise<void> = Promise.resolve();
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastHeard = 0;
+  #lastTick = 0;
+  #silentRestart = false;
+  readonly #reopenTimers: Record<string, ReturnType<typeof setTimeout> | undefined> = {};
 
   constructor(
     readonly id: string,
     localId: string,
     options: PeerOptions = {},
   ) {
-    // Any fixed, shared rule works; both sides agree on who yields.
+    // Any fixed, shared rule works; both sides agree on who yields. The impolite side is
+    // also the one that builds the pair and offers first (the hello rule, mesh.ts).
     this.#polite = localId < id;
-    this.pc = new RTCPeerConnection({
-      iceServers: options.iceServers ?? [],
-      iceTransportPolicy: options.iceTransportPolicy ?? 'all',
-    });
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => this.#sendSignal({ candidate: candidate?.toJSON() ?? null });
-    this.pc.ontrack = (event) => this.#onTrack(event);
     this.pc.onconnectionstatechange = () => this.#onConnectionState();
-
-    this.#channel = this.pc.createDataChannel(DATA_CHANNEL.label, { negotiated: true, id: DATA_CHANNEL.id });
-    this.#channel.binaryType = 'arraybuffer';
-    this.#channel.bufferedAmountLowThreshold = CHUNK_BYTES * 4;
-    this.#channel.onopen = () => this.events.emit('open');
-    this.#channel.onclose = () => this.close();
-    this.#channel.onmessage = (event) => this.#onChannelMessage(event.data);
-
-    this.#files = this.pc.createDataChannel(FILE_CHANNEL.label, { negotiated: true, id: FILE_CHANNEL.id });
-    this.#files.binaryType = 'arraybuffer';
-    this.#files.bufferedAmountLowThreshold = FILE_CHANNEL_LOW_WATER;
-    this.#files.onopen = () => this.events.emit('files-open');
-    this.#files.onbufferedamountlow = () => this.events.emit('files-drain');
-    this.#files.onmessage = ({ data }) => {
-      if (data instanceof ArrayBuffer) this.events.emit('files', new Uint8Array(data));
-      else this.events.emit('error', new ParleyError('file', `Peer ${this.id} sent a text frame on the file channel; dropped`));
-    };
+    if (!this.#polite) {
+      for (const slot of MEDIA_SLOTS) this.#transceivers[slot] = this.pc.addTransceiver(SLOT_KIND[slot], { direction: 'sendrecv' });
+      this.#collectReceivers();
+    }
+    this.#openChannel();
+    this.#openFiles();
   }
 
   /** Sends one message on the file channel; false when it is not open. */
@@ -139,9 +177,8 @@ export class Peer {
   }
 
   /**
-   * A description could not be applied: this connection cannot negotiate any more (e.g.
-   * Chromium refusing Firefox's offer after its own rollback: "RTP extension ID
-   * reassignment"). Close it; the session rebuilds the pair (targeted `bye`, then `hello`).
+   * A description could not be applied: this connection cannot negotiate any more. Close
+   * it; the session rebuilds the pair (targeted `bye`, then `hello`).
    */
   #wedged(cause: unknown): void {
     if (this.closed) return;
@@ -156,47 +193,28 @@ export class Peer {
   }
 
   /**
-   * Makes the connection carry exactly these local tracks (adds and removes senders). A
-   * track with `scale` starts sending at that fraction of its resolution: an encoder that
-   * starts at 720p takes about 100 ms longer to its first frame (bench/call.mjs), and
+   * Makes the connection send exactly these local tracks, each on its slot's transceiver
+   * (`replaceTrack`: no renegotiation). `cameraScale` starts the camera at that fraction of
+   * its resolution: an encoder that starts at 720p takes longer to its first frame, and
    * quality.ts raises it within seconds when the path and the remote tile want more.
    */
-  setTracks(tracks: Array<{ track: MediaStreamTrack; stream: MediaStream; scale?: number }>): void {
+  setTracks(tracks: LocalTracks, cameraScale?: number): void {
     if (this.closed) return;
-    const wanted = new Set(tracks.map((t) => t.track));
-    for (const [track, sender] of this.#senders) {
-      if (!wanted.has(track)) {
-        this.pc.removeTrack(sender);
-        this.#senders.delete(track);
-      }
-    }
-    for (const { track, stream, scale } of tracks) {
-      if (this.#senders.has(track)) continue;
-      const sender = this.pc.addTrack(track, stream);
-      this.#senders.set(track, sender);
-      const params = sender.getParameters();
-      if (scale && params.encodings?.[0]) {
-        params.encodings[0].scaleResolutionDownBy = scale;
-        sender.setParameters(params).catch(() => {}); // not supported: starts full size
-      }
-    }
-  }
-
-  /**
-   * Swaps one local track for another in place (a new camera or microphone): the sender
-   * keeps its transceiver, so there is no renegotiation and the call never drops.
-   */
-  async replaceTrack(old: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
-    const sender = this.#senders.get(old);
-    if (!sender || this.closed) return;
-    this.#senders.delete(old);
-    this.#senders.set(next, sender);
-    await sender.replaceTrack(next);
+    const cameraChanged = tracks.camera !== this.#tracks.camera;
+    this.#tracks = { ...tracks };
+    this.#scale = cameraScale;
+    this.#applyTracks(cameraChanged);
   }
 
   /** The sender carrying this local track, if any (for quality adaptation and stats). */
   senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
-    return this.#senders.get(track);
+    const slot = MEDIA_SLOTS.find((s) => this.#tracks[s] === track);
+    return slot && this.#transceivers[slot]?.sender;
+  }
+
+  /** The receiver of one slot's remote media, once negotiated. */
+  receiverOf(slot: MediaSlot): RTCRtpReceiver | undefined {
+    return this.#transceivers[slot]?.receiver;
   }
 
   close(): void {
@@ -204,19 +222,154 @@ export class Peer {
     this.closed = true;
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#offerTimer);
-    this.#channel.onclose = this.#channel.onmessage = null;
-    this.#files.onopen = this.#files.onmessage = this.#files.onbufferedamountlow = null;
-    this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
-    this.pc.onconnectionstatechange = null;
+    clearInterval(this.#heartbeat);
+    for (const timer of Object.values(this.#reopenTimers)) clearTimeout(timer);
+    for (const channel of [this.#channel, this.#files]) channel.onopen = channel.onclose = channel.onmessage = channel.onbufferedamountlow = null;
+    this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.onconnectionstatechange = null;
     this.pc.close();
-    this.streams.clear();
     this.events.emit('closed');
   }
 
+  #applyTracks(cameraChanged = false): void {
+    for (const slot of MEDIA_SLOTS) {
+      const transceiver = this.#transceivers[slot];
+      if (!transceiver) continue; // the answerer learns its transceivers from the first offer
+      const track = this.#tracks[slot] ?? null;
+      if (transceiver.sender.track === track) continue;
+      transceiver.sender.replaceTrack(track).catch((cause) => {
+        if (!this.closed) this.events.emit('error', new ParleyError('peer', `Could not send ${slot} to ${this.id}`, { cause }));
+      });
+      if (slot === 'camera' && track && cameraChanged) this.#scaleCamera(transceiver.sender);
+    }
+  }
+
+  #scaleCamera(sender: RTCRtpSender): void {
+    const params = sender.getParameters();
+    const encoding = params.encodings?.[0];
+    if (!encoding) return; // not negotiated yet: quality.ts applies its own target soon
+    encoding.scaleResolutionDownBy = this.#scale ?? 1;
+    sender.setParameters(params).catch(() => {}); // not supported: starts full size
+  }
+
+  /** Puts each slot's receiving track into the stream it belongs to (once per slot). */
+  #collectReceivers(): void {
+    for (const slot of MEDIA_SLOTS) {
+      const track = this.#transceivers[slot]?.receiver.track;
+      const stream = slot === 'microphone' || slot === 'camera' ? this.camera : this.screen;
+      if (!track || stream.getTracks().includes(track)) continue;
+      stream.addTrack(track);
+      track.onmute = track.onunmute = () => this.events.emit('streams');
+    }
+  }
+
+  /** The answerer's transceivers are the offer's m-lines, in order: take them as our slots. */
+  #adoptTransceivers(): void {
+    if (this.#transceivers.microphone) return;
+    const media = this.pc.getTransceivers().filter((t) => t.receiver.track);
+    if (media.length < MEDIA_SLOTS.length) return; // an offer without our slots: receive nothing
+    MEDIA_SLOTS.forEach((slot, i) => {
+      const transceiver = media[i];
+      if (transceiver.receiver.track.kind !== SLOT_KIND[slot]) return;
+      transceiver.direction = 'sendrecv';
+      this.#transceivers[slot] = transceiver;
+    });
+    this.#collectReceivers();
+    this.#applyTracks(true);
+  }
+
+  #openChannel(): void {
+    const channel = this.pc.createDataChannel(DATA_CHANNEL.label, { negotiated: true, id: DATA_CHANNEL.id });
+    this.#channel = channel;
+    this.#assembler = new FrameAssembler(); // a message cut by the close is gone with it
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = CHUNK_BYTES * 4;
+    channel.onopen = () => {
+      clearTimeout(this.#reopenTimers.channel);
+      this.#lastHeard = this.#lastTick = performance.now();
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
+      this.events.emit('open');
+    };
+    channel.onclose = () => {
+      clearInterval(this.#heartbeat);
+      this.#reopen('channel', () => this.#openChannel());
+    };
+    channel.onmessage = (event) => this.#onChannelMessage(event.data);
+  }
+
+  #openFiles(): void {
+    const files = this.pc.createDataChannel(FILE_CHANNEL.label, { negotiated: true, id: FILE_CHANNEL.id });
+    this.#files = files;
+    files.binaryType = 'arraybuffer';
+    files.bufferedAmountLowThreshold = FILE_CHANNEL_LOW_WATER;
+    files.onopen = () => {
+      clearTimeout(this.#reopenTimers.files);
+      this.events.emit('files-open');
+    };
+    files.onbufferedamountlow = () => this.events.emit('files-drain');
+    files.onmessage = ({ data }) => {
+      if (data instanceof ArrayBuffer) this.events.emit('files', new Uint8Array(data));
+      else this.events.emit('error', new ParleyError('file', `Peer ${this.id} sent a text frame on the file channel; dropped`));
+    };
+    files.onclose = () => {
+      this.events.emit('files-closed');
+      this.#reopen('files', () => this.#openFiles());
+    };
+  }
+
+  /**
+   * A channel closed. If the connection is gone too (the other side closed it), so is the
+   * peer. Else the channel alone was closed (by either side, or by the browser when its
+   * send queue overflowed): open it again on the same connection, under the same id, as
+   * the other side does; what ran on it resumes when it opens.
+   */
+  #reopen(which: 'channel' | 'files', open: () => void): void {
+    if (this.closed) return;
+    const state = this.pc.connectionState;
+    if (state === 'closed' || this.pc.sctp?.state === 'closed') return this.close();
+    // The id is free once the close is complete; the new channel opens when both sides have one.
+    queueMicrotask(() => {
+      if (this.closed) return;
+      if (this.pc.sctp?.state === 'closed') return this.close();
+      open();
+    });
+    clearTimeout(this.#reopenTimers[which]);
+    this.#reopenTimers[which] = setTimeout(() => {
+      const channel = which === 'channel' ? this.#channel : this.#files;
+      if (!this.closed && channel.readyState !== 'open') this.close();
+    }, REOPEN_TIMEOUT_MS);
+  }
+
+  /** One heartbeat: ping, and restart ICE when the other side has been silent too long. */
+  #beat(): void {
+    const now = performance.now();
+    // Our own page was stalled: whatever the peer sent waits in our queue. Not its fault.
+    if (now - this.#lastTick > STALLED_TICK_MS) this.#lastHeard = Math.max(this.#lastHeard, now - HEARTBEAT_MS);
+    this.#lastTick = now;
+    this.#sendFrames(FrameKind.ping, new Uint8Array(0));
+    const silence = now - this.#lastHeard;
+    const limit = SILENCE_MS + (this.#polite ? POLITE_EXTRA_SILENCE_MS : 0);
+    if (silence < limit || this.#silentRestart) return;
+    // The polite side leaves the restart to the other side if its offer is already here.
+    if (this.#polite && this.pc.signalingState !== 'stable') return;
+    this.#silentRestart = true;
+    log.debug(`nothing from ${this.id} for ${Math.round(silence)} ms: restarting ICE`);
+    this.#restartIce();
+  }
+
+  /** Whether the data channel's path is alive (in-band signals get through). */
+  get #pathAlive(): boolean {
+    return this.connected && this.pc.connectionState === 'connected' && performance.now() - this.#lastHeard < HEARTBEAT_MS * 3;
+  }
+
   async #negotiate(): Promise<void> {
+    // The impolite side builds the pair and makes the first offer (the hello rule,
+    // mesh.ts); until that offer is here, an offer of ours would only collide with it.
+    if (this.#polite && !this.pc.remoteDescription) return;
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();
+      this.offers++;
       this.#sendOffer();
     } catch (cause) {
       this.#wedged(cause);
@@ -248,6 +401,7 @@ export class Peer {
       if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') return;
       await this.pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
       if (description.type === 'offer') {
+        this.#adoptTransceivers();
         await this.pc.setLocalDescription();
         if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
       }
@@ -262,8 +416,8 @@ export class Peer {
 
   #sendSignal(signal: Signal): void {
     if (this.closed) return;
-    // In-band only while the path is healthy: an ICE restart must go through the relay.
-    if (this.connected && this.pc.connectionState === 'connected') this.#sendFrames(FrameKind.signal, new TextEncoder().encode(JSON.stringify(signal)));
+    // In-band only while the path is alive: an ICE restart must go through the relay.
+    if (this.#pathAlive) this.#sendFrames(FrameKind.signal, new TextEncoder().encode(JSON.stringify(signal)));
     else this.events.emit('signal', signal);
   }
 
@@ -277,6 +431,7 @@ export class Peer {
   }
 
   #onChannelMessage(data: unknown): void {
+    this.#heard();
     if (!(data instanceof ArrayBuffer)) {
       this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a text frame; dropped`));
       return;
@@ -291,31 +446,27 @@ export class Peer {
       return;
     }
     if (!message) return;
-    if (message.kind === FrameKind.sync) {
-      this.events.emit('sync', message.payload);
-    } else {
-      let signal: unknown;
-      try {
-        signal = JSON.parse(new TextDecoder().decode(message.payload));
-      } catch {
-        this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a malformed signal`));
+    switch (message.kind) {
+      case FrameKind.sync:
+        return void this.events.emit('sync', message.payload);
+      case FrameKind.ping:
+        return this.#sendFrames(FrameKind.pong, new Uint8Array(0));
+      case FrameKind.pong:
         return;
-      }
-      this.handleSignal(signal);
     }
+    let signal: unknown;
+    try {
+      signal = JSON.parse(new TextDecoder().decode(message.payload));
+    } catch {
+      this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a malformed signal`));
+      return;
+    }
+    this.handleSignal(signal);
   }
 
-  #onTrack({ track, streams }: RTCTrackEvent): void {
-    const stream = streams[0] ?? new MediaStream([track]);
-    if (!this.streams.has(stream.id)) {
-      this.streams.set(stream.id, stream);
-      stream.addEventListener('removetrack', () => {
-        if (stream.getTracks().length === 0) this.streams.delete(stream.id);
-        this.events.emit('streams');
-      });
-    }
-    track.addEventListener('ended', () => this.events.emit('streams'));
-    this.events.emit('streams');
+  #heard(): void {
+    this.#lastHeard = performance.now();
+    this.#silentRestart = false;
   }
 
   #onConnectionState(): void {

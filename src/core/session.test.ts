@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { authRelay, connectedPair, decodedFrames, relayUrl, turnRelayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, turnRelayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -137,6 +137,7 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   it('sends camera and microphone after join(), and the other side decodes frames', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
+    await b.join({ audio: true, video: false }); // media goes only to people in the call
     await a.join({ audio: true, video: true });
     const remote = await waitFor(
       () => b.participants().find((p) => p.id === a.id && p.camera)?.camera,
@@ -159,6 +160,95 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media?.video === false, 'camera-off state at b');
     a.leave();
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media === null, 'a to leave the call at b');
+  });
+
+  it('sends no media to a peer that has not joined, who still sees who is in the call', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    await a.join({ audio: true, video: true });
+    await waitFor(() => b.participants().find((p) => p.id === a.id)?.media, 'a in the call, seen at b');
+    const atB = b.participants().find((p) => p.id === a.id)!;
+    expect(atB.camera, 'no stream to show: b is not in the call').to.equal(null);
+    const bytesAtB = async () => {
+      let bytes = 0;
+      (await b.peers.get(a.id)!.pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
+        if (r.type === 'inbound-rtp') bytes += r.bytesReceived ?? 0;
+      });
+      return bytes;
+    };
+    // a's camera is running and the connection is up: a second of it would be ~50 KB or more.
+    const camera = a.localStream!.getVideoTracks()[0];
+    await waitFor(() => camera.readyState === 'live' && b.peers.get(a.id)?.pc.connectionState === 'connected', 'a live camera and connection');
+    const start = performance.now();
+    await waitFor(() => performance.now() - start > 1500, 'a second and a half of a’s camera running');
+    expect(await bytesAtB(), 'media bytes b received while not in the call').to.equal(0);
+    // Once b joins, a's media flows at once, over the same connection.
+    const peer = b.peers.get(a.id)!;
+    await b.join({ audio: true, video: false });
+    await waitFor(async () => (await bytesAtB()) > 10_000, 'a’s media at b after b joined');
+    expect(b.peers.get(a.id)).to.equal(peer);
+  });
+
+  it('makes one offer per pair for a whole call: join, camera off/on, screen share, device switch, leave, join again', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const peers = [a.peers.get(b.id)!, b.peers.get(a.id)!];
+    const offers = () => peers.reduce((n, p) => n + p.offers, 0);
+    expect(offers(), 'the pair’s first offer').to.equal(1);
+    const inCallAt = (s: Session, other: Session, check: (m: NonNullable<Session['localPresence']['media']>) => boolean) =>
+      waitFor(() => {
+        const media = s.participants().find((p) => p.id === other.id)?.media;
+        return media && check(media);
+      }, 'the change to reach the other side');
+    await a.join({ audio: true, video: true });
+    await b.join({ audio: true, video: true });
+    await inCallAt(a, b, (m) => m.video);
+    await inCallAt(b, a, (m) => m.video);
+    const videos: HTMLVideoElement[] = [];
+    const attach = (stream: MediaStream) => {
+      const v = document.createElement('video');
+      v.muted = true;
+      v.srcObject = stream;
+      document.body.append(v);
+      videos.push(v);
+      return v;
+    };
+    const video = attach(b.participants().find((p) => p.id === a.id)!.camera!);
+    try {
+      await decodedFrames(video);
+      a.setVideoEnabled(false);
+      await inCallAt(b, a, (m) => !m.video);
+      a.setVideoEnabled(true);
+      await inCallAt(b, a, (m) => m.video);
+      // Headless Firefox has no screen to capture (no-device); the Chromium run and the
+      // Chromium ↔ Firefox end-to-end test share one.
+      const shared = await withUserActivation(() => a.startScreenShare()).then(
+        () => true,
+        (error: { code?: string }) => {
+          if (error.code !== 'no-device' || !navigator.userAgent.includes('Firefox')) throw error;
+          return false;
+        },
+      );
+      if (shared) {
+        await inCallAt(b, a, (m) => Boolean(m.screen));
+        await framesArrive(attach(b.participants().find((p) => p.id === a.id)!.screen!));
+        a.stopScreenShare();
+        await inCallAt(b, a, (m) => !m.screen);
+      }
+      const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+      await a.setDevice('camera', cameras[cameras.length - 1]!.deviceId);
+      a.leave();
+      await waitFor(() => b.participants().find((p) => p.id === a.id)?.media === null, 'a to leave');
+      await a.join({ audio: true, video: true });
+      await inCallAt(b, a, (m) => m.video);
+      await framesArrive(video); // the same <video> shows a again
+    } finally {
+      videos.forEach((v) => v.remove());
+    }
+    expect(offers(), 'offers after the whole call').to.equal(1);
+    expect(a.peers.get(b.id)).to.equal(peers[0]);
+    expect(b.peers.get(a.id)).to.equal(peers[1]);
+    expect(peers.some((p) => p.closed)).to.equal(false);
   });
 
   describe('the camera while joining', () => {

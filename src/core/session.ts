@@ -8,9 +8,10 @@ import { createNanoEvents } from 'nanoevents';
 import { DocSync } from './sync.js';
 import { DocStore } from './persistence.js';
 import type { CursorState } from './form-binding.js';
-import type { Peer } from './peer.js';
+import type { LocalTracks, Peer } from './peer.js';
 import { Mesh } from './mesh.js';
 import { ParleyError } from './errors.js';
+import { isRecord } from './signaling.js';
 import { toHex } from './file-protocol.js';
 import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './devices.js';
@@ -297,7 +298,7 @@ export class Session {
       stream.removeTrack(old);
       stream.addTrack(next);
       old.stop();
-      await Promise.all([...this.peers.values()].map((peer) => peer.replaceTrack(old, next)));
+      this.#sendMedia(); // replaceTrack on every connection: no renegotiation
     }
     this.#devices = { ...this.#devices, [kind]: deviceId };
     saveDeviceChoice(this.#devices);
@@ -354,11 +355,10 @@ export class Session {
       const peer = this.peers.get(presence.peer);
       if (!peer || peer.closed) continue;
       const media = presence.media ?? null;
-      const streams = [...peer.streams.values()];
-      const screen = media?.screen ? (peer.streams.get(media.screen) ?? null) : null;
-      const camera = media
-        ? ((media.camera ? peer.streams.get(media.camera) : undefined) ?? streams.find((s) => s !== screen) ?? null)
-        : null;
+      // Media reaches us only while we are in the call too (see #sendMedia on their side).
+      const receiving = this.#inCallOrSharing;
+      const camera = receiving && media?.camera ? peer.camera : null;
+      const screen = receiving && media?.screen ? peer.screen : null;
       list.push({
         id: presence.peer,
         isLocal: false,
@@ -397,7 +397,7 @@ export class Session {
     peer.events.on('sync', (bytes) => this.#sync.receive(id, bytes));
     peer.events.on('streams', () => this.events.emit('change'));
     peer.events.on('error', (error) => this.#error(error));
-    peer.setTracks(this.#localTracks());
+    this.#sendMediaTo(peer);
     this.events.emit('peer', peer);
   }
 
@@ -420,19 +420,42 @@ export class Session {
     if (synced) this.events.emit('synced');
   }
 
-  #localTracks(): Array<{ track: MediaStreamTrack; stream: MediaStream; scale?: number }> {
-    const tracks: Array<{ track: MediaStreamTrack; stream: MediaStream; scale?: number }> = [];
-    // In auto, the camera starts at half size (a faster first frame) and quality.ts adapts it.
-    const camera = (this.#config.quality ?? 'auto') === 'auto' ? this.localStream?.getVideoTracks()[0] : undefined;
-    for (const stream of [this.localStream, this.screenStream]) {
-      for (const track of stream?.getTracks() ?? []) tracks.push({ track, stream: stream!, scale: track === camera ? 2 : undefined });
+  /** In the call (camera or microphone), or sharing a screen without joining. */
+  get #inCallOrSharing(): boolean {
+    return this.localStream !== null || this.screenStream !== null;
+  }
+
+  /** Whether a remote peer is in the call, by its presence: only then does it get our media. */
+  #peerInCall(id: string): boolean {
+    for (const state of this.awareness.getStates().values()) {
+      const presence = state as Partial<PresenceState>;
+      if (presence.peer === id) return isRecord(presence.media);
     }
-    return tracks;
+    return false;
+  }
+
+  /**
+   * Puts the local tracks on a connection's pre-made transceivers, or takes them off: a
+   * peer that is not in the call (it shares the form only) receives no media at all.
+   */
+  #sendMediaTo(peer: Peer): void {
+    const tracks: LocalTracks = {};
+    if (this.#peerInCall(peer.id)) {
+      tracks.microphone = this.localStream?.getAudioTracks()[0];
+      tracks.camera = this.localStream?.getVideoTracks()[0];
+      tracks.screen = this.screenStream?.getVideoTracks()[0];
+      tracks['screen-audio'] = this.screenStream?.getAudioTracks()[0];
+    }
+    // In auto, the camera starts at half size (a faster first frame) and quality.ts adapts it.
+    peer.setTracks(tracks, (this.#config.quality ?? 'auto') === 'auto' ? 2 : undefined);
+  }
+
+  #sendMedia(): void {
+    for (const peer of this.peers.values()) this.#sendMediaTo(peer);
   }
 
   #publishMedia(): void {
-    const tracks = this.#localTracks();
-    for (const peer of this.peers.values()) peer.setTracks(tracks);
+    this.#sendMedia();
     const stream = this.localStream;
     this.#setPresence({
       media: stream
@@ -454,6 +477,7 @@ export class Session {
   }
 
   #onPresence = () => {
+    this.#sendMedia(); // someone joined or left the call
     for (const [, state] of this.awareness.getStates()) {
       const presence = state as Partial<PresenceState>;
       const id = presence.peer;

@@ -52,7 +52,7 @@ export class ActiveSpeaker {
     const raw = new Map<string, number>();
     const reads: Array<Promise<void>> = [];
     for (const [id, peer] of this.session.peers) {
-      const receiver = peer.pc.getReceivers().find((r) => r.track.kind === 'audio' && r.track.readyState === 'live');
+      const receiver = peer.receiverOf('microphone');
       if (!receiver) continue;
       reads.push(
         this.#read(id, receiver, 'inbound-rtp').then((level) => {
