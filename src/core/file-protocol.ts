@@ -4,6 +4,7 @@
 //   chunk:   [0x02][transfer id: 8 bytes][index: u32 BE][SHA-256 of data: 32 bytes][data]
 // Decoding is strict: anything that does not match exactly is null, and the caller cuts
 // the peer off. Prose spec: docs/protocol.md, "4. File transfer".
+import { randomHex, toHex } from './hex.js';
 
 export const MessageType = { control: 1, chunk: 2 } as const;
 
@@ -61,7 +62,7 @@ const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
 
 export function newTransferId(): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
+  return randomHex(ID_BYTES);
 }
 
 export function chunkCount(size: number, chunkSize: number): number {
@@ -155,12 +156,6 @@ export async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<
 /** The whole-file hash: SHA-256 over the chunk hashes in order (computable while streaming). */
 export async function rootHash(hashes: Uint8Array<ArrayBuffer>): Promise<string> {
   return toHex(await sha256(hashes));
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
 }
 
 function fromHex(hex: string): Uint8Array {

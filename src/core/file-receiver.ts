@@ -18,7 +18,7 @@ import {
 } from './file-protocol.js';
 import { openFileStore, type FileStore } from './file-store.js';
 import type { FileLink } from './file-sender.js';
-import { concat } from './frames.js';
+import { concat } from './net/frames.js';
 
 /** Acknowledge processed chunks this often (the sender's window moves on acks). */
 export const ACK_EVERY = 4;

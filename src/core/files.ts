@@ -8,7 +8,7 @@ import { ParleyError } from './errors.js';
 import { decodeMessage, encodeControl, type Control } from './file-protocol.js';
 import { FileSender, type FileLink } from './file-sender.js';
 import { FileReceiver } from './file-receiver.js';
-import type { Peer } from './peer.js';
+import type { Peer } from './net/peer.js';
 import type { Session } from './session.js';
 
 /** Offers larger than this are refused unless `maxBytes` is raised. */

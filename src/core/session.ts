@@ -8,16 +8,16 @@ import { createNanoEvents } from 'nanoevents';
 import { DocSync } from './sync.js';
 import { DocStore } from './persistence.js';
 import type { CursorState } from './form-binding.js';
-import type { LocalTracks, Peer } from './peer.js';
-import { Mesh } from './mesh.js';
+import type { LocalTracks, Peer } from './net/peer.js';
+import { Mesh } from './net/mesh.js';
 import { ParleyError } from './errors.js';
-import { isRecord } from './signaling.js';
-import { toHex } from './file-protocol.js';
-import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './media.js';
-import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './devices.js';
-import { QualityMonitor, captureShape, type QualityProfile } from './quality.js';
+import { isRecord } from './net/signaling.js';
+import { randomHex } from './hex.js';
+import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './call/media.js';
+import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './call/devices.js';
+import { QualityMonitor, captureShape, type QualityProfile } from './call/quality.js';
 
-export { defaultSignalingUrl, REANNOUNCE_DELAY_MS } from './mesh.js';
+export { defaultSignalingUrl, REANNOUNCE_DELAY_MS } from './net/mesh.js';
 
 export interface SessionConfig {
   /** Relay WebSocket URL. Default: ws(s)://<page host>:4444. */
@@ -495,7 +495,7 @@ export class Session {
 }
 
 function randomId(): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(12)));
+  return randomHex(12);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

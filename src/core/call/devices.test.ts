@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { DEVICE_STORAGE_KEY, listDevices, loadDeviceChoice, saveDeviceChoice } from './devices.js';
-import type { Session } from './session.js';
-import { connectedPair, decodedFrames, waitFor } from '../../test/helpers.js';
+import type { Session } from '../session.js';
+import { connectedPair, decodedFrames, waitFor } from '../../../test/helpers.js';
 
 describe('devices', () => {
   const sessions: Session[] = [];

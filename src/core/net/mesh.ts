@@ -5,7 +5,7 @@
 import { SignalingClient, isRecord } from './signaling.js';
 import { fetchRelayIceServers } from './ice-servers.js';
 import { Peer } from './peer.js';
-import { ParleyError } from './errors.js';
+import { ParleyError } from '../errors.js';
 
 /** After a connection drops (not by `bye`), say hello again this much later so the pair reconnects. */
 export const REANNOUNCE_DELAY_MS = 1000;

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { PROFILES, rateNetwork, targetEncoding } from './quality.js';
-import type { Session } from './session.js';
-import { connectedPair, waitFor } from '../../test/helpers.js';
+import type { Session } from '../session.js';
+import { connectedPair, waitFor } from '../../../test/helpers.js';
 
 describe('quality', () => {
   const sessions: Session[] = [];

@@ -2,7 +2,7 @@
 // unsubscribe / publish / ping), reconnects with capped exponential backoff and jitter,
 // and re-subscribes every topic after a reconnect. Knows nothing about peers or rooms.
 import { createNanoEvents } from 'nanoevents';
-import { ParleyError } from './errors.js';
+import { ParleyError } from '../errors.js';
 
 /** First reconnect delay; doubles per failed attempt up to RECONNECT_MAX_MS. */
 export const RECONNECT_MIN_MS = 250;

@@ -10,7 +10,7 @@
 // again on the same connection.
 import { createNanoEvents } from 'nanoevents';
 import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
-import { ParleyError, log } from './errors.js';
+import { ParleyError, log } from '../errors.js';
 import { isRecord } from './signaling.js';
 
 /** Negotiated data channel shared by Yjs sync, in-band signaling and the heartbeat. */

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
-import { Session } from './session.js';
+import { Session } from '../session.js';
 import { ActiveSpeaker } from './speaker.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 describe('ActiveSpeaker (real audio levels over real connections)', () => {
   const sessions: Session[] = [];

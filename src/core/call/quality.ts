@@ -4,7 +4,7 @@
 // RTCRtpSender.setParameters, to the path (bandwidth, loss, RTT) and to the size at which
 // that peer shows our camera (its presence `view`). No renegotiation is ever needed.
 import { createNanoEvents } from 'nanoevents';
-import type { PresenceState, Session } from './session.js';
+import type { PresenceState, Session } from '../session.js';
 
 export type QualityProfile = 'low' | 'medium' | 'high' | 'auto';
 export type NetworkQuality = 'good' | 'fair' | 'poor';

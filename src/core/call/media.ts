@@ -1,6 +1,6 @@
 // Local capture: camera/microphone and screen. Turns the browser's many failure shapes
 // into a ParleyError with a code the UI can act on.
-import { ParleyError } from './errors.js';
+import { ParleyError } from '../errors.js';
 import type { DeviceChoice } from './devices.js';
 
 export interface MediaRequest {
