@@ -122,6 +122,8 @@ export class Session {
   #synced = false;
   #destroyed = false;
   #joining: Promise<void> | null = null;
+  /** In the call without camera or microphone (capture was refused): receiving only. */
+  #watching = false;
   #persistence: DocStore | null = null;
   #devices: DeviceChoice = loadDeviceChoice();
 
@@ -214,9 +216,12 @@ export class Session {
   }
 
   /**
-   * Starts camera and/or microphone and sends them to every peer. Rejects with a
-   * ParleyError (also an `error` event) when capture fails, and with code `media` when the
-   * session is destroyed before the camera starts (the camera is turned off again).
+   * Starts camera and/or microphone and sends them to everyone in the call (media goes
+   * only to people who joined). Rejects with a ParleyError (also an `error` event) when
+   * capture fails; when it was refused (`permission-denied`) or there is no such device
+   * (`no-device`) you are still in the call without them, seeing and hearing the others,
+   * until leave() (join() again once the device is allowed). Rejects with code `media`
+   * when the session is destroyed before the camera starts (it is turned off again).
    */
   join(request: MediaRequest = { audio: true, video: true }): Promise<void> {
     if (this.localStream) return Promise.resolve();
@@ -241,6 +246,13 @@ export class Session {
     try {
       stream = await captureUserMedia(request, this.#devices, captureShape(this.#config.quality));
     } catch (error) {
+      // No camera or microphone (denied, or none there): still in the call, to see and
+      // hear the others; join() again once the device is allowed.
+      const code = (error as ParleyError).code;
+      if (!this.#destroyed && (code === 'permission-denied' || code === 'no-device')) {
+        this.#watching = true;
+        this.#publishMedia();
+      }
       this.#error(error as ParleyError);
       throw error;
     }
@@ -256,6 +268,7 @@ export class Session {
 
   /** Leaves the call: stops capture and removes media from every peer. Data sync goes on. */
   leave(): void {
+    this.#watching = false;
     this.stopScreenShare();
     this.localStream?.getTracks().forEach((t) => t.stop());
     this.localStream = null;
@@ -298,7 +311,7 @@ export class Session {
       stream.removeTrack(old);
       stream.addTrack(next);
       old.stop();
-      this.#sendMedia(); // replaceTrack on every connection: no renegotiation
+      await this.#sendMedia(); // replaceTrack on every connection: no renegotiation
     }
     this.#devices = { ...this.#devices, [kind]: deviceId };
     saveDeviceChoice(this.#devices);
@@ -397,7 +410,7 @@ export class Session {
     peer.events.on('sync', (bytes) => this.#sync.receive(id, bytes));
     peer.events.on('streams', () => this.events.emit('change'));
     peer.events.on('error', (error) => this.#error(error));
-    this.#sendMediaTo(peer);
+    void this.#sendMediaTo(peer);
     this.events.emit('peer', peer);
   }
 
@@ -422,7 +435,7 @@ export class Session {
 
   /** In the call (camera or microphone), or sharing a screen without joining. */
   get #inCallOrSharing(): boolean {
-    return this.localStream !== null || this.screenStream !== null;
+    return this.localStream !== null || this.screenStream !== null || this.#watching;
   }
 
   /** Whether a remote peer is in the call, by its presence: only then does it get our media. */
@@ -438,7 +451,7 @@ export class Session {
    * Puts the local tracks on a connection's pre-made transceivers, or takes them off: a
    * peer that is not in the call (it shares the form only) receives no media at all.
    */
-  #sendMediaTo(peer: Peer): void {
+  #sendMediaTo(peer: Peer): Promise<void> {
     const tracks: LocalTracks = {};
     if (this.#peerInCall(peer.id)) {
       tracks.microphone = this.localStream?.getAudioTracks()[0];
@@ -447,15 +460,15 @@ export class Session {
       tracks['screen-audio'] = this.screenStream?.getAudioTracks()[0];
     }
     // In auto, the camera starts at half size (a faster first frame) and quality.ts adapts it.
-    peer.setTracks(tracks, (this.#config.quality ?? 'auto') === 'auto' ? 2 : undefined);
+    return peer.setTracks(tracks, (this.#config.quality ?? 'auto') === 'auto' ? 2 : undefined);
   }
 
-  #sendMedia(): void {
-    for (const peer of this.peers.values()) this.#sendMediaTo(peer);
+  #sendMedia(): Promise<void> {
+    return Promise.all([...this.peers.values()].map((peer) => this.#sendMediaTo(peer))).then(() => {});
   }
 
   #publishMedia(): void {
-    this.#sendMedia();
+    void this.#sendMedia();
     const stream = this.localStream;
     this.#setPresence({
       media: stream
@@ -465,8 +478,8 @@ export class Session {
             camera: stream.id,
             screen: this.screenStream?.id,
           }
-        : this.screenStream
-          ? { audio: false, video: false, screen: this.screenStream.id }
+        : this.screenStream || this.#watching
+          ? { audio: false, video: false, screen: this.screenStream?.id }
           : null,
     });
     this.events.emit('change');
@@ -477,7 +490,7 @@ export class Session {
   }
 
   #onPresence = () => {
-    this.#sendMedia(); // someone joined or left the call
+    void this.#sendMedia(); // someone joined or left the call
     for (const [, state] of this.awareness.getStates()) {
       const presence = state as Partial<PresenceState>;
       const id = presence.peer;

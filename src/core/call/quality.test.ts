@@ -37,6 +37,7 @@ describe('quality', () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
     a.quality.stop(); // what it starts with, before adaptation (every 2 s) changes it
+    await b.join({ audio: true, video: false }); // media goes only to people in the call
     await a.join({ audio: true, video: true });
     const camera = a.localStream!.getVideoTracks()[0];
     const sender = a.peers.get(b.id)!.senderOf(camera)!;
@@ -50,8 +51,10 @@ describe('quality', () => {
     const [c, d] = await connectedPair();
     sessions.push(c, d);
     c.configure({ quality: 'high' });
+    await d.join({ audio: true, video: false });
+    await waitFor(() => c.participants().find((p) => p.id === d.id)?.media, 'd in the call, at c');
     await c.join({ audio: false, video: true });
-    const full = c.peers.get(d.id)!.senderOf(c.localStream!.getVideoTracks()[0])!;
+    const full = await waitFor(() => c.peers.get(d.id)!.senderOf(c.localStream!.getVideoTracks()[0]), 'c’s camera sender');
     expect(full.getParameters().encodings[0].scaleResolutionDownBy ?? 1).to.equal(1);
   });
 
@@ -59,6 +62,7 @@ describe('quality', () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
     a.configure({ quality: 'low' });
+    await b.join({ audio: true, video: false });
     await a.join({ audio: true, video: true });
     const track = a.localStream!.getVideoTracks()[0]!;
     expect(track.getSettings().width).to.be.at.most(PROFILES.low.width);

@@ -102,6 +102,8 @@ export async function readPeerStats(pc: RTCPeerConnection, previous: Map<string,
   const counters: Counters = { at: now, bytesSent: 0, bytesReceived: 0, lost: 0, received: 0 };
   const stats: PeerStats = { quality: 'good' };
   let remoteLoss: number | undefined;
+  let sentMost = 0;
+  let receivedMost = 0;
   // The pair in use: the transport names it (Chromium); else the selected/nominated one.
   const inUse = [...reports.values()].find((r) => r.type === 'transport' && r.selectedCandidatePairId)?.selectedCandidatePairId;
   for (const r of reports.values()) {
@@ -110,13 +112,16 @@ export async function readPeerStats(pc: RTCPeerConnection, previous: Map<string,
       if (rtt !== undefined) stats.rtt = rtt * 1000;
       stats.availableBitrate = num(r.availableOutgoingBitrate) ?? stats.availableBitrate;
     } else if (r.type === 'outbound-rtp' && r.kind === 'video') {
-      counters.bytesSent += num(r.bytesSent) ?? 0;
-      stats.sent = stream(r);
+      // Camera and screen each have a sender; the figures shown are the busier one's.
+      const bytes = num(r.bytesSent) ?? 0;
+      if (bytes > 0 && bytes >= sentMost) (sentMost = bytes), (stats.sent = stream(r));
+      counters.bytesSent += bytes;
     } else if (r.type === 'inbound-rtp' && r.kind === 'video') {
-      counters.bytesReceived += num(r.bytesReceived) ?? 0;
+      const bytes = num(r.bytesReceived) ?? 0;
+      if (bytes > 0 && bytes >= receivedMost) (receivedMost = bytes), (stats.received = stream(r));
+      counters.bytesReceived += bytes;
       counters.lost += num(r.packetsLost) ?? 0;
       counters.received += num(r.packetsReceived) ?? 0;
-      stats.received = stream(r);
     } else if (r.type === 'remote-inbound-rtp') {
       remoteLoss = Math.max(remoteLoss ?? 0, num(r.fractionLost) ?? 0);
       if (stats.rtt === undefined && num(r.roundTripTime) !== undefined) stats.rtt = num(r.roundTripTime)! * 1000;

@@ -198,12 +198,12 @@ export class Peer {
    * its resolution: an encoder that starts at 720p takes longer to its first frame, and
    * quality.ts raises it within seconds when the path and the remote tile want more.
    */
-  setTracks(tracks: LocalTracks, cameraScale?: number): void {
-    if (this.closed) return;
+  setTracks(tracks: LocalTracks, cameraScale?: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const cameraChanged = tracks.camera !== this.#tracks.camera;
     this.#tracks = { ...tracks };
     this.#scale = cameraScale;
-    this.#applyTracks(cameraChanged);
+    return this.#applyTracks(cameraChanged);
   }
 
   /** The sender carrying this local track, if any (for quality adaptation and stats). */
@@ -230,17 +230,21 @@ export class Peer {
     this.events.emit('closed');
   }
 
-  #applyTracks(cameraChanged = false): void {
+  /** Resolves once every slot carries its track (replaceTrack is asynchronous). */
+  #applyTracks(cameraChanged = false): Promise<void> {
+    const replaced: Array<Promise<void>> = [];
     for (const slot of MEDIA_SLOTS) {
       const transceiver = this.#transceivers[slot];
       if (!transceiver) continue; // the answerer learns its transceivers from the first offer
       const track = this.#tracks[slot] ?? null;
       if (transceiver.sender.track === track) continue;
-      transceiver.sender.replaceTrack(track).catch((cause) => {
+      const replacing = transceiver.sender.replaceTrack(track).catch((cause) => {
         if (!this.closed) this.events.emit('error', new ParleyError('peer', `Could not send ${slot} to ${this.id}`, { cause }));
       });
+      replaced.push(replacing);
       if (slot === 'camera' && track && cameraChanged) this.#scaleCamera(transceiver.sender);
     }
+    return Promise.all(replaced).then(() => {});
   }
 
   #scaleCamera(sender: RTCRtpSender): void {
@@ -274,7 +278,7 @@ export class Peer {
       this.#transceivers[slot] = transceiver;
     });
     this.#collectReceivers();
-    this.#applyTracks(true);
+    void this.#applyTracks(true);
   }
 
   #openChannel(): void {
