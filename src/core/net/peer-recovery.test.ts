@@ -77,6 +77,24 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     await waitFor(() => video.currentTime > t + 0.5, 'video to keep playing');
   });
 
+  it('does not restart a healthy connection when its own page stalls (a busy machine)', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const peers = [a.peers.get(b.id)!, b.peers.get(a.id)!];
+    // The page is stuck for 3 s (longer than the heartbeat's silence limit), as on a
+    // loaded machine: no timer, no message is handled meanwhile.
+    const until = performance.now() + 3000;
+    while (performance.now() < until) {
+      /* busy */
+    }
+    // Long enough for every heartbeat that could misjudge the stall to have ticked.
+    const after = performance.now();
+    await waitFor(() => performance.now() - after > 3000, 'three seconds after the stall');
+    expect(peers.map((p) => p.offers).reduce((x, y) => x + y), 'offers: the first one only, no ICE restart').to.equal(1);
+    a.doc.getMap('m').set('after', 'stall');
+    await waitFor(() => b.doc.getMap('m').get('after') === 'stall', 'sync after the stall');
+  });
+
   it('sends an offer again when it goes unanswered, so a lost offer never keeps a pair apart', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();
