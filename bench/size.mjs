@@ -1,8 +1,9 @@
 // `npm run bench:size`: what a page loads of the script-tag bundle, gzipped. dist/parley.js
 // loads each element's code on first use, so the figure depends on the page: for each
 // page below it sums dist/parley.js and every chunk its elements import, statically or
-// dynamically (a chunk loaded only for `persist` counts too), each gzipped on its own as a
-// server sends it. The build's manifest (dist/.vite/manifest.json) says which chunk holds
+// dynamically (a chunk loaded only for `persist` counts too; the call's capture and stats
+// code, loaded on the first join, counts only on pages that have a call), each gzipped on
+// its own as a server sends it. The build's manifest (dist/.vite/manifest.json) says which chunk holds
 // which element and what each chunk imports. With --check it is the test suite's size
 // budget: it fails when a page loads more than its budget.
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ const KB = 1024;
 
 /** The pages measured: their elements, the budget `--check` enforces, and the aim. */
 const PAGES = [
-  { name: 'form only', tags: ['parley-form', 'parley-field'], budget: 50 * KB, aim: 45 * KB },
+  { name: 'form only', tags: ['parley-form', 'parley-field'], budget: 50 * KB, aim: 45 * KB, call: false },
   { name: 'room + grid + controls + form', tags: ['parley-room', 'parley-video-grid', 'parley-controls', 'parley-form'], budget: 70 * KB, aim: 65 * KB },
   { name: 'everything', tags: 'all', budget: 100 * KB, aim: 100 * KB },
 ];
@@ -36,13 +37,19 @@ const keyOf = (tag) => {
   return key;
 };
 
-/** The chunks `keys` import, themselves included; with `dynamic`, what they import() too. */
-function closure(keys, dynamic, into = new Set()) {
+/** Modules a page loads only once someone joins the call (or shares a screen). */
+const CALL_ONLY = ['src/core/call/media.ts', 'src/core/call/network-stats.ts'];
+
+/**
+ * The chunks `keys` import, themselves included; with `dynamic`, what they import() too
+ * (but not `skip`).
+ */
+function closure(keys, dynamic, into = new Set(), skip = []) {
   for (const key of keys) {
-    if (into.has(key)) continue;
+    if (into.has(key) || skip.includes(key)) continue;
     into.add(key);
-    closure(manifest[key].imports ?? [], dynamic, into);
-    if (dynamic) closure(manifest[key].dynamicImports ?? [], dynamic, into);
+    closure(manifest[key].imports ?? [], dynamic, into, skip);
+    if (dynamic) closure(manifest[key].dynamicImports ?? [], dynamic, into, skip);
   }
   return into;
 }
@@ -60,7 +67,9 @@ const kb = (n) => `${(n / KB).toFixed(1)} KB`;
 let over = false;
 for (const page of PAGES) {
   const chunks =
-    page.tags === 'all' ? closure([entryKey], true) : closure(page.tags.map(keyOf), true, closure([entryKey], false));
+    page.tags === 'all'
+      ? closure([entryKey], true)
+      : closure(page.tags.map(keyOf), true, closure([entryKey], false), page.call === false ? CALL_ONLY : []);
   const files = [...chunks].map((key) => manifest[key].file);
   const raw = files.reduce((sum, file) => sum + sizeOf(file).raw, 0);
   const gz = files.reduce((sum, file) => sum + sizeOf(file).gz, 0);

@@ -13,7 +13,7 @@ import { Mesh } from './net/mesh.js';
 import { ParleyError } from './errors.js';
 import { isRecord } from './net/signaling.js';
 import { randomHex } from './hex.js';
-import { captureScreen, captureTrack, captureUserMedia, type MediaRequest } from './call/media.js';
+import type { MediaRequest } from './call/media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './call/devices.js';
 import { QualityMonitor, captureShape, type QualityProfile } from './call/quality.js';
 
@@ -244,6 +244,7 @@ export class Session {
     }
     let stream: MediaStream;
     try {
+      const { captureUserMedia } = await loadMedia();
       stream = await captureUserMedia(request, this.#devices, captureShape(this.#config.quality));
     } catch (error) {
       // No camera or microphone (denied, or none there): still in the call, to see and
@@ -300,6 +301,7 @@ export class Session {
     if (stream && old && kind !== 'speaker') {
       let next: MediaStreamTrack;
       try {
+        const { captureTrack } = await loadMedia();
         next = await captureTrack(kind, deviceId, captureShape(this.#config.quality));
       } catch (error) {
         this.#error(error as ParleyError);
@@ -323,6 +325,7 @@ export class Session {
     if (this.screenStream) return;
     let stream: MediaStream;
     try {
+      const { captureScreen } = await loadMedia();
       stream = await captureScreen();
     } catch (error) {
       this.#error(error as ParleyError);
@@ -517,3 +520,6 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 
 /** What join() and startScreenShare() reject with once the session is destroyed. */
 const ended = () => new ParleyError('media', 'This session has ended.');
+
+/** Capture code, loaded when someone first joins or shares (a form-only page never does). */
+const loadMedia = () => import('./call/media.js');

@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { PROFILES, rateNetwork, targetEncoding } from './quality.js';
+import { PROFILES } from './profiles.js';
+import { rateNetwork, targetEncoding } from './network-stats.js';
 import type { Session } from '../session.js';
 import { connectedPair, waitFor } from '../../../test/helpers.js';
 
