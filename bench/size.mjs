@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
-/** Everything (Lit, Yjs, y-protocols, Parley) for one <script> tag, gzipped. */
-export const BUDGET_BYTES = 60 * 1024;
+/**
+ * Everything (Lit, Yjs, y-protocols, Parley) for one <script> tag, gzipped. 61 KB since the
+ * grid keys its tiles with Lit's repeat (+0.9 KB): it is what keeps videos from blanking.
+ */
+export const BUDGET_BYTES = 61 * 1024;
 
 const file = fileURLToPath(new URL('../dist/parley.js', import.meta.url));
 let source;
