@@ -3,8 +3,153 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
-import { CallRecorder, Session, targetEncoding } from '../../core/index.js';
+import { CallRecorder, Session, targetEncoding, type SessionConfig } from '../../core/index.js';
 import { decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+
+/**
+ * Longest a video that should be showing may go without a new frame. The cameras send one
+ * every 67 ms (15 fps), but on a 2-core machine that also runs other browsers, frames of a
+ * steady video were seen up to ~750 ms apart. A blank the grid causes is caught anyway,
+ * exactly: the <video> reloads (`emptied`) or is replaced. This catches a stream that stops.
+ */
+const MAX_FRAME_GAP_MS = 1000;
+
+interface Followed {
+  video: HTMLVideoElement;
+  /** The video its tile shows now. */
+  find: () => HTMLVideoElement | null | undefined;
+  /** Should be getting frames now. */
+  showing: boolean;
+  frames: number;
+  /** The drawing clock at its last frame. */
+  drawnAtFrame: number;
+  /** Replaced or gone from the page (reported): its frames no longer count. */
+  lost: boolean;
+}
+
+/**
+ * Follows videos the way a person watching them sees them: every 20 ms, each followed video
+ * must still be the element its tile shows and still in the page, must not have reloaded
+ * (`emptied`: a reload blanks it), and while it should be showing, its last frame
+ * (requestVideoFrameCallback; currentTime is no clock for a MediaStream in Firefox) must be
+ * at most MAX_FRAME_GAP_MS old.
+ *
+ * That age is measured on a drawing clock: the time between animation frames, each counting
+ * at most 100 ms. On a machine too busy to draw the page at all, every video (the self-view
+ * too) stops at once; that is not a video blanking, and must not fail the test.
+ */
+class VideoWatch {
+  readonly problems: string[] = [];
+  readonly #followed = new Map<string, Followed>();
+  readonly #timer = setInterval(() => this.#sample(), 20);
+  #drawn = 0;
+  #lastDraw = performance.now();
+  #draw = 0;
+
+  constructor() {
+    const onDraw = (now: number) => {
+      this.#drawn += Math.min(Math.max(now - this.#lastDraw, 0), 100);
+      this.#lastDraw = now;
+      this.#draw = requestAnimationFrame(onDraw);
+    };
+    this.#draw = requestAnimationFrame(onDraw);
+  }
+
+  /** Follows the video `find` returns once it shows frames; resolves with it. */
+  async follow(name: string, find: () => HTMLVideoElement | null | undefined): Promise<HTMLVideoElement> {
+    const video = await waitFor(find, `${name}`);
+    const entry: Followed = { video, find, showing: false, frames: 0, drawnAtFrame: 0, lost: false };
+    this.#followed.set(name, entry);
+    const onFrame = () => {
+      entry.frames++;
+      entry.drawnAtFrame = this.#drawn;
+      if (this.#followed.get(name) === entry) video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    video.addEventListener('emptied', () => this.#followed.get(name) === entry && this.#report(`${name} reloaded (emptied)`));
+    await this.showing(name);
+    return video;
+  }
+
+  /** `name` should be showing (again): waits until it is visible and gets a frame, then holds it to that. */
+  async showing(name: string): Promise<void> {
+    const entry = this.#followed.get(name)!;
+    await this.#until(() => !entry.video.hidden, `${name} to be visible`);
+    const frames = entry.frames;
+    await this.#until(() => entry.frames > frames, `a frame in ${name}`);
+    entry.showing = true;
+  }
+
+  /** `name` may stop getting frames (a camera turned off), but stays the same element. */
+  notShowing(name: string): void {
+    this.#followed.get(name)!.showing = false;
+  }
+
+  /** Stops following `name` (its stream ended: its video may go). */
+  unfollow(name: string): void {
+    this.#followed.delete(name);
+  }
+
+  /** Waits until every video that should be showing has shown `count` more frames. */
+  async frames(count: number, what: string): Promise<void> {
+    const start = new Map([...this.#followed].map(([name, entry]) => [name, entry.frames]));
+    await this.#until(
+      () => [...this.#followed].every(([name, entry]) => !entry.showing || entry.lost || entry.frames >= start.get(name)! + count),
+      `${count} more frames in every video ${what}`,
+    );
+  }
+
+  /** waitFor, whose timeout also tells what went wrong with the videos meanwhile. */
+  async #until(check: () => boolean, what: string): Promise<void> {
+    try {
+      await waitFor(check, what);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; seen so far: ${this.problems.join('; ') || 'nothing wrong'}`);
+    }
+  }
+
+  stop(): string[] {
+    this.#sample();
+    clearInterval(this.#timer);
+    cancelAnimationFrame(this.#draw);
+    this.#followed.clear();
+    return this.problems;
+  }
+
+  #sample(): void {
+    for (const [name, entry] of this.#followed) {
+      const current = entry.find();
+      if (current !== entry.video) this.#report(`${name} was replaced by ${current ? 'another <video>' : 'no video'}`);
+      if (!entry.video.isConnected) this.#report(`${name} left the page`);
+      entry.lost ||= current !== entry.video || !entry.video.isConnected;
+      if (entry.lost) continue;
+      const gap = this.#drawn - entry.drawnAtFrame;
+      if (entry.showing && gap > MAX_FRAME_GAP_MS) {
+        this.#report(`${name} showed no new frame for ${Math.round(gap)} ms of drawing`);
+        entry.drawnAtFrame = this.#drawn; // one report per gap
+      }
+    }
+  }
+
+  #report(problem: string): void {
+    if (!this.problems.includes(problem)) this.problems.push(problem);
+  }
+}
+
+/**
+ * A stand-in for a captured screen where the browser has none to capture (headless Firefox
+ * finds no screen: NotFoundError): a painted canvas, so the screen share itself still runs.
+ */
+function paintedScreen(): { stream: MediaStream; stop: () => void } {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+  const context = canvas.getContext('2d')!;
+  let hue = 0;
+  const timer = setInterval(() => {
+    context.fillStyle = `hsl(${(hue += 7) % 360} 60% 40%)`;
+    context.fillRect(0, 0, canvas.width, canvas.height);
+  }, 50);
+  return { stream: canvas.captureStream(15), stop: () => clearInterval(timer) };
+}
 
 describe('<parley-video-grid>', () => {
   let other: Session | null = null;
@@ -37,8 +182,13 @@ describe('<parley-video-grid>', () => {
   }
 
   /** Bob joins the room with camera and microphone; resolves with his tile in `grid`. */
-  async function bobJoins(room: string, signaling: string, grid: ParleyVideoGrid): Promise<{ bob: Session; tile: HTMLElement }> {
-    const bob = new Session(room, { signaling, name: 'Bob' });
+  async function bobJoins(
+    room: string,
+    signaling: string,
+    grid: ParleyVideoGrid,
+    config: Partial<SessionConfig> = {},
+  ): Promise<{ bob: Session; tile: HTMLElement }> {
+    const bob = new Session(room, { signaling, name: 'Bob', ...config });
     other = bob;
     bob.start();
     await bob.join({ audio: true, video: true });
@@ -137,6 +287,92 @@ describe('<parley-video-grid>', () => {
     expect(bob.screenStream).to.equal(null);
     await waitFor(() => !tileOf(grid, bob.id, true), 'the screen tile to go');
     expect(tileOf(grid, bob.id)).to.exist;
+  });
+
+  it('never blanks a video someone watches while another person shares a screen and turns the camera off and on', async function () {
+    this.timeout(120000);
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    // Narrow tiles, so every tile is on screen (a video outside the viewport may not draw).
+    const el = await fixture<ParleyRoom>(
+      html`<parley-room room=${room} signaling=${signaling} name="Ada" quality="low"
+        ><parley-video-grid style="width:480px;--parley-tile-min-width:100px"></parley-video-grid
+      ></parley-room>`,
+    );
+    const grid = el.querySelector('parley-video-grid')!;
+    await el.join({ audio: false, video: true });
+    // Bob, who does everything, and Carol, whose tile comes after his: a screen tile added
+    // for Bob sits between them in the list.
+    const { bob } = await bobJoins(room, signaling, grid, { quality: 'low' });
+    const carol = new Session(room, { signaling, name: 'Carol', quality: 'low' });
+    extra.push(carol);
+    carol.start();
+    await carol.join({ audio: false, video: true });
+    const carolTile = await waitFor(() => tileOf(grid, carol.id), 'Carol’s tile');
+    expect(tileOf(grid, bob.id)!.compareDocumentPosition(carolTile) & Node.DOCUMENT_POSITION_FOLLOWING, 'Carol’s tile after Bob’s').to.not.equal(0);
+
+    const videoOf = (id: string, screen = false) => tileOf(grid, id, screen)?.querySelector('video');
+    const watch = new VideoWatch();
+    let screen: { stream: MediaStream; stop: () => void } | null = null;
+    const getDisplayMedia = navigator.mediaDevices.getDisplayMedia;
+    try {
+      const mine = await watch.follow('my self-view', () => videoOf(el.session!.id));
+      const bobCamera = await watch.follow('Bob’s camera', () => videoOf(bob.id));
+      await watch.follow('Carol’s camera', () => videoOf(carol.id));
+      await watch.frames(5, 'before anything changes');
+
+      // Bob shares his screen: it becomes the large tile; nothing else restarts.
+      try {
+        await shareScreenOf(bob);
+      } catch (error) {
+        // Headless Firefox has no screen to capture (NotFoundError) and no fake one: a
+        // painted canvas stands in for the capture, and the share itself runs as it would.
+        if ((error as { code?: string }).code !== 'no-device') throw error;
+        screen = paintedScreen();
+        navigator.mediaDevices.getDisplayMedia = async () => screen!.stream;
+        await shareScreenOf(bob);
+      }
+      await watch.follow('Bob’s screen', () => videoOf(bob.id, true));
+      expect(tileOf(grid, bob.id, true)!.part.contains('featured'), 'the screen is the large tile').to.equal(true);
+      await watch.frames(10, 'with the screen shared');
+
+      // Ada pins Carol large and back: moving a tile to the large slot does not restart it.
+      const carolsTile = () => tileOf(grid, carol.id)!;
+      buttonIn(carolsTile(), 'Pin Carol')!.click();
+      await waitFor(() => carolsTile().part.contains('featured'), 'Carol to be large');
+      await watch.frames(5, 'with Carol pinned');
+      buttonIn(carolsTile(), 'Pin Carol')!.click();
+      await waitFor(() => !carolsTile().part.contains('featured'), 'Carol to be small again');
+
+      // Bob's camera off: his placeholder shows, his video stays (hidden), the rest play on.
+      watch.notShowing('Bob’s camera');
+      bob.setVideoEnabled(false);
+      await waitFor(() => tileOf(grid, bob.id)!.querySelector('[part=placeholder]'), 'Bob’s placeholder');
+      expect(bobCamera.hidden, 'Bob’s video is hidden, not showing black').to.equal(true);
+      await watch.frames(10, 'with Bob’s camera off');
+
+      // Back on: the same video shows him again.
+      bob.setVideoEnabled(true);
+      await watch.showing('Bob’s camera');
+      await waitFor(() => !tileOf(grid, bob.id)!.querySelector('[part=placeholder]'), 'Bob’s placeholder to go');
+      await watch.frames(10, 'with Bob’s camera on again');
+
+      // Bob stops sharing: the screen tile goes, the others play on.
+      watch.unfollow('Bob’s screen');
+      bob.stopScreenShare();
+      await waitFor(() => !tileOf(grid, bob.id, true), 'the screen tile to go');
+      await watch.frames(10, 'after the share');
+
+      const problems = watch.stop();
+      expect(problems, `what Ada saw: ${problems.join('; ')}`).to.deep.equal([]);
+      expect(videoOf(bob.id), 'Bob’s camera: the same <video> as before the share').to.equal(bobCamera);
+      expect(videoOf(el.session!.id), 'my self-view: the same <video>').to.equal(mine);
+      await expect(grid).to.be.accessible();
+    } finally {
+      watch.stop();
+      navigator.mediaDevices.getDisplayMedia = getDisplayMedia;
+      screen?.stop();
+    }
   });
 
   it('pins a tile large, switches to speaker layout, and minimizes the self-view', async () => {

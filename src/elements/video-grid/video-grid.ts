@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-// keyed, not repeat: a tile keeps its <video> while it stays; a few hundred bytes lighter.
 import { keyed } from 'lit/directives/keyed.js';
+import { live } from 'lit/directives/live.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
@@ -8,6 +9,7 @@ import { styles } from './video-grid.styles.js';
 import { ActiveSpeaker, type Participant, type PeerStats } from '../../core/index.js';
 
 interface Tile {
+  /** Whose stream, and which: `<id>` (camera) or `<id>:screen`. */
   key: string;
   participant: Participant;
   stream: MediaStream | null;
@@ -214,6 +216,22 @@ export class ParleyVideoGrid extends LitElement {
     if (JSON.stringify(view) !== JSON.stringify(session.localPresence.view ?? {})) session.setPresence({ view });
   }
 
+  // Keyed by its stream, a <video> lives exactly as long as the stream it shows. srcObject
+  // is live(): Lit sets an object-valued property on every render, and setting srcObject,
+  // even to the stream it already has, reloads the video (a blank, then it starts again).
+  #renderVideo(stream: MediaStream, local: boolean, shown: boolean) {
+    return html`<video
+      part="video"
+      .srcObject=${live(stream)}
+      .muted=${local || this.audioBlocked}
+      ?data-remote=${!local}
+      ?hidden=${!shown}
+      autoplay
+      playsinline
+      aria-hidden="true"
+    ></video>`;
+  }
+
   #renderTile({ key, participant, stream, screen }: Tile, featured: boolean) {
     const name = participant.name || 'Guest';
     const label = screen ? `${name}'s screen` : participant.isLocal ? `${name} (you)` : name;
@@ -227,18 +245,7 @@ export class ParleyVideoGrid extends LitElement {
     const parts = ['tile', screen && 'screen', self && 'self', featured && 'featured', speaking && 'speaking', minimized && 'minimized'];
     return html`
       <figure part=${parts.filter(Boolean).join(' ')} aria-label=${label} data-peer=${participant.id} ?data-speaking=${speaking}>
-        ${stream && !minimized
-          ? html`<video
-              part="video"
-              .srcObject=${stream}
-              .muted=${participant.isLocal || this.audioBlocked}
-              ?data-remote=${!participant.isLocal}
-              ?hidden=${!showVideo}
-              autoplay
-              playsinline
-              aria-hidden="true"
-            ></video>`
-          : nothing}
+        ${stream && !minimized ? keyed(stream, this.#renderVideo(stream, participant.isLocal, showVideo)) : nothing}
         ${showVideo && stream
           ? nothing
           : minimized
@@ -293,11 +300,14 @@ export class ParleyVideoGrid extends LitElement {
     const tiles = this.#tiles();
     if (!tiles.length) return html`<p part="empty">Nobody is in the call yet.</p>`;
     const featured = this.#featured(tiles);
+    // Tiles keyed by whose stream they show: a tile added or removed elsewhere in the list
+    // (a screen share) never hands another tile's DOM, and its playing <video>, to a
+    // different stream. The large tile is placed by CSS, so featuring one moves nothing.
     return html`${this.audioBlocked
         ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>Click to enable audio</button>`
         : nothing}
       <div part="base">
-        ${tiles.map((tile) => keyed(tile.key, this.#renderTile(tile, tile.key === featured)))}
+        ${repeat(tiles, (tile) => tile.key, (tile) => this.#renderTile(tile, tile.key === featured))}
       </div>`;
   }
 }
