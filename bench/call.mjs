@@ -2,11 +2,14 @@
 // Debian's Chromium (fake camera and microphone):
 //   - join → first remote frame, p50/p90, for 2 and for 4 participants: all pages call
 //     join() at once; each measures from its own join() to the first decoded frame of a
-//     remote video (and, for 4, of all three remote videos);
+//     remote video (and, for 4, of all three remote videos); the same for a Chromium page
+//     and a Firefox page, each side reported on its own;
+//   - offers per pair over a scripted call (join, camera off/on, screen share on/off,
+//     device switch, leave, join again), Chromium ↔ Chromium and Chromium ↔ Firefox;
 //   - recovery from a real ICE failure: the other browser is frozen (SIGSTOP on its
-//     renderer) until this side's connection is `disconnected` and it restarted ICE after
-//     the grace period; then thawed: time until this side plays the other's video again
-//     (Linux only: it reads /proc and sends signals);
+//     renderer) until this side's heartbeat finds the path dead and it restarts ICE; then
+//     thawed: time until this side presents the other's video frames again (Linux only:
+//     it reads /proc and sends signals);
 //   - CPU per participant in a 4-party call: the browser's whole process tree (renderers,
 //     GPU, network and audio services), from /proc, over a 10 s window, divided by 4.
 // Env: ROUNDS (default 5), RECOVERY_ROUNDS (default 3), CPU_SECONDS (default 10).
@@ -65,6 +68,81 @@ const measureJoin = (page, others) =>
     return { first, all: Math.max(...seen.values()) };
   }, others);
 
+/** join() → first remote frame on a Chromium page and a Firefox page joining at once. */
+async function mixedJoinRounds(rounds) {
+  const firefox = await launch('firefox');
+  const chromiumSide = [];
+  const firefoxSide = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const room = `bench-call-mixed-${round}-${Date.now()}`;
+      const pages = [await openDemo(browser, servers.demoUrl({ room, name: 'C' })), await openDemo(firefox, servers.demoUrl({ room, name: 'F' }))];
+      await waitUntil(
+        async () => (await Promise.all(pages.map((p) => p.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].some((x) => x.connected))))).every(Boolean),
+        'the pair to connect',
+        30000,
+      );
+      const [c, f] = await Promise.all(pages.map((p) => measureJoin(p, 1)));
+      chromiumSide.push(c.first);
+      firefoxSide.push(f.first);
+      await Promise.all(pages.map((p) => p.close()));
+    }
+  } finally {
+    await firefox.close();
+  }
+  return { chromiumSide, firefoxSide };
+}
+
+/**
+ * A scripted call between two browsers: both join, A's camera off and on, A shares its
+ * screen and stops, A switches camera, each leaves and joins again. Returns the offers
+ * the pair made in all (1 when media never renegotiates) and the connections rebuilt.
+ */
+async function scriptedOffers(kind) {
+  const other = await launch(kind);
+  try {
+    const room = `bench-call-offers-${kind}-${Date.now()}`;
+    const a = await openDemo(browser, servers.demoUrl({ room, name: 'A' }));
+    const b = await openDemo(other, servers.demoUrl({ room, name: 'B' }));
+    const track = (page) =>
+      page.evaluate(() => {
+        const session = document.querySelector('parley-room').session;
+        window.__made = [...session.peers.values()];
+        session.events.on('peer', (peer) => window.__made.push(peer));
+      });
+    await waitUntil(async () => (await Promise.all([a, b].map((p) => p.evaluate(() => document.querySelector('parley-room').session.peers.size)))).every((n) => n === 1), 'the pair', 30000);
+    await Promise.all([track(a), track(b)]);
+    await Promise.all([measureJoin(a, 1), measureJoin(b, 1)]);
+    const seen = (page, check) =>
+      waitUntil(() => page.evaluate((check) => {
+        const media = document.querySelector('parley-room').session.participants().find((p) => !p.isLocal)?.media ?? null;
+        return new Function('m', `return ${check}`)(media);
+      }, check), check, 20000);
+    await a.evaluate(() => document.querySelector('parley-room').session.setVideoEnabled(false));
+    await seen(b, 'm && m.video === false');
+    await a.evaluate(() => document.querySelector('parley-room').session.setVideoEnabled(true));
+    await seen(b, 'm && m.video === true');
+    await a.click('parley-controls >>> button[part~=screen]');
+    await seen(b, 'm && Boolean(m.screen)');
+    await a.click('parley-controls >>> button[part~=screen]');
+    await seen(b, 'm && !m.screen');
+    await a.evaluate(async () => {
+      const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+      await document.querySelector('parley-room').session.setDevice('camera', cameras[cameras.length - 1].deviceId);
+    });
+    for (const [page, watcher] of [[a, b], [b, a]]) {
+      await page.evaluate(() => document.querySelector('parley-room').leave());
+      await seen(watcher, 'm === null');
+      await page.evaluate(() => document.querySelector('parley-room').join());
+      await seen(watcher, 'm && m.video === true');
+    }
+    const made = await Promise.all([a, b].map((p) => p.evaluate(() => ({ offers: window.__made.reduce((n, p) => n + p.offers, 0), peers: window.__made.length }))));
+    return { offers: made[0].offers + made[1].offers, rebuilt: made[0].peers + made[1].peers - 2 };
+  } finally {
+    await other.close();
+  }
+}
+
 async function joinRounds(n, rounds) {
   const first = [];
   const all = [];
@@ -111,20 +189,21 @@ async function recoveryRounds(rounds) {
           return now.ufrag !== before.ufrag;
         }, 'the ICE restart', 60000);
         freezeToRestart.push(Date.now() - frozenAt);
-      } finally {
+      } catch (error) {
         pids.forEach((pid) => process.kill(pid, 'SIGCONT'));
+        throw error;
       }
-      const thawed = Date.now();
-      await a.evaluate(async () => {
-        const find = () => document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]');
-        // The tile may be re-rendered (or the pair rebuilt) meanwhile: wait for its video.
-        while (!find()) await new Promise((resolve) => setTimeout(resolve, 20));
-        const video = find();
-        const t = video.currentTime;
-        // The first frame presented after the stall, with playback time moving again.
-        while (video.currentTime <= t) await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
+      // The first frame presented after the thaw (requestVideoFrameCallback), in ms.
+      const waiting = a.evaluate(async () => {
+        const video = document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]');
+        const thawed = await new Promise((resolve) => (window.__thaw = resolve));
+        await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
+        return performance.now() - thawed;
       });
-      thawToVideo.push(Date.now() - thawed);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the page is listening
+      await a.evaluate(() => window.__thaw(performance.now()));
+      pids.forEach((pid) => process.kill(pid, 'SIGCONT'));
+      thawToVideo.push(await waiting);
       // Settled: connected, and the restart offer answered (an unanswered one is re-sent).
       await waitUntil(async () => {
         const now = await state();
@@ -153,6 +232,8 @@ async function cpuPerParticipant(n) {
 try {
   results.join2 = await joinRounds(2, ROUNDS);
   results.join4 = await joinRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
+  results.mixed = await mixedJoinRounds(ROUNDS);
+  results.offers = { chromium: await scriptedOffers('chromium'), firefox: await scriptedOffers('firefox') };
   results.recovery = await recoveryRounds(RECOVERY_ROUNDS);
   results.cpu4 = await cpuPerParticipant(4);
 } finally {
@@ -162,10 +243,14 @@ try {
 
 const stats = (values) =>
   `p50 ${quantile(values, 0.5).toFixed(0)} ms, p90 ${quantile(values, 0.9).toFixed(0)} ms, n=${values.length}`;
-console.log(`join() → first remote frame, 2 people:   ${stats(results.join2.first)}   (goal p50 ≤ 400 ms)`);
+const offers = ({ offers, rebuilt }) => `${offers} offer${offers === 1 ? '' : 's'}, ${rebuilt} rebuilt`;
+console.log(`join() → first remote frame, 2 people:   ${stats(results.join2.first)}   (goal p50 ≤ 150 ms)`);
+console.log(`  Chromium ↔ Firefox, Chromium side:     ${stats(results.mixed.chromiumSide)}   (goal p50 ≤ 200 ms)`);
+console.log(`  Chromium ↔ Firefox, Firefox side:      ${stats(results.mixed.firefoxSide)}   (goal p50 ≤ 200 ms)`);
 console.log(`join() → first remote frame, 4 people:   ${stats(results.join4.first)}`);
-console.log(`join() → all 3 remote videos, 4 people:  ${stats(results.join4.all)}`);
-console.log(`ICE failure: freeze → ICE restart:       ${stats(results.recovery.freezeToRestart)}   (detection + grace)`);
-console.log(`ICE failure: network back → video again: ${stats(results.recovery.thawToVideo)}   (goal ≤ 3 s)`);
+console.log(`join() → all 3 remote videos, 4 people:  ${stats(results.join4.all)}   (goal p50 ≤ 400 ms)`);
+console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
+console.log(`ICE failure: freeze → ICE restart:       ${stats(results.recovery.freezeToRestart)}   (goal ≤ 3 s)`);
+console.log(`ICE failure: network back → video again: ${stats(results.recovery.thawToVideo)}   (goal ≤ 300 ms)`);
 console.log(`CPU per participant, 4-party call:       ${results.cpu4.toFixed(0)} % of one core (${CPU_SECONDS} s window, whole browser)`);
 console.log(`(${cpus().length} cores: ${cpus()[0]?.model ?? 'unknown CPU'})`);
