@@ -238,21 +238,25 @@ export class Peer {
       if (!transceiver) continue; // the answerer learns its transceivers from the first offer
       const track = this.#tracks[slot] ?? null;
       if (transceiver.sender.track === track) continue;
-      const replacing = transceiver.sender.replaceTrack(track).catch((cause) => {
-        if (!this.closed) this.events.emit('error', new ParleyError('peer', `Could not send ${slot} to ${this.id}`, { cause }));
-      });
+      const { sender } = transceiver;
+      // The camera's size is set before its first frame: changed after, the encoder restarts.
+      const scaled = slot === 'camera' && track && cameraChanged ? this.#scaleCamera(sender) : undefined;
+      const replacing = Promise.resolve(scaled)
+        .then(() => sender.replaceTrack(track))
+        .catch((cause) => {
+          if (!this.closed) this.events.emit('error', new ParleyError('peer', `Could not send ${slot} to ${this.id}`, { cause }));
+        });
       replaced.push(replacing);
-      if (slot === 'camera' && track && cameraChanged) this.#scaleCamera(transceiver.sender);
     }
     return Promise.all(replaced).then(() => {});
   }
 
-  #scaleCamera(sender: RTCRtpSender): void {
+  #scaleCamera(sender: RTCRtpSender): Promise<void> | undefined {
     const params = sender.getParameters();
     const encoding = params.encodings?.[0];
-    if (!encoding) return; // not negotiated yet: quality.ts applies its own target soon
+    if (!encoding || (encoding.scaleResolutionDownBy ?? 1) === (this.#scale ?? 1)) return; // not negotiated yet: quality.ts applies its own target soon
     encoding.scaleResolutionDownBy = this.#scale ?? 1;
-    sender.setParameters(params).catch(() => {}); // not supported: starts full size
+    return sender.setParameters(params).catch(() => {}); // not supported: starts full size
   }
 
   /** Puts each slot's receiving track into the stream it belongs to (once per slot). */
