@@ -76,7 +76,10 @@ describe('CallRecorder (two-party call, real relay)', function () {
     // The fake microphones beep (Chromium) or hum (Firefox): the mix carries sound, not silence.
     const peak = await audioPeak(recording);
     console.log(`recorded audio peak ${peak.toFixed(3)}`);
-    expect(peak).to.be.greaterThan(0.01); // silence decodes to 0
+    // Silence decodes to 0 (about 1e-34). Firefox's mix, on one and the same quiet machine,
+    // peaked anywhere from 0.018 to 0.19 and once, in a loaded full run, at 0.0044: the
+    // line is drawn between silence and any sound, not at a loudness.
+    expect(peak).to.be.greaterThan(0.001);
   });
 
   it('records without sound, and says so, where the browser never starts audio', async () => {

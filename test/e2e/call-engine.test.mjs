@@ -27,7 +27,9 @@ const watchCamera = (page) =>
   page.evaluate(() => {
     const grid = document.querySelector('parley-video-grid');
     const video = grid.shadowRoot.querySelector('[part~=tile]:not([part~=self]):not([part~=screen]) video');
-    const watch = { video, frames: [], stopped: false };
+    const watch = { video, frames: [], stopped: false, reloaded: 0 };
+    // A reload (srcObject set again, the element re-created) is a blank whatever the load.
+    video.addEventListener('emptied', () => watch.reloaded++);
     const next = () =>
       video.requestVideoFrameCallback((now) => {
         watch.frames.push(now);
@@ -47,7 +49,7 @@ const watched = (page) =>
     let gap = 0;
     for (let i = 1; i < watch.frames.length; i++) gap = Math.max(gap, watch.frames[i] - watch.frames[i - 1]);
     gap = Math.max(gap, performance.now() - watch.frames[watch.frames.length - 1]);
-    return { same: now === watch.video && watch.video.isConnected, frames: watch.frames.length, gap: Math.round(gap) };
+    return { same: now === watch.video && watch.video.isConnected, reloaded: watch.reloaded, frames: watch.frames.length, gap: Math.round(gap) };
   });
 
 const media = (page, who) =>
@@ -92,7 +94,10 @@ for (const kinds of [
       await new Promise((resolve) => setTimeout(resolve, 500));
       const seen = await watched(b);
       assert.equal(seen.same, true, 'Ada’s camera stayed in the same <video> on Bob’s page');
-      assert.ok(seen.gap < 500, `Ada’s camera kept presenting frames (longest gap ${seen.gap} ms, ${seen.frames} frames)`);
+      assert.equal(seen.reloaded, 0, 'Ada’s camera video was never reloaded');
+      // A blank restarts the video for a second or more; a loaded 2-core machine alone has
+      // shown gaps up to ~750 ms between presented frames.
+      assert.ok(seen.gap < 1000, `Ada’s camera kept presenting frames (longest gap ${seen.gap} ms, ${seen.frames} frames)`);
     });
 
     it('keeps Ada’s video presenting frames while Bob turns his camera off and on', async () => {
@@ -105,7 +110,8 @@ for (const kinds of [
       await new Promise((resolve) => setTimeout(resolve, 500));
       const atBob = await watched(b);
       assert.equal(atBob.same, true, 'Ada’s camera stayed in the same <video> on Bob’s page');
-      assert.ok(atBob.gap < 500, `Ada’s camera kept presenting frames (longest gap ${atBob.gap} ms)`);
+      assert.equal(atBob.reloaded, 0, 'Ada’s camera video was never reloaded');
+      assert.ok(atBob.gap < 1000, `Ada’s camera kept presenting frames (longest gap ${atBob.gap} ms)`);
       const atAda = await watched(a);
       assert.equal(atAda.same, true, 'Bob’s camera came back in the same <video> on Ada’s page');
     });

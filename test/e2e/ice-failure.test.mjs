@@ -42,6 +42,27 @@ describe('recovery from a real ICE failure', () => {
     await pair?.close();
   });
 
+  it('does not restart ICE when the other page is only busy: its media still arrives', async () => {
+    const bob = await b.evaluate(() => document.querySelector('parley-room').session.id);
+    const offers = () => a.evaluate((id) => document.querySelector('parley-room').session.peers.get(id).offers, bob);
+    const before = await offers();
+    // Bob's page runs a 4 s task: no ping is answered meanwhile, but his browser's WebRTC
+    // threads go on sending his video.
+    await b.evaluate(() => {
+      const until = performance.now() + 4000;
+      while (performance.now() < until) {
+        /* busy */
+      }
+    });
+    // Bob is back: once his next edit reaches Ada, her heartbeat has had the whole 4 s
+    // (twice its silence limit) to judge the connection.
+    await b.evaluate(() => document.querySelector('parley-room').session.doc.getMap('probe').set('back', true));
+    await waitUntil(() => a.evaluate(() => document.querySelector('parley-room').session.doc.getMap('probe').get('back')), 'Bob’s edit at Ada');
+    assert.equal(await offers(), before, 'no ICE restart offer from Ada');
+    const state = await peerState(a, bob);
+    assert.equal(state.state, 'connected');
+  });
+
   it('restarts ICE on the same peer when the heartbeat stops, and resumes the same video', async () => {
     const bob = await b.evaluate(() => document.querySelector('parley-room').session.id);
     const before = await peerState(a, bob);

@@ -124,6 +124,8 @@ export class Peer {
   #lastHeard = 0;
   #lastTick = 0;
   #silentRestart = false;
+  /** Bytes received on the connection when the current silence began (null: being read). */
+  #bytesBefore: number | null | undefined;
   readonly #reopenTimers: Record<string, ReturnType<typeof setTimeout> | undefined> = {};
 
   constructor(
@@ -356,13 +358,31 @@ export class Peer {
     this.#lastTick = now;
     this.#sendFrames(FrameKind.ping, new Uint8Array(0));
     const silence = now - this.#lastHeard;
+    if (silence < HEARTBEAT_MS * 2) return void (this.#bytesBefore = undefined);
+    // Silent for a while: note how much has arrived on the wire so far, to compare with.
+    if (this.#bytesBefore === undefined) {
+      this.#bytesBefore = null;
+      void receivedBytes(this.pc).then((bytes) => this.#bytesBefore === null && (this.#bytesBefore = bytes));
+      return;
+    }
     const limit = SILENCE_MS + (this.#polite ? POLITE_EXTRA_SILENCE_MS : 0);
-    if (silence < limit || this.#silentRestart) return;
+    if (silence < limit || this.#silentRestart || this.#bytesBefore === null) return;
     // The polite side leaves the restart to the other side if its offer is already here.
     if (this.#polite && this.pc.signalingState !== 'stable') return;
-    this.#silentRestart = true;
-    log.debug(`nothing from ${this.id} for ${Math.round(silence)} ms: restarting ICE`);
-    this.#restartIce();
+    const before = this.#bytesBefore;
+    this.#silentRestart = true; // one check (and restart) at a time
+    void receivedBytes(this.pc).then((bytes) => {
+      if (this.closed) return;
+      if (bytes > before) {
+        // Packets still arrive (its media, its ICE checks): the path is alive and the other
+        // page is only busy, as on a loaded machine. Not a reason to restart anything.
+        this.#bytesBefore = bytes;
+        this.#silentRestart = false;
+        return;
+      }
+      log.debug(`nothing from ${this.id} for ${Math.round(performance.now() - this.#lastHeard)} ms: restarting ICE`);
+      this.#restartIce();
+    });
   }
 
   /** Whether the data channel's path is alive (in-band signals get through). */
@@ -501,4 +521,17 @@ export class Peer {
       this.pc.restartIce();
     }).catch((cause) => this.events.emit('error', new ParleyError('peer', `ICE restart with ${this.id} failed`, { cause })));
   }
+}
+
+/** Bytes received so far on every candidate pair of a connection (media, data, ICE checks). */
+async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
+  let bytes = 0;
+  try {
+    (await pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
+      if (r.type === 'candidate-pair') bytes += r.bytesReceived ?? 0;
+    });
+  } catch {
+    // A closing connection reports nothing.
+  }
+  return bytes;
 }
