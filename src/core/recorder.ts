@@ -159,8 +159,13 @@ export class CallRecorder {
     if (!blob.size) {
       throw new ParleyError('recording', `The recording came out empty${this.#failure ? ` (${this.#failure})` : '; record for longer'}.`);
     }
-    if (type.startsWith('video/webm')) blob = await withWebmDuration(blob, durationMs);
-    return { blob, type, duration: durationMs / 1000 };
+    if (type.startsWith('video/webm')) {
+      blob = await withWebmDuration(blob, durationMs);
+      return { blob, type, duration: durationMs / 1000 };
+    }
+    // An MP4 carries its own duration, which is what plays: on a loaded machine it can be
+    // seconds shorter than the wall clock (frames the page could not draw are not in it).
+    return { blob, type, duration: (await mediaDuration(blob)) ?? durationMs / 1000 };
   }
 
   #setState(state: RecorderState): void {
@@ -328,5 +333,29 @@ function ticker(ms: number, tick: () => void): () => void {
   } catch {
     const timer = setInterval(tick, ms);
     return () => clearInterval(timer);
+  }
+}
+
+/** The duration a media file states, in seconds; undefined if it states none in time. */
+async function mediaDuration(blob: Blob, timeoutMs = 3000): Promise<number | undefined> {
+  const video = document.createElement('video');
+  video.preload = 'metadata';
+  video.muted = true;
+  const url = URL.createObjectURL(blob);
+  try {
+    video.src = url;
+    await Promise.race([
+      new Promise((resolve, reject) => {
+        video.onloadedmetadata = resolve;
+        video.onerror = reject;
+      }),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+    ]);
+    return Number.isFinite(video.duration) && video.duration > 0 ? video.duration : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    video.removeAttribute('src');
+    URL.revokeObjectURL(url);
   }
 }
