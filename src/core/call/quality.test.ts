@@ -41,7 +41,8 @@ describe('quality', () => {
     await b.join({ audio: true, video: false }); // media goes only to people in the call
     await a.join({ audio: true, video: true });
     const camera = a.localStream!.getVideoTracks()[0];
-    const sender = a.peers.get(b.id)!.senderOf(camera)!;
+    // a sends once it has heard that b is in the call.
+    const sender = await waitFor(() => a.peers.get(b.id)!.senderOf(camera), 'a’s camera sender');
     await waitFor(() => sender.getParameters().encodings[0]?.scaleResolutionDownBy === 2, 'the sender to start at half size');
     const stream = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
     const video = Object.assign(document.createElement('video'), { muted: true, srcObject: stream });
