@@ -65,6 +65,7 @@ export async function connectedPair(room = uniqueRoom()): Promise<[Session, Sess
 export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
   void video.play().catch(() => {});
   let firstTime = -1;
+  // On a timeout, the video's readiness and the page's visibility say why nothing decoded.
   return waitFor(() => {
     const frames = video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
     if (video.videoWidth === 0) return 0;
@@ -72,7 +73,7 @@ export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
     // Firefox does not count frames of a MediaStream: playback time moving proves decoding.
     if (firstTime < 0) firstTime = video.currentTime;
     return video.currentTime > firstTime ? 1 : 0;
-  }, `decoded video frames (width ${video.videoWidth}, time ${video.currentTime})`);
+  }, `decoded video frames (width ${video.videoWidth}, time ${video.currentTime}, readyState ${video.readyState}, page ${document.visibilityState})`);
 }
 
 /**
