@@ -22,13 +22,16 @@ export async function authRelay(): Promise<{ url: string; token: string }> {
   return { url: authRelayUrl, token: authToken };
 }
 
-/** Polls until `check` returns a truthy value, or fails with `what` after `timeout` ms. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeout = 15000): Promise<NonNullable<T>> {
+/**
+ * Polls until `check` returns a truthy value, or fails with `what` after `timeout` ms (a
+ * function is read at the timeout, to say what the state was then).
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string | (() => string), timeout = 15000): Promise<NonNullable<T>> {
   const end = performance.now() + timeout;
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -73,7 +76,7 @@ export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
     // Firefox does not count frames of a MediaStream: playback time moving proves decoding.
     if (firstTime < 0) firstTime = video.currentTime;
     return video.currentTime > firstTime ? 1 : 0;
-  }, `decoded video frames (width ${video.videoWidth}, time ${video.currentTime}, readyState ${video.readyState}, page ${document.visibilityState})`);
+  }, () => `decoded video frames (width ${video.videoWidth}, time ${video.currentTime}, readyState ${video.readyState}, page ${document.visibilityState})`);
 }
 
 /**
