@@ -118,3 +118,22 @@ export async function withUserActivation<T>(action: () => Promise<T>): Promise<T
   button.remove();
   return result!;
 }
+
+/** Deterministic pseudo-random bytes (crypto.getRandomValues is limited to 64 KiB a call). */
+export function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  const words = new Uint32Array(out.buffer, 0, size >> 2);
+  let x = seed;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return out;
+}
+
+export async function digest(blob: Blob): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -5,27 +5,8 @@ import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './f
 import type { ParleyError } from './errors.js';
 import { STORE_PREFIX, sweepFileStore } from './file-store.js';
 import type { Session } from './session.js';
-import { connectedPair, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
 import { Session as SessionClass } from './session.js';
-
-/** Deterministic pseudo-random bytes (crypto.getRandomValues is limited to 64 KiB a call). */
-function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  const words = new Uint32Array(out.buffer, 0, size >> 2);
-  let x = seed;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-  return out;
-}
-
-async function digest(blob: Blob): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** b accepts every offer; resolves with the first received file. */
 function autoAccept(files: FileTransfers): Promise<FileReceiver> {

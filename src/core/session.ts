@@ -124,6 +124,8 @@ export class Session {
   #joining: Promise<void> | null = null;
   /** In the call without camera or microphone (capture was refused): receiving only. */
   #watching = false;
+  /** Who was in the call at the last presence change (peer ids), to tell when it changes. */
+  #inCallPeers = '';
   #persistence: DocStore | null = null;
   #devices: DeviceChoice = loadDeviceChoice();
 
@@ -493,7 +495,15 @@ export class Session {
   }
 
   #onPresence = () => {
-    void this.#sendMedia(); // someone joined or left the call
+    // Presence changes with every caret move; tracks change only when who is in the call does.
+    const inCall = [...this.awareness.getStates().values()]
+      .filter((s) => isRecord((s as Partial<PresenceState>).media))
+      .map((s) => (s as Partial<PresenceState>).peer)
+      .join();
+    if (inCall !== this.#inCallPeers) {
+      this.#inCallPeers = inCall;
+      void this.#sendMedia();
+    }
     for (const [, state] of this.awareness.getStates()) {
       const presence = state as Partial<PresenceState>;
       const id = presence.peer;

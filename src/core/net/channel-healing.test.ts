@@ -6,7 +6,7 @@ import { expect } from '@open-wc/testing';
 import { FileTransfers } from '../files.js';
 import type { FileReceiver } from '../file-receiver.js';
 import type { Session } from '../session.js';
-import { connectedPair, waitFor } from '../../../test/helpers.js';
+import { bytes, connectedPair, digest, waitFor } from '../../../test/helpers.js';
 
 /** Every data channel the page creates from now on, with its connection (a call-through spy). */
 function watchChannels() {
@@ -23,24 +23,6 @@ function watchChannels() {
       [...channels].reverse().find((c) => c.pc === pc && c.channel.label === label && c.channel.readyState === 'open')?.channel,
     restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
   };
-}
-
-function bytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  const words = new Uint32Array(out.buffer, 0, size >> 2);
-  let x = seed;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-  return out;
-}
-
-async function digest(blob: Blob): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 describe('Data channels that close heal on the same connection (real data channels)', function () {
