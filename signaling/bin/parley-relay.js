@@ -13,7 +13,7 @@ import { defaultLogger } from '../src/log.js';
 import * as limits from '../src/limits.js';
 
 const USAGE = `Usage: parley-relay [options]
-       parley-relay token --room <room> [--room <room>…] [--ttl 1h] [--subject <id>] [--secret <s>]
+       parley-relay token --room <room> [--room <room>…] [--ttl 1h] [--sub <id>] [--name <name>] [--secret <s>]
 
 Parley's signaling relay (y-webrtc signaling protocol over WebSocket).
 
@@ -22,6 +22,8 @@ Options:
   --host <host>            interface to listen on (env HOST, default 127.0.0.1)
   --secret <secret>        JWT secret (HS256); connections then need ?token=
                            (env PARLEY_RELAY_SECRET; without it the relay runs OPEN)
+  --max-token-ttl <d>      refuse tokens that live longer than this (exp − iat), e.g. 1h
+                           (env PARLEY_RELAY_MAX_TOKEN_TTL; default: any lifetime)
   --allow-origin <origin>  browser origin allowed to connect; repeat or comma-separate
                            (env PARLEY_RELAY_ALLOW_ORIGIN; default: any origin)
   --redis <url>            redis://… share topics with every relay on that Redis
@@ -42,7 +44,8 @@ Options:
   -h, --help               show this help
 
 token: prints a JWT for the rooms (--room '*' for all) as the last line of stdout.
-  --ttl accepts 90s, 30m, 1h, 7d or seconds (default 1h).
+  --ttl accepts 90s, 30m, 1h, 7d or seconds (default 1h). --sub (or --subject) and
+  --name say who it is: the relay stamps them on every message the holder publishes.
 
 HTTP: GET /healthz, /readyz, /metrics (Prometheus) and /ice (TURN/STUN servers; needs
 ?token= when a secret is set). Logs are JSON lines on stdout.
@@ -66,7 +69,8 @@ try {
       'turn-url': list, 'turn-secret': one, 'turn-ttl': one, 'stun-url': list,
       'max-connections': one, 'max-frame-bytes': one, 'max-topics': one, 'max-subscribers': one,
       rate: one, burst: one, 'log-level': one,
-      room: list, ttl: one, subject: one,
+      'max-token-ttl': one,
+      room: list, ttl: one, subject: one, sub: one, name: one,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -108,7 +112,8 @@ if (positionals[0] === 'token') {
     secret,
     rooms: rooms.includes(ALL_ROOMS) ? ALL_ROOMS : rooms,
     ttlSeconds,
-    subject: /** @type {string | undefined} */ (values.subject),
+    subject: /** @type {string | undefined} */ (values.sub ?? values.subject),
+    name: /** @type {string | undefined} */ (values.name),
   });
   process.stdout.write(`${token}\n`);
   process.exit(0);
@@ -121,6 +126,9 @@ if (!/^\d+$/.test(portText) || port > 65535) fail(`invalid port: ${portText}`);
 const host = String(values.host ?? process.env.HOST ?? '127.0.0.1');
 const turnTtl = values['turn-ttl'] === undefined ? undefined : parseDuration(String(values['turn-ttl']));
 if (turnTtl !== undefined && !(turnTtl > 0)) fail(`invalid --turn-ttl: ${values['turn-ttl']}`);
+const maxTokenTtlText = /** @type {string | undefined} */ (values['max-token-ttl']) ?? process.env.PARLEY_RELAY_MAX_TOKEN_TTL ?? undefined;
+const maxTokenTtl = maxTokenTtlText === undefined ? undefined : parseDuration(maxTokenTtlText);
+if (maxTokenTtl !== undefined && !(maxTokenTtl > 0)) fail(`invalid --max-token-ttl: ${maxTokenTtlText}`);
 const turnUrls = listOf(values['turn-url'], 'PARLEY_RELAY_TURN_URL');
 const turnSecret = /** @type {string | undefined} */ (values['turn-secret']) ?? process.env.PARLEY_RELAY_TURN_SECRET ?? undefined;
 if (turnUrls.length && !turnSecret) fail('--turn-url needs --turn-secret (coturn static-auth-secret)');
@@ -135,6 +143,7 @@ try {
     host,
     log: defaultLogger(logLevel),
     secret,
+    maxTokenLifetimeSeconds: maxTokenTtl,
     allowOrigins: listOf(values['allow-origin'], 'PARLEY_RELAY_ALLOW_ORIGIN'),
     redis: /** @type {string | undefined} */ (values.redis) ?? process.env.PARLEY_RELAY_REDIS ?? undefined,
     turnUrls,

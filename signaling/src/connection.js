@@ -14,10 +14,17 @@ import { errorFrame } from './wire.js';
  * @property {number} id
  * @property {Set<string>} topics
  * @property {Set<string> | null} rooms topics the token allows; null: all
+ * @property {Identity | undefined} identity who the token says this is, stamped on every
+ *   publish; undefined without a token or without `sub`
  * @property {TokenBucket} bucket
  * @property {number} refusedInARow frames refused for rate since the last accepted one
  * @property {boolean} alive answered the last heartbeat ping
  * @property {string} [error] why the relay ended it, for the close log line
+ */
+
+/**
+ * A verified identity as it goes on the wire: the token's `sub`, and its `name` if it has one.
+ * @typedef {Readonly<{ sub: string, name?: string }>} Identity
  */
 
 /**
@@ -55,6 +62,7 @@ export function createConnectionHandler(options) {
       id: nextId++,
       topics: new Set(),
       rooms: grant.rooms,
+      identity: identityOf(grant),
       bucket: new TokenBucket(rateLimitPerSecond, rateLimitBurst),
       refusedInARow: 0,
       alive: true,
@@ -177,4 +185,10 @@ export function createConnectionHandler(options) {
     /** Stops the heartbeat (on close, or when the relay could not listen). */
     stop: () => clearInterval(heartbeat),
   };
+}
+
+/** Built once per connection, so a publish only points at it. @param {import('./auth.js').Grant} grant */
+function identityOf({ subject, name }) {
+  if (subject === undefined) return undefined;
+  return Object.freeze(name === undefined ? { sub: subject } : { sub: subject, name });
 }

@@ -5,7 +5,9 @@
  *   {"type":"subscribe","topics":["a","b"]}    join topics
  *   {"type":"unsubscribe","topics":["a"]}      leave topics
  *   {"type":"publish","topic":"a", ...}        relayed, plus `clients`, to every subscriber of "a"
- *                                              (the sender too, if subscribed)
+ *                                              (the sender too, if subscribed), with `identity`
+ *                                              set to the sender's verified {"sub","name"}, or
+ *                                              removed when it has none
  *   {"type":"ping"}                            answered with {"type":"pong"}
  *
  * A frame that does not parse, or that a limit or the token refuses, is dropped and answered
@@ -71,8 +73,11 @@ export function createProtocol({ registry, send, metrics, maxTopicsPerConnection
         if (!allowed(conn, topic)) return refuseFrame(ws, 'topic_not_allowed', 'topic not allowed');
         const receivers = topics.get(topic);
         if (!receivers && !bus) return;
-        // `clients` is ours to set: drop the sender's, append the count after serializing once.
+        // `clients` and `identity` are ours to set: drop the sender's, stamp the identity its
+        // token proved (none: removed, so nobody can claim one), append the count after
+        // serializing once.
         msg.clients = undefined;
+        msg.identity = conn.identity;
         let body;
         try {
           body = JSON.stringify(msg);

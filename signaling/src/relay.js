@@ -37,6 +37,8 @@ export * from './limits.js';
  *   A function that receives one object per log event, or a pino-compatible logger.
  *   Default: pino, JSON lines on stdout.
  * @property {string} [secret] JWT secret (HS256). Without it the relay runs open.
+ * @property {number} [maxTokenLifetimeSeconds] Refuse tokens that live longer than this
+ *   (`exp` − `iat`, or `exp` − now). Default: any lifetime.
  * @property {string[]} [allowOrigins] Origins allowed to connect; empty or absent: any.
  * @property {string} [redis] redis://… URL: share topics with every relay on that Redis.
  * @property {string[]} [turnUrls] turn:/turns: URLs handed out by GET /ice.
@@ -80,6 +82,7 @@ export function createRelay(options = {}) {
     port = 4444,
     host = '127.0.0.1',
     secret,
+    maxTokenLifetimeSeconds,
     allowOrigins = [],
     redis,
     turnUrls = [],
@@ -100,7 +103,7 @@ export function createRelay(options = {}) {
     fanoutSampleEvery = FANOUT_SAMPLE_EVERY,
   } = options;
   const log = toLogger(options.log);
-  const verify = secret ? createVerifier(secret) : null;
+  const verify = secret ? createVerifier(secret, { maxLifetimeSeconds: maxTokenLifetimeSeconds }) : null;
 
   /** every open socket → its state */
   const connections = /** @type {Map<import('ws').WebSocket, import('./connection.js').Connection>} */ (new Map());

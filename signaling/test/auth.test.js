@@ -70,7 +70,7 @@ describe('auth', () => {
     assert.equal(relay.stats().topics, 2);
 
     a.send({ type: 'publish', topic: 'room-a', x: 2 });
-    assert.deepEqual(await b.next(isPublish), { type: 'publish', topic: 'room-a', x: 2, clients: 2 });
+    assert.deepEqual(await b.next(isPublish), { type: 'publish', topic: 'room-a', x: 2, identity: { sub: 'user-7' }, clients: 2 });
     assert.equal(logs.find((e) => e.event === 'open')?.subject, 'user-7');
     assert.doesNotMatch(JSON.stringify(logs), new RegExp(token.split('.')[2].slice(0, 20)));
   });
