@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createRelay } from '../src/relay.js';
+import { isProxyEntry } from '../src/address.js';
 import { ALL_ROOMS, mintToken, parseDuration } from '../src/auth.js';
 import { TURN_CREDENTIAL_TTL_S } from '../src/ice.js';
 import { defaultLogger } from '../src/log.js';
@@ -26,6 +27,8 @@ Options:
                            (env PARLEY_RELAY_MAX_TOKEN_TTL; default: any lifetime)
   --allow-origin <origin>  browser origin allowed to connect; repeat or comma-separate
                            (env PARLEY_RELAY_ALLOW_ORIGIN; default: any origin)
+  --trusted-proxy <addr>   reverse proxy (address or CIDR) whose X-Forwarded-For names the
+                           client; repeat or comma-separate (env PARLEY_RELAY_TRUSTED_PROXY)
   --redis <url>            redis://… share topics with every relay on that Redis
                            (env PARLEY_RELAY_REDIS)
   --turn-url <url>         turn:/turns: URL handed out by GET /ice; repeat or comma-separate
@@ -35,8 +38,13 @@ Options:
   --stun-url <url>         stun: URL handed out by GET /ice; repeat or comma-separate
                            (env PARLEY_RELAY_STUN_URL)
   --max-connections <n>    open connections per process (default ${limits.MAX_CONNECTIONS})
+  --max-connections-per-ip <n>
+                           open connections per client address (default ${limits.MAX_CONNECTIONS_PER_IP})
+  --max-connections-per-identity <n>
+                           open connections per token sub, or token (default ${limits.MAX_CONNECTIONS_PER_IDENTITY})
   --max-frame-bytes <n>    largest frame (default ${limits.MAX_FRAME_BYTES})
   --max-topics <n>         topics per connection (default ${limits.MAX_TOPICS_PER_CONNECTION})
+  --max-topics-total <n>   topics on this process (default ${limits.MAX_TOPICS})
   --max-subscribers <n>    subscribers per topic (default ${limits.MAX_SUBSCRIBERS_PER_TOPIC})
   --rate <n>               frames per second per connection (default ${limits.RATE_LIMIT_PER_SECOND})
   --burst <n>              frames in a burst per connection (default ${limits.RATE_LIMIT_BURST})
@@ -68,6 +76,7 @@ try {
       port: one, host: one, secret: one, 'allow-origin': list, redis: one,
       'turn-url': list, 'turn-secret': one, 'turn-ttl': one, 'stun-url': list,
       'max-connections': one, 'max-frame-bytes': one, 'max-topics': one, 'max-subscribers': one,
+      'max-connections-per-ip': one, 'max-connections-per-identity': one, 'max-topics-total': one, 'trusted-proxy': list,
       rate: one, burst: one, 'log-level': one,
       'max-token-ttl': one,
       room: list, ttl: one, subject: one, sub: one, name: one,
@@ -132,6 +141,9 @@ if (maxTokenTtl !== undefined && !(maxTokenTtl > 0)) fail(`invalid --max-token-t
 const turnUrls = listOf(values['turn-url'], 'PARLEY_RELAY_TURN_URL');
 const turnSecret = /** @type {string | undefined} */ (values['turn-secret']) ?? process.env.PARLEY_RELAY_TURN_SECRET ?? undefined;
 if (turnUrls.length && !turnSecret) fail('--turn-url needs --turn-secret (coturn static-auth-secret)');
+const trustedProxies = listOf(values['trusted-proxy'], 'PARLEY_RELAY_TRUSTED_PROXY');
+const notProxy = trustedProxies.find((entry) => !isProxyEntry(entry));
+if (notProxy !== undefined) fail(`invalid --trusted-proxy (an address or CIDR range): ${notProxy}`);
 const logLevel = String(values['log-level'] ?? process.env.PARLEY_RELAY_LOG_LEVEL ?? 'info');
 if (!['info', 'warn', 'error'].includes(logLevel)) fail(`invalid --log-level: ${logLevel}`);
 
@@ -145,12 +157,16 @@ try {
     secret,
     maxTokenLifetimeSeconds: maxTokenTtl,
     allowOrigins: listOf(values['allow-origin'], 'PARLEY_RELAY_ALLOW_ORIGIN'),
+    trustedProxies,
     redis: /** @type {string | undefined} */ (values.redis) ?? process.env.PARLEY_RELAY_REDIS ?? undefined,
     turnUrls,
     turnSecret,
     turnTtlSeconds: turnTtl,
     stunUrls: listOf(values['stun-url'], 'PARLEY_RELAY_STUN_URL'),
     maxConnections: count('max-connections'),
+    maxConnectionsPerIp: count('max-connections-per-ip'),
+    maxConnectionsPerIdentity: count('max-connections-per-identity'),
+    maxTopics: count('max-topics-total'),
     maxFrameBytes: count('max-frame-bytes'),
     maxTopicsPerConnection: count('max-topics'),
     maxSubscribersPerTopic: count('max-subscribers'),

@@ -2,8 +2,10 @@
 /**
  * Which WebSocket upgrades become connections. In order: none while shutting down, none
  * beyond maxConnections (upgrades still waiting for their token check count too), only from
- * allowed origins, and, with a secret, only with a valid token (auth.js). A refused upgrade
- * gets a bare HTTP status (a browser only sees a 1006 close) and is counted by reason.
+ * allowed origins, none beyond maxConnectionsPerIp from one client address (address.js),
+ * with a secret only with a valid token (auth.js), and none beyond
+ * maxConnectionsPerIdentity per token subject (or token). A refused upgrade gets a bare HTTP
+ * status (a browser only sees a 1006 close) and is counted by reason.
  * Anyone can cause refusals as fast as they can open sockets, so their log lines are
  * rate-limited: per reason, the first in a window in full, then one line with the count.
  */
@@ -11,14 +13,25 @@ import http from 'node:http';
 import { OPEN_GRANT, tokenFromUrl } from './auth.js';
 
 /**
+ * Where a connection comes from and whose it is, for the per-address and per-identity
+ * limits: `identity` is "sub:<sub>", or "token:<its signature>" for a token without `sub`;
+ * undefined without a secret.
+ * @typedef {{ address: string, identity: string | undefined }} Source
+ */
+
+/**
  * @typedef {object} AdmissionOptions
  * @property {import('ws').WebSocketServer} wss completes the upgrades admitted
  * @property {((token: string | null) => Promise<import('./auth.js').Grant | null>) | null} verify null: no secret, all admitted
  * @property {string[]} allowOrigins empty: any origin
  * @property {number} maxConnections
+ * @property {number} maxConnectionsPerIp
+ * @property {number} maxConnectionsPerIdentity
+ * @property {(req: http.IncomingMessage) => string} clientAddress from address.js
  * @property {() => number} openConnections
  * @property {() => boolean} closing
- * @property {(ws: import('ws').WebSocket, req: http.IncomingMessage, grant: import('./auth.js').Grant) => void} onConnection
+ * @property {(ws: import('ws').WebSocket, grant: import('./auth.js').Grant, source: Source) => void} onConnection
+ *   give the source back to {@link createAdmission}'s `release` when the connection closes
  * @property {import('./metrics.js').Metrics} metrics
  * @property {import('./log.js').Logger} log
  * @property {number} refusalLogWindowMs
@@ -26,11 +39,14 @@ import { OPEN_GRANT, tokenFromUrl } from './auth.js';
 
 /** @param {AdmissionOptions} options */
 export function createAdmission(options) {
-  const { wss, verify, maxConnections, openConnections, closing, onConnection, metrics, log } = options;
+  const { wss, verify, maxConnections, maxConnectionsPerIp, maxConnectionsPerIdentity, clientAddress, openConnections, closing, onConnection, metrics, log } = options;
   const origins = new Set(options.allowOrigins.map(normalizeOrigin));
   const refusalLog = createRefusalLog(log, options.refusalLogWindowMs, openConnections);
   /** upgrades waiting for their token check, counted against maxConnections */
   let pending = 0;
+  /** open connections per client address, and per identity; keys at zero are deleted */
+  const perAddress = /** @type {Map<string, number>} */ (new Map());
+  const perIdentity = /** @type {Map<string, number>} */ (new Map());
 
   /**
    * The server's 'upgrade' listener. Upgrades are accepted on any path: y-webrtc clients
@@ -42,31 +58,48 @@ export function createAdmission(options) {
     if (closing()) return refuse(socket, 503, 'shutting_down');
     if (openConnections() + pending >= maxConnections) return refuse(socket, 503, 'max_connections');
     if (!originAllowed(req.headers.origin)) return refuse(socket, 403, 'origin');
-    if (!verify) return accept(req, socket, head, OPEN_GRANT);
+    const address = clientAddress(req);
+    if ((perAddress.get(address) ?? 0) >= maxConnectionsPerIp) return refuse(socket, 429, 'max_connections_per_ip');
+    if (!verify) return accept(req, socket, head, OPEN_GRANT, { address, identity: undefined });
     pending++;
-    verify(tokenFromUrl(req.url)).then((grant) => {
+    const token = tokenFromUrl(req.url);
+    verify(token).then((grant) => {
       pending--;
       if (socket.destroyed) return;
-      if (!grant) return refuse(socket, 401, 'unauthorized');
+      if (!grant || !token) return refuse(socket, 401, 'unauthorized');
       if (closing()) return refuse(socket, 503, 'shutting_down');
-      accept(req, socket, head, grant);
+      // Checked again: other upgrades from this address may have opened while this one waited.
+      if ((perAddress.get(address) ?? 0) >= maxConnectionsPerIp) return refuse(socket, 429, 'max_connections_per_ip');
+      const identity = grant.subject !== undefined ? `sub:${grant.subject}` : `token:${token.slice(token.lastIndexOf('.') + 1)}`;
+      if ((perIdentity.get(identity) ?? 0) >= maxConnectionsPerIdentity) return refuse(socket, 429, 'max_connections_per_identity');
+      accept(req, socket, head, grant, { address, identity });
     });
   }
 
   /**
+   * Completes the upgrade and counts the connection; `ws` calls back in this same turn, so no
+   * other upgrade can pass the limits in between.
    * @param {http.IncomingMessage} req @param {import('node:stream').Duplex} socket @param {Buffer} head
-   * @param {import('./auth.js').Grant} grant
+   * @param {import('./auth.js').Grant} grant @param {Source} source
    */
-  function accept(req, socket, head, grant) {
+  function accept(req, socket, head, grant, source) {
     wss.handleUpgrade(req, socket, head, (ws) => {
       req.socket.removeListener('error', destroySocket); // ws handles the socket's errors now
-      onConnection(ws, req, grant);
+      increment(perAddress, source.address, 1);
+      if (source.identity !== undefined) increment(perIdentity, source.identity, 1);
+      onConnection(ws, grant, source);
     });
+  }
+
+  /** A connection admitted from this source has closed. @param {Source} source */
+  function release(source) {
+    increment(perAddress, source.address, -1);
+    if (source.identity !== undefined) increment(perIdentity, source.identity, -1);
   }
 
   /**
    * @param {import('node:stream').Duplex} socket
-   * @param {401 | 403 | 503} status
+   * @param {401 | 403 | 429 | 503} status
    * @param {import('./metrics.js').RefusalReason} reason
    */
   function refuse(socket, status, reason) {
@@ -82,6 +115,7 @@ export function createAdmission(options) {
 
   return {
     onUpgrade,
+    release,
     originAllowed,
     /** the allowlist, normalized; empty: any origin */
     origins,
@@ -149,6 +183,13 @@ function createRefusalLog(log, windowMs, openConnections) {
       for (const reason of [...windows.keys()]) end(reason);
     },
   };
+}
+
+/** @param {Map<string, number>} counts @param {string} key @param {1 | -1} by */
+function increment(counts, key, by) {
+  const count = (counts.get(key) ?? 0) + by;
+  if (count > 0) counts.set(key, count);
+  else counts.delete(key);
 }
 
 /** A socket error before or during the upgrade just drops that socket. @this {import('node:stream').Duplex} */

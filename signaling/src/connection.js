@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * One client connection, from its admitted upgrade to its close: its state, the limits that
- * apply to it alone (message rate, binary frames, heartbeat), and its `open` and `close` log
- * lines. A frame that passes those limits goes to the protocol (protocol.js); a closed
+ * apply to it alone (message rate, binary frames, heartbeat, joining a topic in time), and
+ * its `open` and `close` log lines. A frame that passes those limits goes to the protocol (protocol.js); a closed
  * connection leaves its topics (topics.js).
  */
 import { WebSocket } from 'ws';
@@ -16,6 +16,7 @@ import { errorFrame } from './wire.js';
  * @property {Set<string> | null} rooms topics the token allows; null: all
  * @property {Identity | undefined} identity who the token says this is, stamped on every
  *   publish; undefined without a token or without `sub`
+ * @property {import('./admission.js').Source} source its address and identity key, for admission's limits
  * @property {TokenBucket} bucket
  * @property {number} refusedInARow frames refused for rate since the last accepted one
  * @property {boolean} alive answered the last heartbeat ping
@@ -39,6 +40,8 @@ import { errorFrame } from './wire.js';
  * @property {number} rateLimitBurst
  * @property {number} rateLimitCloseAfter
  * @property {number} heartbeatIntervalMs
+ * @property {number} topiclessTimeoutMs
+ * @property {(source: import('./admission.js').Source) => void} onClose a connection has closed
  */
 
 /**
@@ -47,33 +50,37 @@ import { errorFrame } from './wire.js';
  * @param {ConnectionHandlerOptions} options
  */
 export function createConnectionHandler(options) {
-  const { connections, handleFrame, registry, send, metrics, log, rateLimitPerSecond, rateLimitBurst, rateLimitCloseAfter } = options;
+  const { connections, handleFrame, registry, send, metrics, log, rateLimitPerSecond, rateLimitBurst, rateLimitCloseAfter, topiclessTimeoutMs, onClose } = options;
   const { counts } = metrics;
   let nextId = 1;
+  /** sockets not yet seen in a topic → when they opened, oldest first */
+  const topicless = /** @type {Map<WebSocket, number>} */ (new Map());
 
   /**
    * @param {WebSocket} ws
-   * @param {import('node:http').IncomingMessage} req
    * @param {import('./auth.js').Grant} grant
+   * @param {import('./admission.js').Source} source
    */
-  function open(ws, req, grant) {
+  function open(ws, grant, source) {
     /** @type {Connection} */
     const conn = {
       id: nextId++,
       topics: new Set(),
       rooms: grant.rooms,
       identity: identityOf(grant),
+      source,
       bucket: new TokenBucket(rateLimitPerSecond, rateLimitBurst),
       refusedInARow: 0,
       alive: true,
       error: undefined,
     };
     connections.set(ws, conn);
+    topicless.set(ws, Date.now());
     // The request line is never logged: it may carry a token in its query string.
     log('info', {
       event: 'open',
       id: conn.id,
-      remote: req.socket.remoteAddress,
+      remote: source.address,
       ...(grant.subject && { subject: grant.subject }),
       connections: connections.size,
     });
@@ -118,6 +125,8 @@ export function createConnectionHandler(options) {
     if (!conn) return;
     registry.leaveAll(this, conn);
     connections.delete(this);
+    topicless.delete(this);
+    onClose(conn.source);
     log('info', {
       event: 'close',
       id: conn.id,
@@ -180,10 +189,30 @@ export function createConnectionHandler(options) {
   }, options.heartbeatIntervalMs);
   heartbeat.unref();
 
+  // One sweep for all sockets, oldest first, instead of a timer each: a socket that is in no
+  // topic one timeout after it opened is closed then (at most a quarter timeout later).
+  const sweep = setInterval(() => {
+    const openedBefore = Date.now() - topiclessTimeoutMs;
+    for (const [ws, opened] of topicless) {
+      const conn = connections.get(ws);
+      if (conn && conn.topics.size === 0) {
+        if (opened > openedBefore) break; // this one and every later one still have time
+        conn.error = 'no topic subscribed';
+        metrics.refused('topicless');
+        ws.close(CloseCode.NO_TOPIC, 'no topic subscribed in time');
+      }
+      topicless.delete(ws);
+    }
+  }, Math.max(10, topiclessTimeoutMs / 4));
+  sweep.unref();
+
   return {
     open,
-    /** Stops the heartbeat (on close, or when the relay could not listen). */
-    stop: () => clearInterval(heartbeat),
+    /** Stops the heartbeat and the sweep (on close, or when the relay could not listen). */
+    stop: () => {
+      clearInterval(heartbeat);
+      clearInterval(sweep);
+    },
   };
 }
 

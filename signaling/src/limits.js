@@ -17,6 +17,21 @@ export const MAX_SUBSCRIBERS_PER_TOPIC = 1_000;
 export const MAX_TOPIC_LENGTH = 256;
 /** Open connections per process; an upgrade beyond this is refused with HTTP 503. */
 export const MAX_CONNECTIONS = 10_000;
+/** Open connections per client address (see `trustedProxies` for clients behind a proxy);
+ * an upgrade beyond this is refused with HTTP 429, so one machine cannot take every slot.
+ * High enough for an office behind one NAT address. */
+export const MAX_CONNECTIONS_PER_IP = 64;
+/** Open connections per identity: the token's `sub`, or the token itself when it has none.
+ * An upgrade beyond this is refused with HTTP 429, so one leaked token cannot take every
+ * slot. A person has a connection per open tab. */
+export const MAX_CONNECTIONS_PER_IDENTITY = 16;
+/** Topics with at least one subscriber on this process; a subscribe that would create one
+ * more is refused. Each costs a Map entry (and with Redis a channel subscription). */
+export const MAX_TOPICS = 10_000;
+/** A connection in no topic this long after it opened is closed with
+ * {@link CloseCode.NO_TOPIC}: a client joins its room as soon as it connects, and a socket
+ * that never does only holds a slot. */
+export const TOPICLESS_TIMEOUT_MS = 30_000;
 /** Unsent bytes queued for one socket before it counts as stalled and is dropped, so a
  * client that stops reading cannot make the relay buffer without bound. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -44,6 +59,7 @@ export const CloseCode = Object.freeze({
   UNSUPPORTED_DATA: 1003, // binary frame
   INVALID_PAYLOAD: 1007, // text frame that is not UTF-8 (sent by ws)
   MESSAGE_TOO_BIG: 1009, // frame over maxFrameBytes (sent by ws)
+  NO_TOPIC: 4008, // subscribed to no topic within TOPICLESS_TIMEOUT_MS (408, as in HTTP)
   RATE_LIMITED: 4029, // kept sending into an empty token bucket (429, as in HTTP)
 });
 

@@ -17,9 +17,10 @@ export const FANOUT_SAMPLE_EVERY = 16;
 
 /**
  * Why a connection, an upgrade or a frame was refused (the `reason` label).
- * @typedef {'unauthorized' | 'origin' | 'max_connections' | 'shutting_down' | 'rate_limited'
- *   | 'rate_limit_closed' | 'topic_not_allowed' | 'too_many_topics' | 'topic_full' | 'invalid_frame'
- *   | 'binary_frame' | 'frame_too_big' | 'invalid_utf8' | 'stalled' | 'heartbeat'} RefusalReason
+ * @typedef {'unauthorized' | 'origin' | 'max_connections' | 'max_connections_per_ip'
+ *   | 'max_connections_per_identity' | 'shutting_down' | 'rate_limited' | 'rate_limit_closed'
+ *   | 'topic_not_allowed' | 'too_many_topics' | 'topic_full' | 'max_topics' | 'topicless'
+ *   | 'invalid_frame' | 'binary_frame' | 'frame_too_big' | 'invalid_utf8' | 'stalled' | 'heartbeat'} RefusalReason
  */
 
 /**

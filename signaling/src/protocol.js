@@ -25,6 +25,7 @@ const PONG = textFrame('{"type":"pong"}');
  * @property {(ws: import('ws').WebSocket, frame: Buffer) => void} send from wire.js's createSender
  * @property {import('./metrics.js').Metrics} metrics
  * @property {number} maxTopicsPerConnection
+ * @property {number} maxTopics topics on this process
  * @property {number} maxSubscribersPerTopic
  * @property {number} maxTopicLength
  */
@@ -34,7 +35,7 @@ const PONG = textFrame('{"type":"pong"}');
  * @param {ProtocolOptions} options
  * @returns {(ws: import('ws').WebSocket, conn: import('./connection.js').Connection, data: Buffer) => void}
  */
-export function createProtocol({ registry, send, metrics, maxTopicsPerConnection, maxSubscribersPerTopic, maxTopicLength }) {
+export function createProtocol({ registry, send, metrics, maxTopicsPerConnection, maxTopics, maxSubscribersPerTopic, maxTopicLength }) {
   const { topics, bus, join, leave, fanOut } = registry;
 
   return function handleFrame(ws, conn, data) {
@@ -57,6 +58,8 @@ export function createProtocol({ registry, send, metrics, maxTopicsPerConnection
         if (added.some((topic) => (topics.get(topic)?.size ?? 0) >= maxSubscribersPerTopic)) {
           return refuseFrame(ws, 'topic_full', 'topic full');
         }
+        const created = added.reduce((n, topic) => (topics.has(topic) ? n : n + 1), 0);
+        if (created > 0 && topics.size + created > maxTopics) return refuseFrame(ws, 'max_topics', 'too many topics on this relay');
         for (const topic of added) join(ws, conn, topic);
         return;
       }

@@ -12,14 +12,15 @@
  */
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
+import { createAddressResolver, isProxyEntry } from './address.js';
 import { createAdmission } from './admission.js';
 import { MIN_SECRET_BYTES, createVerifier } from './auth.js';
 import { createConnectionHandler } from './connection.js';
 import { createHttpHandler } from './http.js';
 import {
-  CloseCode, HEARTBEAT_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_CONNECTIONS, MAX_FRAME_BYTES, MAX_SUBSCRIBERS_PER_TOPIC,
-  MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, RATE_LIMIT_BURST, RATE_LIMIT_CLOSE_AFTER, RATE_LIMIT_PER_SECOND,
-  REFUSAL_LOG_WINDOW_MS, SHUTDOWN_GRACE_MS,
+  CloseCode, HEARTBEAT_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IDENTITY, MAX_CONNECTIONS_PER_IP,
+  MAX_FRAME_BYTES, MAX_SUBSCRIBERS_PER_TOPIC, MAX_TOPICS, MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, RATE_LIMIT_BURST,
+  RATE_LIMIT_CLOSE_AFTER, RATE_LIMIT_PER_SECOND, REFUSAL_LOG_WINDOW_MS, SHUTDOWN_GRACE_MS, TOPICLESS_TIMEOUT_MS,
 } from './limits.js';
 import { toLogger } from './log.js';
 import { FANOUT_SAMPLE_EVERY, createMetrics } from './metrics.js';
@@ -40,6 +41,8 @@ export * from './limits.js';
  * @property {number} [maxTokenLifetimeSeconds] Refuse tokens that live longer than this
  *   (`exp` − `iat`, or `exp` − now). Default: any lifetime.
  * @property {string[]} [allowOrigins] Origins allowed to connect; empty or absent: any.
+ * @property {string[]} [trustedProxies] Addresses or CIDR ranges of reverse proxies whose
+ *   `X-Forwarded-For` names the client (address.js). Default: none, the header is ignored.
  * @property {string} [redis] redis://… URL: share topics with every relay on that Redis.
  * @property {string[]} [turnUrls] turn:/turns: URLs handed out by GET /ice.
  * @property {string} [turnSecret] coturn `static-auth-secret` for REST-API credentials.
@@ -47,14 +50,18 @@ export * from './limits.js';
  * @property {string[]} [stunUrls] stun: URLs handed out by GET /ice.
  * @property {number} [maxFrameBytes] Default {@link MAX_FRAME_BYTES}.
  * @property {number} [maxTopicsPerConnection] Default {@link MAX_TOPICS_PER_CONNECTION}.
+ * @property {number} [maxTopics] Default {@link MAX_TOPICS}.
  * @property {number} [maxSubscribersPerTopic] Default {@link MAX_SUBSCRIBERS_PER_TOPIC}.
  * @property {number} [maxTopicLength] Default {@link MAX_TOPIC_LENGTH}.
  * @property {number} [maxConnections] Default {@link MAX_CONNECTIONS}.
+ * @property {number} [maxConnectionsPerIp] Default {@link MAX_CONNECTIONS_PER_IP}.
+ * @property {number} [maxConnectionsPerIdentity] Default {@link MAX_CONNECTIONS_PER_IDENTITY}.
  * @property {number} [maxBufferedBytes] Default {@link MAX_BUFFERED_BYTES}.
  * @property {number} [rateLimitPerSecond] Default {@link RATE_LIMIT_PER_SECOND}.
  * @property {number} [rateLimitBurst] Default {@link RATE_LIMIT_BURST}.
  * @property {number} [rateLimitCloseAfter] Default {@link RATE_LIMIT_CLOSE_AFTER}.
  * @property {number} [heartbeatIntervalMs] Default {@link HEARTBEAT_INTERVAL_MS}.
+ * @property {number} [topiclessTimeoutMs] Default {@link TOPICLESS_TIMEOUT_MS}.
  * @property {number} [refusalLogWindowMs] Refused upgrades are logged once per reason per
  *   window, then counted. Default {@link REFUSAL_LOG_WINDOW_MS}.
  * @property {number} [fanoutSampleEvery] Time one publish in this many for the fan-out
@@ -84,6 +91,7 @@ export function createRelay(options = {}) {
     secret,
     maxTokenLifetimeSeconds,
     allowOrigins = [],
+    trustedProxies = [],
     redis,
     turnUrls = [],
     turnSecret,
@@ -91,17 +99,23 @@ export function createRelay(options = {}) {
     stunUrls = [],
     maxFrameBytes = MAX_FRAME_BYTES,
     maxTopicsPerConnection = MAX_TOPICS_PER_CONNECTION,
+    maxTopics = MAX_TOPICS,
     maxSubscribersPerTopic = MAX_SUBSCRIBERS_PER_TOPIC,
     maxTopicLength = MAX_TOPIC_LENGTH,
     maxConnections = MAX_CONNECTIONS,
+    maxConnectionsPerIp = MAX_CONNECTIONS_PER_IP,
+    maxConnectionsPerIdentity = MAX_CONNECTIONS_PER_IDENTITY,
     maxBufferedBytes = MAX_BUFFERED_BYTES,
     rateLimitPerSecond = RATE_LIMIT_PER_SECOND,
     rateLimitBurst = RATE_LIMIT_BURST,
     rateLimitCloseAfter = RATE_LIMIT_CLOSE_AFTER,
     heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS,
+    topiclessTimeoutMs = TOPICLESS_TIMEOUT_MS,
     refusalLogWindowMs = REFUSAL_LOG_WINDOW_MS,
     fanoutSampleEvery = FANOUT_SAMPLE_EVERY,
   } = options;
+  const notProxy = trustedProxies.find((entry) => !isProxyEntry(entry));
+  if (notProxy !== undefined) return Promise.reject(new TypeError(`trustedProxies: not an address or CIDR range: ${notProxy}`));
   const log = toLogger(options.log);
   const verify = secret ? createVerifier(secret, { maxLifetimeSeconds: maxTokenLifetimeSeconds }) : null;
 
@@ -114,9 +128,11 @@ export function createRelay(options = {}) {
   const send = createSender({ connections, metrics, maxBufferedBytes });
   const registry = createTopicRegistry({ redis, log, send, metrics, fanoutSampleEvery });
   const { topics, bus } = registry;
-  const handleFrame = createProtocol({ registry, send, metrics, maxTopicsPerConnection, maxSubscribersPerTopic, maxTopicLength });
+  const handleFrame = createProtocol({ registry, send, metrics, maxTopicsPerConnection, maxTopics, maxSubscribersPerTopic, maxTopicLength });
   const connectionHandler = createConnectionHandler({
     connections, handleFrame, registry, send, metrics, log, rateLimitPerSecond, rateLimitBurst, rateLimitCloseAfter, heartbeatIntervalMs,
+    topiclessTimeoutMs,
+    onClose: (source) => admission.release(source),
   });
 
   // Compression stays off: inflating attacker-chosen frames costs memory and CPU.
@@ -126,6 +142,9 @@ export function createRelay(options = {}) {
     verify,
     allowOrigins,
     maxConnections,
+    maxConnectionsPerIp,
+    maxConnectionsPerIdentity,
+    clientAddress: createAddressResolver(trustedProxies),
     openConnections: () => connections.size,
     closing: () => closing !== undefined,
     onConnection: connectionHandler.open,

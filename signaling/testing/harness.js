@@ -223,10 +223,10 @@ export async function spawnRelay(t, args = [], env = {}) {
 
 /**
  * Connects a Client to any relay URL (no setup()); closed when the test ends.
- * @param {{ after: (fn: () => unknown) => void }} t @param {string} url
+ * @param {{ after: (fn: () => unknown) => void }} t @param {string} url @param {import('ws').ClientOptions} [opts]
  */
-export async function connectTo(t, url) {
-  const ws = new WebSocket(url);
+export async function connectTo(t, url, opts = {}) {
+  const ws = new WebSocket(url, opts);
   t.after(() => ws.terminate());
   const client = new Client(ws);
   await within(once(ws, 'open'), 'connection to open');
