@@ -4,7 +4,9 @@
  * orchestrators, Prometheus metrics, and `/ice` (STUN/TURN servers with fresh TURN
  * credentials for pages about to build RTCPeerConnections). Everything else is 404.
  * `/healthz`, `/readyz` and `/metrics` are unauthenticated (protect them at the proxy);
- * `/ice` needs a token only when the relay has a secret.
+ * `/ice` needs a token only when the relay has a secret, and without one it hands out no
+ * TURN credentials: anyone who can reach an open relay could take them and relay their own
+ * traffic through the TURN server.
  */
 import { OPEN_GRANT, tokenFromUrl } from './auth.js';
 import { iceServers } from './ice.js';
@@ -64,7 +66,8 @@ export function createHttpHandler(context) {
       metrics.refused('unauthorized');
       return res.writeHead(401, headers).end('{"error":"missing, invalid or expired token"}');
     }
-    res.writeHead(200, headers).end(JSON.stringify({ iceServers: iceServers({ ...ice, id: grant.subject }) }));
+    const turnSecret = verify ? ice.turnSecret : undefined;
+    res.writeHead(200, headers).end(JSON.stringify({ iceServers: iceServers({ ...ice, turnSecret, id: grant.subject }) }));
   }
 
   return (req, res) => {

@@ -215,6 +215,10 @@ export function createRelay(options = {}) {
       if (secret && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
         log('warn', { event: 'config', message: `the secret is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one` });
       }
+      const turnConfigured = Boolean(turnSecret && turnUrls.length);
+      if (turnConfigured && !secret) {
+        log('warn', { event: 'config', message: 'TURN is configured but the relay runs open: /ice hands out no TURN credentials until it has a secret' });
+      }
       // Running open is worth a warning: it shows even at --log-level warn.
       log(secret ? 'info' : 'warn', {
         event: 'start',
@@ -222,7 +226,7 @@ export function createRelay(options = {}) {
         auth: secret ? 'jwt' : 'none',
         origins: origins.size ? [...origins] : 'any',
         redis: Boolean(bus),
-        turn: Boolean(turnSecret && turnUrls.length),
+        turn: Boolean(secret && turnConfigured),
         ...(bus && { node: bus.nodeId }),
         message: secret
           ? `relay listening on ${url}; authentication ON: every connection needs a token (?token=) for its rooms`

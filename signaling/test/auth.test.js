@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { SignJWT, decodeJwt } from 'jose';
 import { mintToken, parseDuration } from '../src/auth.js';
-import { BIN, setup, refusedStatus, within, isPublish, isError, spawnRelay, connectTo } from '../testing/harness.js';
+import { BIN, setup, refusedStatus, within, isPublish, isError, spawnRelay, connectTo, httpGet } from '../testing/harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const key = new TextEncoder().encode(SECRET);
@@ -73,6 +73,38 @@ describe('auth', () => {
     assert.deepEqual(await b.next(isPublish), { type: 'publish', topic: 'room-a', x: 2, identity: { sub: 'user-7' }, clients: 2 });
     assert.equal(logs.find((e) => e.event === 'open')?.subject, 'user-7');
     assert.doesNotMatch(JSON.stringify(logs), new RegExp(token.split('.')[2].slice(0, 20)));
+  });
+
+  test('no token, refused or accepted, appears in a log line, an error frame or an HTTP answer', async (t) => {
+    const { relay, connect, logs } = await setup(t, { secret: SECRET, maxConnectionsPerIdentity: 1, maxTokenLifetimeSeconds: 3600 });
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = {
+      expired: await sign({ rooms: '*', sub: 'x' }, { exp: now - 60 }),
+      forged: await sign({ rooms: '*', sub: 'x' }, { secret: new TextEncoder().encode('another-secret-another-secret-xx') }),
+      'too long-lived': await sign({ rooms: '*', sub: 'x' }, { exp: now + 86_400 }),
+      valid: await sign({ rooms: ['room-a'], sub: 'user-8' }),
+    };
+    /** @type {string[]} */
+    const answers = [];
+    for (const token of [tokens.expired, tokens.forged, tokens['too long-lived']]) {
+      assert.equal(await refusedStatus(`${relay.url}/?token=${token}`), 401);
+      answers.push((await httpGet(`http://127.0.0.1:${relay.port}/ice?token=${token}`)).body);
+    }
+    const client = await connect(`/?token=${tokens.valid}`);
+    assert.equal(await refusedStatus(`${relay.url}/?token=${tokens.valid}`), 429, 'its one connection is taken');
+    client.send({ type: 'subscribe', topics: ['room-b'] });
+    client.send({ type: 'publish', topic: 'room-b', token: tokens.valid });
+    client.send(`not json ${tokens.valid}`);
+    await client.sync();
+    answers.push(...client.drain().map((m) => JSON.stringify(m)));
+    assert.equal(answers.filter((a) => a.includes('error')).length, 6, 'three 401 bodies, three error frames');
+    await relay.close(); // summarizes the refusal windows
+    const logged = JSON.stringify(logs);
+    for (const [what, token] of Object.entries(tokens)) {
+      const signature = token.split('.')[2];
+      for (const text of [logged, ...answers]) assert.equal(text.includes(signature), false, `the ${what} token leaked into ${text.slice(0, 80)}`);
+    }
+    assert.ok(logs.some((e) => e.event === 'refused' && e.reason === 'max_connections_per_identity'));
   });
 
   test('rooms "*" allows every topic', async (t) => {

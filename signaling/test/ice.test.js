@@ -32,24 +32,21 @@ describe('TURN credentials', () => {
 });
 
 describe('GET /ice', () => {
-  test('open relay: TURN servers with fresh credentials, STUN without; CORS for any origin', async (t) => {
-    const { relay } = await setup(t, { ...TURN, stunUrls: ['stun:stun.example.com:3478'], turnTtlSeconds: 600 });
+  test('open relay: STUN servers, never TURN credentials, and a warning at start; CORS for any origin', async (t) => {
+    const { relay, logs } = await setup(t, { ...TURN, stunUrls: ['stun:stun.example.com:3478'], turnTtlSeconds: 600 });
     const res = await httpGet(`http://127.0.0.1:${relay.port}/ice`, { origin: 'https://app.example' });
     assert.equal(res.status, 200);
     assert.equal(res.headers['access-control-allow-origin'], '*');
     assert.equal(res.headers['cache-control'], 'no-store');
-    const { iceServers } = JSON.parse(res.body);
-    assert.deepEqual(iceServers[0], { urls: ['stun:stun.example.com:3478'] });
-    assert.deepEqual(iceServers[1].urls, TURN.turnUrls);
-    const [expiry] = iceServers[1].username.split(':');
-    assert.ok(Math.abs(Number(expiry) - (Date.now() / 1000 + 600)) < 5);
-    assert.equal(iceServers[1].credential, createHmac('sha1', TURN.turnSecret).update(iceServers[1].username).digest('base64'));
-    assert.doesNotMatch(res.body, new RegExp(TURN.turnSecret));
+    assert.deepEqual(JSON.parse(res.body), { iceServers: [{ urls: ['stun:stun.example.com:3478'] }] });
+    assert.doesNotMatch(res.body, /turns?:|credential|username/);
+    assert.equal(logs.find((e) => e.event === 'start')?.turn, false);
+    assert.match(String(logs.find((e) => e.event === 'config')?.message), /TURN is configured but the relay runs open/);
   });
 
-  test('with a secret it needs a valid token; the token subject names the TURN user', async (t) => {
+  test('with a secret it needs a valid token and hands out fresh TURN credentials; the token subject names the TURN user', async (t) => {
     const secret = 'ice-secret-ice-secret-ice-secret-ice';
-    const { relay } = await setup(t, { ...TURN, secret, allowOrigins: ['https://app.example'] });
+    const { relay, logs } = await setup(t, { ...TURN, secret, allowOrigins: ['https://app.example'], stunUrls: ['stun:stun.example.com:3478'], turnTtlSeconds: 600 });
     const base = `http://127.0.0.1:${relay.port}/ice`;
     assert.equal((await httpGet(base)).status, 401);
     assert.equal((await httpGet(`${base}?token=forged`)).status, 401);
@@ -57,8 +54,17 @@ describe('GET /ice', () => {
     const ok = await httpGet(`${base}?token=${token}`, { origin: 'https://app.example' });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['access-control-allow-origin'], 'https://app.example');
-    assert.match(JSON.parse(ok.body).iceServers[0].username, /^\d+:ada$/);
+    const { iceServers } = JSON.parse(ok.body);
+    assert.deepEqual(iceServers[0], { urls: ['stun:stun.example.com:3478'] });
+    assert.deepEqual(iceServers[1].urls, TURN.turnUrls);
+    const [expiry, user] = iceServers[1].username.split(':');
+    assert.ok(Math.abs(Number(expiry) - (Date.now() / 1000 + 600)) < 5);
+    assert.equal(user, 'ada');
+    assert.equal(iceServers[1].credential, createHmac('sha1', TURN.turnSecret).update(iceServers[1].username).digest('base64'));
+    assert.doesNotMatch(ok.body, new RegExp(TURN.turnSecret));
     assert.equal((await httpGet(`${base}?token=${token}`, { origin: 'https://evil.example' })).status, 403);
+    assert.equal(logs.find((e) => e.event === 'start')?.turn, true);
+    assert.equal(logs.some((e) => e.event === 'config'), false, 'no warning');
   });
 
   test('without TURN configured it answers an empty list', async (t) => {
