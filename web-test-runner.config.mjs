@@ -8,16 +8,17 @@ import { mintToken } from './signaling/src/auth.js';
 import { chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
 
 const relay = await createRelay({ port: 0, log: () => {} });
-// A second relay that hands out TURN credentials on /ice (no TURN server needed to check
-// that the client fetches and uses them; the e2e tests use a real coturn).
+// A relay that requires a token, and one it accepts for every room.
+const authSecret = 'wtr-auth-secret-wtr-auth-secret-0123456789';
+// A second relay that hands out TURN credentials on /ice to token holders (no TURN server
+// needed to check that the client fetches and uses them; the e2e tests use a real coturn).
 const turnRelay = await createRelay({
   port: 0,
   log: () => {},
+  secret: authSecret,
   turnUrls: ['turn:127.0.0.1:3478?transport=udp'],
   turnSecret: 'wtr-turn-secret',
 });
-// A relay that requires a token, and one it accepts for every room.
-const authSecret = 'wtr-auth-secret-wtr-auth-secret-0123456789';
 const authRelay = await createRelay({ port: 0, log: () => {}, secret: authSecret });
 const authToken = await mintToken({ secret: authSecret, rooms: '*', ttlSeconds: 3600 });
 process.on('exit', () => {

@@ -9,10 +9,11 @@ export async function relayUrl(): Promise<string> {
   return ((await response.json()) as { url: string }).url;
 }
 
-/** A relay whose /ice hands out TURN credentials. */
-export async function turnRelayUrl(): Promise<string> {
+/** A relay whose /ice hands out TURN credentials to a token holder, and such a token. */
+export async function turnRelay(): Promise<{ url: string; token: string }> {
   const response = await fetch('/__parley/relay');
-  return ((await response.json()) as { turnRelayUrl: string }).turnRelayUrl;
+  const { turnRelayUrl, authToken } = (await response.json()) as { turnRelayUrl: string; authToken: string };
+  return { url: turnRelayUrl, token: authToken };
 }
 
 /** A relay that requires a token, and a valid token for it (any room). */
@@ -76,7 +77,24 @@ export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
     // Firefox does not count frames of a MediaStream: playback time moving proves decoding.
     if (firstTime < 0) firstTime = video.currentTime;
     return video.currentTime > firstTime ? 1 : 0;
-  }, () => `decoded video frames (width ${video.videoWidth}, time ${video.currentTime}, readyState ${video.readyState}, page ${document.visibilityState})`);
+  }, () => `decoded video frames (${describeVideo(video)})`);
+}
+
+/** What a video shows and why: its readiness, its tracks, the page's visibility. */
+export function describeVideo(video: HTMLVideoElement): string {
+  const stream = video.srcObject instanceof MediaStream ? video.srcObject : null;
+  const tracks = stream?.getTracks().map((t) => `${t.kind} ${t.readyState}${t.muted ? ' muted' : ''}${t.enabled ? '' : ' disabled'}`);
+  return [
+    `width ${video.videoWidth}`,
+    `time ${video.currentTime}`,
+    `readyState ${video.readyState}`,
+    `networkState ${video.networkState}`,
+    video.paused ? 'paused' : 'playing',
+    video.error ? `error ${video.error.code} ${video.error.message}` : 'no error',
+    `tracks [${tracks?.join(', ') ?? 'no stream'}]`,
+    `connected ${video.isConnected}`,
+    `page ${document.visibilityState}`,
+  ].join(', ');
 }
 
 /**

@@ -11,7 +11,9 @@ export type ParleyErrorCode =
   | 'config'             // the page set an invalid attribute (e.g. ice-servers)
   | 'file'               // a file transfer failed, or a peer sent junk and was cut off
   | 'recording'          // the recorder could not start or produce a file
-  | 'sync';              // a document update could not be applied
+  | 'sync'               // a document update could not be applied
+  | 'room-password'      // a room message was sealed with another password, or with none
+  | 'trust';             // a peer spoke for someone else or went over a budget: dropped
 
 export class ParleyError extends Error {
   constructor(readonly code: ParleyErrorCode, message: string, options?: { cause?: unknown }) {

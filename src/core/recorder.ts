@@ -6,7 +6,7 @@
 import { createNanoEvents } from 'nanoevents';
 import { ParleyError } from './errors.js';
 import { withWebmDuration } from './webm-duration.js';
-import type { Participant, Session } from './session.js';
+import type { Participant, PresenceState, Session } from './session.js';
 
 export type RecordingSource = 'grid' | 'camera' | 'screen';
 export type RecorderState = 'inactive' | 'recording' | 'paused';
@@ -47,8 +47,8 @@ export function bestRecordingType(): string {
 export function recordingNames(session: Session): string[] {
   const names: string[] = [];
   for (const state of session.awareness.getStates().values()) {
-    const s = state as { recording?: unknown; user?: { name?: unknown } };
-    if (s.recording === true) names.push(String(s.user?.name || 'Guest'));
+    const presence = state as Partial<PresenceState>;
+    if (presence.recording === true) names.push(session.nameOf(presence));
   }
   return names;
 }

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, turnRelayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, turnRelay, uniqueRoom, waitFor } from '../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -292,10 +292,10 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   });
 
   it('builds its connections with the TURN credentials from the relay’s /ice', async () => {
-    const signaling = await turnRelayUrl();
+    const { url: signaling, token } = await turnRelay();
     const room = uniqueRoom();
-    const a = new Session(room, { signaling, name: 'Ada' });
-    const b = new Session(room, { signaling, name: 'Bob' });
+    const a = new Session(room, { signaling, token, name: 'Ada' });
+    const b = new Session(room, { signaling, token, name: 'Bob' });
     sessions.push(a, b);
     a.start();
     b.start();

@@ -11,7 +11,7 @@ import type { CursorState } from './form-binding.js';
 import type { LocalTracks, Peer } from './net/peer.js';
 import { Mesh } from './net/mesh.js';
 import { ParleyError } from './errors.js';
-import { isRecord } from './net/signaling.js';
+import { isRecord, MAX_NAME_LENGTH } from './net/signaling.js';
 import { randomHex } from './hex.js';
 import type { MediaRequest } from './call/media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './call/devices.js';
@@ -24,7 +24,12 @@ export interface SessionConfig {
   signaling?: string;
   /** JWT for a relay that requires one. */
   token?: string;
-  /** Display name shown to others. */
+  /**
+   * Room password: seals every message through the relay (only people with the same
+   * password see each other; the relay reads nothing). See docs/security.md.
+   */
+  password?: string;
+  /** Display name shown to others when the relay vouches for none (a token without a name). */
   name?: string;
   /** Display colour (any CSS colour). Default: derived from the client id. */
   color?: string;
@@ -65,7 +70,10 @@ export interface Participant {
   /** Peer id; for the local participant, the session's own id. */
   id: string;
   isLocal: boolean;
+  /** The name the relay vouched for (the host app's token), else the one they set. */
   name: string;
+  /** Whether `name` is vouched for by the relay; else anyone could have typed it. */
+  verified: boolean;
   color: string;
   media: MediaState | null;
   camera: MediaStream | null;
@@ -143,6 +151,7 @@ export class Session {
       onPeerClosed: (peer) => this.#detach(peer),
       onAlone: () => this.#settle(),
       onError: (error) => this.#error(error),
+      onIdentity: () => this.events.emit('change'),
     });
     this.peers = this.#mesh.peers;
     this.awareness.setLocalState({
@@ -169,7 +178,9 @@ export class Session {
     if (config.name !== undefined || config.color !== undefined) {
       this.#setPresence({ user: { name: config.name ?? user.name, color: config.color ?? user.color } });
     }
-    if (before.signaling !== this.#config.signaling || before.token !== this.#config.token) this.#mesh.reconnect();
+    if (before.signaling !== this.#config.signaling || before.token !== this.#config.token || before.password !== this.#config.password) {
+      this.#mesh.reconnect();
+    }
     if (before.quality !== this.#config.quality) void this.quality.applyProfile();
   }
 
@@ -355,11 +366,13 @@ export class Session {
   participants(): Participant[] {
     const local = this.localPresence as PresenceState | null;
     if (!local) return [];
+    const own = this.#mesh.identityOf(this.id);
     const list: Participant[] = [
       {
         id: this.id,
         isLocal: true,
-        name: local.user.name,
+        name: own?.name || capName(local.user.name),
+        verified: own !== null,
         color: local.user.color,
         media: local.media,
         camera: this.localStream,
@@ -377,10 +390,12 @@ export class Session {
       const receiving = this.#inCallOrSharing;
       const camera = receiving && media?.camera ? peer.camera : null;
       const screen = receiving && media?.screen ? peer.screen : null;
+      const identity = this.#mesh.identityOf(presence.peer);
       list.push({
         id: presence.peer,
         isLocal: false,
-        name: String(presence.user.name ?? ''),
+        name: identity?.name || capName(String(presence.user.name ?? '')),
+        verified: identity !== null,
         color: String(presence.user.color ?? PALETTE[0]),
         media,
         camera,
@@ -389,6 +404,20 @@ export class Session {
       });
     }
     return list;
+  }
+
+  /**
+   * The name to show for someone's presence: the one the relay vouched for behind its peer
+   * id, else the name it declared (capped to MAX_NAME_LENGTH), else "Guest".
+   */
+  nameOf(presence: Partial<PresenceState>): string {
+    const identity = typeof presence.peer === 'string' ? this.#mesh.identityOf(presence.peer) : null;
+    return identity?.name || capName(String(presence.user?.name ?? '')) || 'Guest';
+  }
+
+  /** Whether the relay vouched for the name of the peer behind `peer`. */
+  isVerified(peer: string): boolean {
+    return this.#mesh.identityOf(peer) !== null;
   }
 
   /** Sets (part of) the local presence, e.g. the field the user is in. */
@@ -508,7 +537,7 @@ export class Session {
       const presence = state as Partial<PresenceState>;
       const id = presence.peer;
       if (typeof id !== 'string' || id === this.id || this.#joined.has(id) || !this.peers.has(id)) continue;
-      const name = String(presence.user?.name ?? '');
+      const name = this.nameOf(presence);
       this.#joined.set(id, name);
       this.events.emit('peer-joined', { id, name });
     }
@@ -519,6 +548,9 @@ export class Session {
     this.events.emit('error', error);
   }
 }
+
+/** Longest self-declared name shown (a verified one is capped by the relay client). */
+const capName = (name: string) => name.slice(0, MAX_NAME_LENGTH);
 
 function randomId(): string {
   return randomHex(12);

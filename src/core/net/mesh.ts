@@ -2,13 +2,24 @@
 // the relay, routes hello / signal / bye between the room's peers, and creates and closes
 // one Peer per remote participant. What travels over a peer (document, media, files) is
 // the caller's: it attaches to each peer through onPeer and lets go of it in onPeerClosed.
-import { SignalingClient, isRecord } from './signaling.js';
+import { SignalingClient, isRecord, type Identity } from './signaling.js';
 import { fetchRelayIceServers } from './ice-servers.js';
 import { Peer } from './peer.js';
+import { RoomSeal, SealError, isSealed, type SealFailure } from './seal.js';
 import { ParleyError } from '../errors.js';
 
 /** After a connection drops (not by `bye`), say hello again this much later so the pair reconnects. */
 export const REANNOUNCE_DELAY_MS = 1000;
+/** Least time between two answers to people with another password (two such groups never ping-pong). */
+export const STRANGER_ANSWER_MS = 5000;
+/** Most peer connections one page keeps for a room; hellos beyond are dropped and reported. */
+export const MAX_PEERS = 24;
+/** Most peer ids one verified identity may hold at once (a person with a few tabs open). */
+export const MAX_PEERS_PER_IDENTITY = 4;
+/** Relay messages handled per second from one sender; the rest are dropped. */
+export const RELAY_MESSAGES_PER_SECOND = 60;
+/** Peer ids whose identity we remember (each binding lasts as long as the mesh). */
+const MAX_BINDINGS = 1000;
 
 type RelayMessage =
   | { type: 'hello'; from: string; to?: string }
@@ -19,6 +30,8 @@ type RelayMessage =
 export interface MeshConfig {
   signaling?: string;
   token?: string;
+  /** Room password: every relay message is sealed with it (seal.ts). */
+  password?: string;
   iceServers?: RTCIceServer[];
 }
 
@@ -32,6 +45,8 @@ export interface MeshHooks {
   /** Our own hello came back with one subscriber: nobody else is in the room. */
   onAlone: () => void;
   onError: (error: ParleyError) => void;
+  /** The relay vouched for who a peer (or we) is: names may change. */
+  onIdentity?: () => void;
 }
 
 export class Mesh {
@@ -44,7 +59,17 @@ export class Mesh {
   #relayIceServers: RTCIceServer[] | undefined;
   #reannounceTimer: ReturnType<typeof setTimeout> | undefined;
   #quickHelloAt = -Infinity;
+  #answeredStrangerAt = -Infinity;
   readonly #saidBye = new WeakSet<Peer>();
+  /** Peer id → the identity the relay stamped on its first message (null: none). */
+  readonly #identities = new Map<string, Identity | null>();
+  #ownIdentity: Identity | null = null;
+  #seal: RoomSeal | null = null;
+  #sealKey = '';
+  /** Sender → [second it last spoke in, messages in that second]. */
+  readonly #rates = new Map<string, [number, number]>();
+  /** What was already reported once (a flood of refusals is one error, not thousands). */
+  readonly #reported = new Set<string>();
   readonly #toldToClose = new WeakSet<Peer>();
   readonly #hooks: MeshHooks;
 
@@ -54,6 +79,11 @@ export class Mesh {
     hooks: MeshHooks,
   ) {
     this.#hooks = hooks;
+  }
+
+  /** The identity the relay vouches for behind a peer id, if it stamps identities. */
+  identityOf(peerId: string): Identity | null {
+    return peerId === this.id ? this.#ownIdentity : (this.#identities.get(peerId) ?? null);
   }
 
   /** Whether start() was called without a disconnect() since. */
@@ -113,27 +143,50 @@ export class Mesh {
 
   #connectSignaling(): void {
     const config = this.#hooks.config();
+    const password = config.password ?? '';
+    if (password !== this.#sealKey || !this.#seal) {
+      this.#sealKey = password;
+      this.#seal = password ? new RoomSeal(password, this.room) : null;
+    }
+    const seal = this.#seal;
     const signaling = new SignalingClient(config.signaling ?? defaultSignalingUrl(), config.token);
     this.#signaling = signaling;
-    signaling.events.on('open', () => signaling.publish(this.room, { type: 'hello', from: this.id }));
-    signaling.events.on('message', (_topic, data, clients) => {
-      // Our own hello echoed with one subscriber: nobody else is here to sync with.
-      if (isRecord(data) && data.type === 'hello' && data.from === this.id && clients === 1) this.#hooks.onAlone();
-      this.#onRelayMessage(data);
+    signaling.events.on('open', () => this.#publish({ type: 'hello', from: this.id }));
+    signaling.events.on('message', (_topic, data, clients, identity) => {
+      if (!seal) {
+        if (isSealed(data)) return this.#refused('password-needed');
+        return this.#onRelayMessage(data, clients, identity);
+      }
+      seal.open(data).then(
+        (message) => this.#onRelayMessage(message, clients, identity),
+        (error) => this.#refused(error instanceof SealError ? error.reason : 'malformed'),
+      );
     });
     signaling.events.on('error', (error) => this.#hooks.onError(error));
     signaling.subscribe(this.room);
     signaling.connect();
   }
 
-  #onRelayMessage(data: unknown): void {
-    if (!isRecord(data) || typeof data.from !== 'string' || data.from === this.id || data.from.length > 64) return;
+  #onRelayMessage(data: unknown, clients: number | undefined, identity: Identity | undefined): void {
+    if (this.#destroyed || !isRecord(data) || typeof data.from !== 'string' || data.from.length > 64) return;
     const from = data.from;
+    if (from === this.id) {
+      if (data.type !== 'hello') return;
+      // Our own hello, echoed: the relay shows who it says we are, and whether anyone is here.
+      if (identity && !sameIdentity(identity, this.#ownIdentity)) {
+        this.#ownIdentity = identity;
+        this.#hooks.onIdentity?.();
+      }
+      if (clients === 1) this.#hooks.onAlone();
+      return;
+    }
+    if (!this.#withinRate(from) || !this.#bind(from, identity ?? null)) return;
     switch (data.type) {
       case 'hello': {
         if (data.to !== undefined && data.to !== this.id) return;
         const existing = this.peers.get(from);
         if (existing && !existing.closed) break;
+        if (!this.#roomFor(from)) return;
         // Only one side starts a pair, so two people arriving together never both offer
         // (an offer collision with media is where browsers disagree): the impolite side
         // creates the connection, the polite one asks it to with a hello of its own.
@@ -144,10 +197,12 @@ export class Mesh {
         }
         break;
       }
-      case 'signal':
+      case 'signal': {
         if (data.to !== this.id) return;
-        (this.peers.get(from) ?? this.#createPeer(from)).handleSignal(data.signal);
+        const peer = this.peers.get(from) ?? (this.#roomFor(from) ? this.#createPeer(from) : null);
+        peer?.handleSignal(data.signal);
         break;
+      }
       case 'bye': {
         const peer = this.peers.get(from);
         if (!peer) break;
@@ -200,11 +255,89 @@ export class Mesh {
   }
 
   #publish(message: RelayMessage): void {
-    this.#signaling?.publish(this.room, message);
+    const signaling = this.#signaling;
+    if (!signaling) return;
+    if (!this.#seal) return void signaling.publish(this.room, message);
+    void this.#seal.seal(message).then((sealed) => signaling.publish(this.room, sealed));
+  }
+
+  /**
+   * Binds a peer id to the identity the relay stamped on its first message: from then on,
+   * a message under that id from anyone else is refused (it claims to be someone it is not).
+   */
+  #bind(from: string, identity: Identity | null): boolean {
+    const bound = this.#identities.get(from);
+    if (bound === undefined) {
+      if (this.#identities.size >= MAX_BINDINGS) this.#identities.delete(this.#identities.keys().next().value!);
+      this.#identities.set(from, identity);
+      if (identity) this.#hooks.onIdentity?.();
+      return true;
+    }
+    if (sameIdentity(bound, identity)) return true;
+    this.#report(`forged:${from}`, 'trust', `Refused a relay message that claimed to come from peer ${from}, sent by someone else.`);
+    return false;
+  }
+
+  /** Whether one more connection fits: in all, and for the identity behind `from`. */
+  #roomFor(from: string): boolean {
+    const open = [...this.peers.values()].filter((p) => !p.closed);
+    if (open.length >= MAX_PEERS) {
+      this.#report('max-peers', 'trust', `This page keeps at most ${MAX_PEERS} connections per room; refused another.`);
+      return false;
+    }
+    const identity = this.#identities.get(from);
+    if (identity && open.filter((p) => sameIdentity(this.#identities.get(p.id) ?? null, identity)).length >= MAX_PEERS_PER_IDENTITY) {
+      this.#report(`per-identity:${identity.sub}`, 'trust', `${identity.name || identity.sub} already has ${MAX_PEERS_PER_IDENTITY} connections here; refused another.`);
+      return false;
+    }
+    return true;
+  }
+
+  #withinRate(from: string): boolean {
+    const second = Math.floor(performance.now() / 1000);
+    const rate = this.#rates.get(from);
+    if (!rate || rate[0] !== second) {
+      if (this.#rates.size >= MAX_BINDINGS) this.#rates.clear();
+      this.#rates.set(from, [second, 1]);
+      return true;
+    }
+    if (++rate[1] <= RELAY_MESSAGES_PER_SECOND) return true;
+    this.#report(`rate:${from}`, 'trust', `Peer ${from} sent more than ${RELAY_MESSAGES_PER_SECOND} relay messages in a second; dropped the rest.`);
+    return false;
+  }
+
+  #refused(reason: SealFailure | 'password-needed'): void {
+    const messages: Record<SealFailure | 'password-needed', [ParleyError['code'], string]> = {
+      'password-needed': ['room-password', `Room "${this.room}" has a password: set the same password to take part.`],
+      'wrong-key': ['room-password', `Someone in room "${this.room}" uses another room password: nothing is shared with them. If nobody here sees you, check the password.`],
+      unsealed: ['room-password', `Refused a message in room "${this.room}" sent without the room password.`],
+      'too-big': ['trust', 'Refused a sealed relay message over the size limit.'],
+      malformed: ['trust', 'Refused a sealed relay message that did not parse.'],
+      replayed: ['trust', 'Refused a relay message played back a second time.'],
+    };
+    const [code, message] = messages[reason];
+    this.#report(reason, code, message);
+    // Someone here lacks our password: a sealed hello (at most one per delay) tells them so
+    // (they cannot open it, and report that), without telling them anything else.
+    if ((reason === 'wrong-key' || reason === 'unsealed') && performance.now() - this.#answeredStrangerAt > STRANGER_ANSWER_MS) {
+      this.#answeredStrangerAt = performance.now();
+      this.#publish({ type: 'hello', from: this.id });
+    }
+  }
+
+  /** Reports one kind of refusal once; a flood of them is still one error. */
+  #report(kind: string, code: ParleyError['code'], message: string): void {
+    if (this.#reported.has(kind)) return;
+    this.#reported.add(kind);
+    this.#hooks.onError(new ParleyError(code, message));
   }
 
   /** Tells the room we are leaving; also on pagehide, so peers drop us at once. */
   #sayBye = () => this.#publish({ type: 'bye', from: this.id });
+}
+
+function sameIdentity(a: Identity | null, b: Identity | null): boolean {
+  return a === b || (a !== null && b !== null && a.sub === b.sub && a.name === b.name);
 }
 
 export function defaultSignalingUrl(): string {

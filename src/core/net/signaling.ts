@@ -18,9 +18,22 @@ export interface SignalingEvents {
    * A `publish` on one of our topics (our own included: the relay echoes), with the
    * relay's count of the topic's subscribers.
    */
-  message: (topic: string, data: unknown, clients: number | undefined) => void;
+  message: (topic: string, data: unknown, clients: number | undefined, identity: Identity | undefined) => void;
   error: (error: ParleyError) => void;
 }
+
+/**
+ * Who sent a message, as the relay vouches for it: the `sub` and `name` of the sender's
+ * token. A relay without a secret stamps nothing; a client cannot set it (the relay
+ * overwrites it).
+ */
+export interface Identity {
+  sub: string;
+  name: string;
+}
+
+/** Longest verified name shown; a longer one is cut. */
+export const MAX_NAME_LENGTH = 64;
 
 export type SignalingStatus = 'connecting' | 'open' | 'closed';
 
@@ -131,7 +144,7 @@ export class SignalingClient {
     }
     if (!isRecord(frame)) return;
     if (frame.type === 'publish' && typeof frame.topic === 'string' && this.#topics.has(frame.topic)) {
-      this.events.emit('message', frame.topic, frame.data, typeof frame.clients === 'number' ? frame.clients : undefined);
+      this.events.emit('message', frame.topic, frame.data, typeof frame.clients === 'number' ? frame.clients : undefined, identityOf(frame.identity));
     }
     // pong, error and unknown types need no action: any frame proves the socket alive.
   }
@@ -158,6 +171,12 @@ export class SignalingClient {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function identityOf(value: unknown): Identity | undefined {
+  if (!isRecord(value) || typeof value.sub !== 'string' || !value.sub) return undefined;
+  const name = typeof value.name === 'string' ? value.name.slice(0, MAX_NAME_LENGTH) : '';
+  return { sub: value.sub.slice(0, 256), name };
 }
 
 function withToken(url: string, token?: string): string {

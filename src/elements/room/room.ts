@@ -5,7 +5,7 @@ import { ParleyError, isQualityProfile, parseIceServers, type MediaRequest, type
 
 /**
  * @tag parley-room
- * @summary The session for one room: relay URL, token and your name. Every Parley element
+ * @summary The session for one room: relay URL, token, room password and your name. Every Parley element
  * with the same `room` (inside it or anywhere on the page) shares this connection.
  *
  * @slot - Parley elements and anything else; a room with no children still connects.
@@ -21,6 +21,7 @@ export class ParleyRoom extends LitElement {
     signaling: {},
     name: {},
     token: {},
+    password: {},
     iceServers: { attribute: 'ice-servers', converter: { fromAttribute: (v: string | null) => (v ? (parseIceServers(v) ?? undefined) : undefined) } },
     quality: {},
     maxParticipants: { attribute: 'max-participants', type: Number },
@@ -47,7 +48,10 @@ export class ParleyRoom extends LitElement {
   /** Relay WebSocket URL. Defaults to `ws://<this page's host>:4444`. */
   signaling?: string;
 
-  /** Your display name, shown to the others. */
+  /**
+   * Your display name, shown to the others when the token carries none. Such a name is
+   * shown as not verified: anyone can type any name.
+   */
   name?: string;
 
   /**
@@ -55,6 +59,14 @@ export class ParleyRoom extends LitElement {
    * `parley-error` (code `signaling`); the room then stays offline, editing goes on locally.
    */
   token?: string;
+
+  /**
+   * Room password (from the host app, e.g. an HMAC of the room name): seals every message
+   * through the relay with AES-GCM, so the relay reads no offer, no address and no content
+   * and cannot inject any. Only people with the same password see each other; a message
+   * sealed with another one is a `parley-error` (code `room-password`).
+   */
+  password?: string;
 
   /**
    * ICE servers (STUN/TURN) for the peer connections: the property, or the `ice-servers`
@@ -111,6 +123,7 @@ export class ParleyRoom extends LitElement {
       signaling: this.signaling,
       name: this.name,
       token: this.token,
+      password: this.password,
       iceServers: this.iceServers,
       maxParticipants: this.maxParticipants,
       quality: isQualityProfile(this.quality) ? this.quality : undefined,

@@ -115,7 +115,7 @@ export class CollabController implements ReactiveController {
     for (const [clientId, state] of session.awareness.getStates()) {
       const presence = state as Partial<PresenceState>;
       if (clientId === session.doc.clientID || !presence.user || !presence.field) continue;
-      remotes.push({ name: String(presence.user.name || 'Guest'), color: safeColor(String(presence.user.color)), presence });
+      remotes.push({ name: session.nameOf(presence), color: safeColor(String(presence.user.color)), presence });
     }
     return remotes;
   }
