@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { createRelay, MAX_FRAME_BYTES } from '../src/relay.js';
-import { BIN, WAIT_MS, Client, within, setup, httpRequest, waitFor, isPublish, isError } from '../testing/harness.js';
+import { BIN, WAIT_MS, Client, within, setup, httpRequest, waitFor, isPublish, isError, spawnRelay } from '../testing/harness.js';
 describe('protocol', () => {
   test('publish reaches every subscriber of the topic, sender included, with the subscriber count', async (t) => {
     const { connect } = await setup(t);
@@ -337,6 +338,35 @@ describe('bin/parley-relay.js', () => {
     const [code] = await within(once(child, 'exit'), 'exit');
     assert.equal(code, 0);
     assert.match(out, /Usage: parley-relay.*--port.*--host/s);
+  });
+
+  test('started without the memory flags it runs the relay as a child with them; exit codes and a vanished parent pass through', async (t) => {
+    const relay = await spawnRelay(t);
+    const children = () => readFileSync(`/proc/${relay.child.pid}/task/${relay.child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const [pid] = children();
+    assert.ok(pid, 'a child process runs the relay');
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=1') && argv.includes('--optimize-for-size'), argv.join(' '));
+    assert.deepEqual((await httpRequest(`${relay.http}/healthz`)).status, 200);
+
+    // The child's exit code is the command's: here it cannot listen on a port in use.
+    const busy = spawn(process.execPath, [BIN, '--port', new URL(relay.url).port], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    busy.stderr.on('data', (d) => (stderr += d));
+    const [code] = await within(once(busy, 'exit'), 'the second relay to give up');
+    assert.equal(code, 1);
+    assert.match(stderr, /cannot listen.*EADDRINUSE/);
+
+    // Killed outright, the parent passes no signal on: the relay notices and stops anyway.
+    relay.child.kill('SIGKILL');
+    await waitFor(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z'), 'the relay to stop', 5000);
+  });
+
+  test('started with the memory flags (or its own values of them) it runs the relay itself', async (t) => {
+    const child = spawn(process.execPath, ['--max-semi-space-size=2', '--no-optimize-for-size', BIN, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    t.after(() => child.kill('SIGKILL'));
+    await within(once(child.stdout, 'data'), 'the start line');
+    assert.equal(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim(), '');
   });
 
   test('starts, answers /healthz, and exits 0 on SIGTERM after closing sockets with 1001', async (t) => {
