@@ -1,17 +1,26 @@
 // Room chat kept in the room's Y.Doc (a Y.Array named `chat`), so everyone who joins later
 // gets the history with the document. Entries come from peers: they are validated on read
-// and anything that is not a well-formed message is skipped, never rendered.
+// and anything that is not a well-formed message is skipped, never rendered. An entry counts
+// only when written by the peer it names; its name is then the session's for that peer.
 import type * as Y from 'yjs';
 import { createNanoEvents } from 'nanoevents';
 import type { Session } from './session.js';
 
 /** Longest message text kept; longer input is cut (a peer's longer entry is skipped). */
 export const MAX_CHAT_TEXT = 4000;
+/** Earliest message time accepted (epoch ms); anything older is a peer's junk. */
+export const CHAT_TIME_MIN = Date.UTC(2020, 0, 1);
+/** How far ahead of our clock a sender's clock may be. */
+export const CHAT_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 
 export interface ChatMessage {
   id: string;
-  /** Sender's display name at the time of sending. */
+  /** Sender's peer id. */
+  peer: string;
+  /** Sender's display name: when read, the session's name for the sender if known. */
   from: string;
+  /** When read: whether `from` is a name the relay vouched for. */
+  verified?: boolean;
   /** Sender's colour. */
   color: string;
   text: string;
@@ -44,9 +53,31 @@ export class Chat {
     this.#array.observe(this.#onChange);
   }
 
-  /** Messages, oldest first; malformed entries are left out. */
+  /**
+   * Messages, oldest first; malformed entries, and entries written by someone other than
+   * the peer they name, are left out.
+   */
   messages(): ChatMessage[] {
-    return this.#array.toArray().filter(isChatMessage);
+    const list: ChatMessage[] = [];
+    for (let item = this.#array._start; item; item = item.right) {
+      if (item.deleted) continue;
+      for (const value of item.content.getContent()) {
+        const message = this.#read(value, item.id.client);
+        if (message) list.push(message);
+      }
+    }
+    return list;
+  }
+
+  /** An entry as shown, or null when it is malformed or names someone other than its writer. */
+  #read(value: unknown, client: number): ChatMessage | null {
+    if (!isChatMessage(value)) return null;
+    const writer = this.session.writerOf(client);
+    // A writer we never heard from (history from before we came) keeps its own name, unverified.
+    if (writer === null) return { ...value, verified: false };
+    if (writer !== value.peer) return null;
+    const from = this.session.nameOf({ peer: writer, user: { name: value.from, color: '' } });
+    return { ...value, from, verified: this.session.isVerified(writer) };
   }
 
   /** Messages from others since the last markRead(). */
@@ -67,7 +98,8 @@ export class Chat {
     const { user } = this.session.localPresence;
     const message: ChatMessage = {
       id: crypto.randomUUID(),
-      from: user.name,
+      peer: this.session.id,
+      from: this.session.nameOf(this.session.localPresence),
       color: user.color,
       text: trimmed,
       time: Date.now(),
@@ -84,9 +116,10 @@ export class Chat {
     if (!event.transaction.local) {
       for (const item of event.changes.added) {
         for (const value of item.content.getContent()) {
-          if (!isChatMessage(value)) continue;
+          const message = this.#read(value, item.id.client);
+          if (!message) continue;
           this.#unread++;
-          this.events.emit('message', value);
+          this.events.emit('message', message);
         }
       }
     }
@@ -99,10 +132,11 @@ export function isChatMessage(value: unknown): value is ChatMessage {
   return (
     typeof m === 'object' && m !== null &&
     typeof m.id === 'string' && m.id.length <= 64 &&
+    typeof m.peer === 'string' && m.peer.length <= 64 &&
     typeof m.from === 'string' && m.from.length <= 200 &&
     typeof m.color === 'string' && m.color.length <= 64 &&
     typeof m.text === 'string' && m.text.length <= MAX_CHAT_TEXT &&
-    typeof m.time === 'number' && Number.isFinite(m.time)
+    typeof m.time === 'number' && m.time >= CHAT_TIME_MIN && m.time <= Date.now() + CHAT_CLOCK_SKEW_MS
   );
 }
 

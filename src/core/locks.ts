@@ -3,7 +3,9 @@
 //   Y.Map `assignments`  key → { peer, name, by } "Bob, fill this in"
 // A lock only counts while its holder is present: it is released when the holder leaves
 // (every remaining peer removes it; deletes are idempotent), and a stale lock left in a
-// document nobody holds is ignored.
+// document nobody holds is ignored. A lock or assignment counts only when written by the
+// peer it names (the holder, the assigner): nobody can lock a field in someone else's name.
+// Names shown are the session's (verified when the relay vouches for them).
 import type * as Y from 'yjs';
 import type { Session } from './session.js';
 
@@ -15,6 +17,8 @@ export interface Holder {
 export interface Assignment extends Holder {
   /** Name of the person who assigned it. */
   by: string;
+  /** Peer id of the person who assigned it. */
+  byPeer: string;
 }
 
 function locks(session: Session): Y.Map<Holder> {
@@ -25,22 +29,31 @@ function assignments(session: Session): Y.Map<Assignment> {
   return session.doc.getMap<Assignment>('assignments');
 }
 
-function present(session: Session, peer: string): boolean {
-  return session.participants().some((p) => p.id === peer);
+function present(session: Session, peer: string) {
+  return session.participants().find((p) => p.id === peer);
 }
 
-/** Who holds the lock on a field, if a present participant does. */
+/** Whether the entry under `key` was written by `peer` itself. */
+function writtenBy<T>(session: Session, map: Y.Map<T>, key: string, peer: string): boolean {
+  const item = map._map.get(key);
+  return item !== undefined && session.writerOf(item.id.client) === peer;
+}
+
+/** Who holds the lock on a field, if a present participant does (and locked it themselves). */
 export function lockHolder(session: Session, key: string): (Holder & { isLocal: boolean }) | null {
-  const holder = locks(session).get(key);
-  if (!holder || typeof holder.peer !== 'string' || !present(session, holder.peer)) return null;
-  return { peer: holder.peer, name: String(holder.name ?? ''), isLocal: holder.peer === session.id };
+  const map = locks(session);
+  const holder = map.get(key);
+  if (!holder || typeof holder.peer !== 'string' || !writtenBy(session, map, key, holder.peer)) return null;
+  const person = present(session, holder.peer);
+  if (!person) return null;
+  return { peer: holder.peer, name: person.name, isLocal: holder.peer === session.id };
 }
 
 /** Locks a field for the local user. Returns false when someone else holds it. */
 export function lockField(session: Session, key: string): boolean {
   const holder = lockHolder(session, key);
   if (holder && !holder.isLocal) return false;
-  locks(session).set(key, { peer: session.id, name: session.localPresence.user.name });
+  locks(session).set(key, { peer: session.id, name: session.nameOf(session.localPresence) });
   return true;
 }
 
@@ -64,11 +77,16 @@ export function assignField(session: Session, key: string, peer: string | null):
   }
   const person = session.participants().find((p) => p.id === peer);
   if (!person) return;
-  map.set(key, { peer, name: person.name, by: session.localPresence.user.name });
+  map.set(key, { peer, name: person.name, by: session.nameOf(session.localPresence), byPeer: session.id });
 }
 
+/** The field's assignment, if the person it names as assigner made it. */
 export function assignmentOf(session: Session, key: string): Assignment | null {
-  const assignment = assignments(session).get(key);
-  if (!assignment || typeof assignment.peer !== 'string') return null;
-  return { peer: assignment.peer, name: String(assignment.name ?? ''), by: String(assignment.by ?? '') };
+  const map = assignments(session);
+  const assignment = map.get(key);
+  if (!assignment || typeof assignment.peer !== 'string' || typeof assignment.byPeer !== 'string') return null;
+  if (!writtenBy(session, map, key, assignment.byPeer)) return null;
+  const name = present(session, assignment.peer)?.name ?? String(assignment.name ?? '');
+  const by = present(session, assignment.byPeer)?.name ?? String(assignment.by ?? '');
+  return { peer: assignment.peer, name, by, byPeer: assignment.byPeer };
 }

@@ -124,6 +124,8 @@ export class Session {
   readonly #sync: DocSync;
   readonly #mesh: Mesh;
   readonly #joined = new Map<string, string>(); // peer id → name, once we have its presence
+  /** Document client → the peer id it belongs to, as its own presence said (sync.ts checks who may say it). */
+  readonly #writers = new Map<number, string>();
   #config: SessionConfig = {};
   #settle!: () => void;
   #settled = new Promise<void>((resolve) => (this.#settle = resolve));
@@ -144,6 +146,7 @@ export class Session {
         this.#error(new ParleyError('sync', `Dropped a malformed message from ${peerId}`, { cause })),
       onPeerSynced: () => this.#settle(),
       onStateVector: () => this.#checkSynced(),
+      onRefused: (peerId, reason) => this.#error(new ParleyError('trust', `Dropped ${reason} from ${peerId}: a peer speaks only for itself`)),
     });
     this.#mesh = new Mesh(room, this.id, {
       config: () => this.#config,
@@ -415,6 +418,15 @@ export class Session {
     return identity?.name || capName(String(presence.user?.name ?? '')) || 'Guest';
   }
 
+  /**
+   * The peer whose document client wrote something (an item's `id.client`), once this page
+   * has heard that client's own presence; null when it never has. Locks, assignments and
+   * chat entries count only when written by the peer they name.
+   */
+  writerOf(client: number): string | null {
+    return client === this.doc.clientID ? this.id : (this.#writers.get(client) ?? null);
+  }
+
   /** Whether the relay vouched for the name of the peer behind `peer`. */
   isVerified(peer: string): boolean {
     return this.#mesh.identityOf(peer) !== null;
@@ -524,6 +536,10 @@ export class Session {
   }
 
   #onPresence = () => {
+    for (const [client, state] of this.awareness.getStates()) {
+      const peer = (state as Partial<PresenceState>).peer;
+      if (typeof peer === 'string' && !this.#writers.has(client)) this.#writers.set(client, peer);
+    }
     // Presence changes with every caret move; tracks change only when who is in the call does.
     const inCall = [...this.awareness.getStates().values()]
       .filter((s) => isRecord((s as Partial<PresenceState>).media))

@@ -17,13 +17,18 @@ export const messageQueryAwareness = 3;
 export const messageStateVector = 4;
 /** Delay that batches state-vector reports during bursts of typing. */
 export const STATE_VECTOR_REPORT_MS = 30;
+/** Largest presence one peer may publish (its JSON); a bigger one is dropped. */
+export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
 
 type Send = (bytes: Uint8Array) => void;
 
 interface SyncPeer {
   send: Send;
-  /** Awareness client ids this peer has told us about; removed when the peer leaves. */
-  clients: Set<number>;
+  /**
+   * The one awareness client this connection speaks for: the first it announced. Updates
+   * for any other client (ours included) are refused.
+   */
+  owner: number | null;
   /** We received the peer's sync step 2: we hold everything it had. */
   synced: boolean;
   /** The peer's last reported state vector. */
@@ -36,6 +41,8 @@ export interface DocSyncHooks {
   onPeerSynced?: (peerId: string) => void;
   /** Whether every peer holds all we have may have changed: see allPeersHaveOurState(). */
   onStateVector?: () => void;
+  /** A peer tried to speak for someone else or went over a budget: dropped. */
+  onRefused?: (peerId: string, reason: string) => void;
 }
 
 export class DocSync {
@@ -53,7 +60,7 @@ export class DocSync {
 
   /** Starts syncing with a peer whose channel just opened: we send step 1 and our awareness. */
   addPeer(peerId: string, send: Send): void {
-    this.#peers.set(peerId, { send, clients: new Set(), synced: false, stateVector: null });
+    this.#peers.set(peerId, { send, owner: null, synced: false, stateVector: null });
     const step1 = encoding.createEncoder();
     encoding.writeVarUint(step1, messageSync);
     syncProtocol.writeSyncStep1(step1, this.doc);
@@ -66,7 +73,7 @@ export class DocSync {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     this.#peers.delete(peerId);
-    const gone = [...peer.clients].filter((id) => id !== this.doc.clientID);
+    const gone = peer.owner === null ? [] : [peer.owner];
     if (!gone.length) return;
     awarenessProtocol.removeAwarenessStates(this.awareness, gone, 'peer-left');
     // Forget their clocks too. A peer whose connection is rebuilt announces the same state
@@ -117,16 +124,8 @@ export class DocSync {
           break;
         }
         case messageAwareness: {
-          const update = decoding.readVarUint8Array(decoder);
-          // Remember which awareness clients this peer speaks for.
-          const updateDecoder = decoding.createDecoder(update);
-          const count = decoding.readVarUint(updateDecoder);
-          for (let i = 0; i < count; i++) {
-            peer.clients.add(decoding.readVarUint(updateDecoder));
-            decoding.readVarUint(updateDecoder); // clock
-            decoding.readVarString(updateDecoder); // state JSON
-          }
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peerId);
+          const update = this.#ownUpdate(peerId, peer, decoding.readVarUint8Array(decoder));
+          if (update) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peerId);
           break;
         }
         case messageQueryAwareness:
@@ -138,6 +137,58 @@ export class DocSync {
     } catch (error) {
       this.hooks.onError?.(peerId, error);
     }
+  }
+
+  /**
+   * Keeps only what a peer may say in an awareness update: its own presence (the client it
+   * first announced, no one else's, never ours), naming its own peer id, within size.
+   * Returns the update to apply, or null when nothing in it is.
+   */
+  #ownUpdate(peerId: string, peer: SyncPeer, update: Uint8Array): Uint8Array | null {
+    const input = decoding.createDecoder(update);
+    const count = decoding.readVarUint(input);
+    const kept = encoding.createEncoder();
+    let keptCount = 0;
+    const entries = encoding.createEncoder();
+    for (let i = 0; i < count; i++) {
+      const client = decoding.readVarUint(input);
+      const clock = decoding.readVarUint(input);
+      const json = decoding.readVarString(input);
+      const refusal = this.#awarenessRefusal(peerId, peer, client, json);
+      if (refusal) {
+        this.#refuse(peerId, refusal);
+        continue;
+      }
+      peer.owner = client;
+      encoding.writeVarUint(entries, client);
+      encoding.writeVarUint(entries, clock);
+      encoding.writeVarString(entries, json);
+      keptCount++;
+    }
+    if (!keptCount) return null;
+    encoding.writeVarUint(kept, keptCount);
+    encoding.writeUint8Array(kept, encoding.toUint8Array(entries));
+    return encoding.toUint8Array(kept);
+  }
+
+  #awarenessRefusal(peerId: string, peer: SyncPeer, client: number, json: string): string | null {
+    if (client === this.doc.clientID) return 'presence for us';
+    if (peer.owner !== null && client !== peer.owner) return 'presence for another client';
+    if (peer.owner === null && [...this.#peers.values()].some((p) => p.owner === client)) return 'presence of another peer';
+    if (json.length > MAX_AWARENESS_STATE_BYTES) return 'presence over the size limit';
+    const state = JSON.parse(json) as unknown;
+    if (state !== null && (typeof state !== 'object' || (state as { peer?: unknown }).peer !== peerId)) return 'presence naming another peer';
+    return null;
+  }
+
+  readonly #refusals = new Set<string>();
+
+  /** Reports a refusal once per peer and reason (a flood is one report). */
+  #refuse(peerId: string, reason: string): void {
+    const key = `${peerId} ${reason}`;
+    if (this.#refusals.has(key)) return;
+    this.#refusals.add(key);
+    this.hooks.onRefused?.(peerId, reason);
   }
 
   #scheduleStateVectorReport(): void {

@@ -18,6 +18,7 @@ import { Chat, linkify, type ChatMessage } from '../../core/index.js';
  * @csspart log - The message list (`role="log"`).
  * @csspart message - One message.
  * @csspart name - The sender's name.
+ * @csspart unverified - "(name not verified)" after a name the relay did not vouch for.
  * @csspart time - The time a message was sent.
  * @csspart text - The message text.
  * @csspart badge - The unread count.
@@ -123,7 +124,9 @@ export class ParleyChat extends LitElement {
   #renderMessage(m: ChatMessage) {
     const time = new Date(m.time);
     return html`<li part="message" style="border-color:${safeColor(m.color)}">
-      <span part="name">${m.from || 'Guest'}</span>
+      <span part="name">${m.from || 'Guest'}</span>${m.verified || m.peer === this.#chat?.session.id
+        ? nothing
+        : html`<span part="unverified" class="muted" title="Anyone can type any name">(name not verified)</span>`}
       <time part="time" class="muted" datetime=${time.toISOString()}>${time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>
       <p part="text">${linkify(m.text).map((p) =>
         p.href ? html`<a href=${p.href} target="_blank" rel="noopener noreferrer nofollow">${p.text}</a>` : p.text,

@@ -35,7 +35,8 @@ export type GridLayout = 'grid' | 'speaker';
  * @csspart placeholder - Shown instead of the video when the camera is off.
  * @csspart avatar - The initial inside the placeholder.
  * @csspart name - The name label.
- * @csspart badge - A marker in the label: "muted", or `recording` (● REC) on the tile of
+ * @csspart badge - A marker in the label: "muted", `unverified` (a name the relay did not
+ *   vouch for: anyone can type any name), or `recording` (● REC) on the tile of
  *   anyone recording the call.
  * @csspart actions - The tile's buttons (pin, stats, hide self-view).
  * @csspart button - Every button (also `pin`, `stats-toggle`, `self-view`, `enable-audio`).
@@ -256,7 +257,9 @@ export class ParleyVideoGrid extends LitElement {
                 >
               </div>`}
         <figcaption part="name">
-          ${remote ? this.#renderNetwork(stats) : nothing}${label}${muted
+          ${remote ? this.#renderNetwork(stats) : nothing}${label}${!participant.isLocal && !participant.verified
+            ? html`<span part="badge unverified" role="img" aria-label="name not verified" title="Name not verified: anyone can type any name">?</span>`
+            : nothing}${muted
             ? html`<span part="badge" role="img" aria-label="microphone off">🔇</span>`
             : nothing}${participant.recording && !screen
             ? html`<span part="badge recording" role="img" aria-label="recording">● REC</span>`

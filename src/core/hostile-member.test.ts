@@ -1,0 +1,106 @@
+import { expect } from '@open-wc/testing';
+import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { Session, type PresenceState } from './session.js';
+import { Chat } from './chat.js';
+import { lockField, lockHolder, assignmentOf } from './locks.js';
+import { recordingNames } from './recorder.js';
+import { messageAwareness } from './sync.js';
+import type { ParleyError } from './errors.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+
+/** An awareness update as y-protocols encodes it, saying anything about any client. */
+function awarenessUpdate(client: number, clock: number, state: unknown): Uint8Array {
+  const update = encoding.createEncoder();
+  encoding.writeVarUint(update, 1);
+  encoding.writeVarUint(update, client);
+  encoding.writeVarUint(update, clock);
+  encoding.writeVarString(update, JSON.stringify(state));
+  return encoding.toUint8Array(update);
+}
+
+/** That update as the message a peer sends on its sync channel. */
+function awarenessMessage(client: number, clock: number, state: unknown): Uint8Array {
+  const message = encoding.createEncoder();
+  encoding.writeVarUint(message, messageAwareness);
+  encoding.writeVarUint8Array(message, awarenessUpdate(client, clock, state));
+  return encoding.toUint8Array(message);
+}
+
+/**
+ * Ada and Bob, honest, and Mallory, a member of the room (she has its password and a token)
+ * who drives Parley's public core to speak for others over her own connections.
+ */
+describe('A hostile member (three sessions, real relay, real RTCPeerConnection)', () => {
+  const sessions: Session[] = [];
+  afterEach(() => {
+    sessions.splice(0).forEach((s) => s.destroy());
+  });
+
+  async function room() {
+    const signaling = await relayUrl();
+    const name = uniqueRoom();
+    const [ada, bob, mallory] = ['Ada', 'Bob', 'Mallory'].map((n) => new Session(name, { signaling, name: n, password: 'shared' }));
+    sessions.push(ada, bob, mallory);
+    const errors: ParleyError[] = [];
+    bob.events.on('error', (e) => errors.push(e));
+    for (const s of [ada, bob, mallory]) s.start();
+    await waitFor(() => [ada, bob, mallory].every((s) => s.participants().length === 3), 'everyone to see everyone');
+    const toBob = mallory.peers.get(bob.id)!;
+    const adaAsBobSeesHer = () => bob.awareness.getStates().get(ada.doc.clientID) as PresenceState | undefined;
+    return { ada, bob, mallory, toBob, errors, adaAsBobSeesHer };
+  }
+
+  it('without the check, presence sent for someone else puts a REC badge on them (the attack)', async () => {
+    const { ada, bob, adaAsBobSeesHer } = await room();
+    const forged = { ...adaAsBobSeesHer()!, recording: true };
+    expect(recordingNames(bob)).to.deep.equal([]);
+    // What an unchecked awareness channel does with Mallory's bytes: y-protocols applies them.
+    awarenessProtocol.applyAwarenessUpdate(bob.awareness, awarenessUpdate(ada.doc.clientID, 1000, forged), 'unchecked');
+    expect(recordingNames(bob)).to.deep.equal(['Ada']);
+  });
+
+  it('cannot put a REC badge on someone, make them vanish, or take their peer id in presence', async () => {
+    const { ada, bob, mallory, toBob, errors, adaAsBobSeesHer } = await room();
+    const forged = { ...adaAsBobSeesHer()!, recording: true };
+    toBob.sendSync(awarenessMessage(ada.doc.clientID, 1000, forged));
+    toBob.sendSync(awarenessMessage(ada.doc.clientID, 1001, null));
+    toBob.sendSync(awarenessMessage(bob.doc.clientID, 1000, null));
+    toBob.sendSync(awarenessMessage(mallory.doc.clientID, 1000, { ...mallory.localPresence, peer: ada.id, user: { name: 'Ada', color: '#000' } }));
+    await waitFor(() => errors.filter((e) => e.code === 'trust').length >= 3, () => `three refusals reported (got: ${errors.map((e) => e.message).join(' | ')})`);
+    expect(errors.map((e) => e.message).join('\n')).to.match(/presence for another client/).and.match(/presence for us/).and.match(/presence naming another peer/);
+    expect(recordingNames(bob)).to.deep.equal([]);
+    expect(adaAsBobSeesHer()?.peer).to.equal(ada.id);
+    expect(bob.localPresence.peer).to.equal(bob.id);
+    expect(bob.participants().map((p) => p.name)).to.have.members(['Bob', 'Ada', 'Mallory']);
+    // Mallory's own presence still counts.
+    mallory.setPresence({ field: 'amount' });
+    await waitFor(() => (bob.awareness.getStates().get(mallory.doc.clientID) as PresenceState | undefined)?.field === 'amount', 'Mallory’s own presence');
+  });
+
+  it('cannot lock a field, assign one or write a chat entry in someone else’s name; a chat entry from the year 318,857 is skipped', async () => {
+    const { ada, bob, mallory } = await room();
+    const chat = new Chat(bob);
+    try {
+      mallory.doc.getMap('locks').set('amount', { peer: ada.id, name: 'Ada' });
+      mallory.doc.getMap('assignments').set('notes', { peer: bob.id, name: 'Bob', by: 'Ada', byPeer: ada.id });
+      mallory.doc.getArray('chat').push([
+        { id: 'f1', peer: ada.id, from: 'Ada', color: '#123456', text: 'forged in Ada’s name', time: Date.now() },
+        { id: 'f2', peer: mallory.id, from: 'Mallory', color: '#123456', text: 'from the far future', time: 1e16 },
+        { id: 'f3', peer: mallory.id, from: 'Mallory', color: '#123456', text: 'an honest line', time: Date.now() },
+      ]);
+      lockField(ada, 'city');
+      await waitFor(() => chat.messages().length === 1 && lockHolder(bob, 'city'), 'the entries to reach Bob');
+      // The forged entries are in Bob's document, and count for nothing.
+      expect(bob.doc.getMap('locks').get('amount')).to.deep.include({ peer: ada.id });
+      expect(bob.doc.getArray('chat').length).to.equal(3);
+      expect(lockHolder(bob, 'amount')).to.equal(null);
+      expect(assignmentOf(bob, 'notes')).to.equal(null);
+      expect(chat.messages().map((m) => [m.from, m.text])).to.deep.equal([['Mallory', 'an honest line']]);
+      // Ada's own lock counts, under her name.
+      expect(lockHolder(bob, 'city')).to.deep.include({ peer: ada.id, name: 'Ada' });
+    } finally {
+      chat.destroy();
+    }
+  });
+});
