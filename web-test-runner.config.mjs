@@ -21,6 +21,13 @@ const turnRelay = await createRelay({
 });
 const authRelay = await createRelay({ port: 0, log: () => {}, secret: authSecret });
 const authToken = await mintToken({ secret: authSecret, rooms: '*', ttlSeconds: 3600 });
+// Tokens carrying a person, as a host app mints them: the relay vouches for these names.
+const people = { ada: ['1', 'Ada Lovelace'], bob: ['2', 'Bob Kahn'], eve: ['3', 'Eve'] };
+const identityTokens = Object.fromEntries(
+  await Promise.all(
+    Object.entries(people).map(async ([key, [subject, name]]) => [key, await mintToken({ secret: authSecret, rooms: '*', ttlSeconds: 3600, subject, name })]),
+  ),
+);
 process.on('exit', () => {
   relay.server.close();
   turnRelay.server.close();
@@ -49,7 +56,7 @@ export default {
       name: 'parley-relay-url',
       serve(context) {
         if (context.path === '/__parley/relay') {
-          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken }), type: 'json' };
+          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken, identityTokens }), type: 'json' };
         }
       },
     },

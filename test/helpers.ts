@@ -23,6 +23,13 @@ export async function authRelay(): Promise<{ url: string; token: string }> {
   return { url: authRelayUrl, token: authToken };
 }
 
+/** Tokens for the relay that requires one, each carrying a person (`sub` and `name`). */
+export async function identityTokens(): Promise<{ url: string; ada: string; bob: string; eve: string }> {
+  const response = await fetch('/__parley/relay');
+  const { authRelayUrl, identityTokens } = (await response.json()) as { authRelayUrl: string; identityTokens: Record<'ada' | 'bob' | 'eve', string> };
+  return { url: authRelayUrl, ...identityTokens };
+}
+
 /**
  * Polls until `check` returns a truthy value, or fails with `what` after `timeout` ms (a
  * function is read at the timeout, to say what the state was then).

@@ -1,0 +1,79 @@
+import { expect } from '@open-wc/testing';
+import { Session } from '../session.js';
+import { Chat } from '../chat.js';
+import { lockField, lockHolder } from '../locks.js';
+import type { ParleyError } from '../errors.js';
+import { identityTokens, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+
+/** Names as `who` shows them: [name, verified]. */
+const shown = (who: Session) => who.participants().map((p) => [p.name, p.verified]);
+
+describe('Verified identity (real relay with a secret, tokens carrying sub and name)', () => {
+  const sessions: Session[] = [];
+  const sockets: WebSocket[] = [];
+  afterEach(() => {
+    sessions.splice(0).forEach((s) => s.destroy());
+    sockets.splice(0).forEach((s) => s.close());
+  });
+
+  function start(room: string, signaling: string, config: { token?: string; name: string }) {
+    const session = new Session(room, { signaling, ...config });
+    sessions.push(session);
+    session.start();
+    return session;
+  }
+
+  it('shows the name the relay vouches for everywhere, whatever name the page sets', async () => {
+    const { url, ada, bob, eve } = await identityTokens();
+    const room = uniqueRoom();
+    const a = start(room, url, { token: ada, name: 'Ada' });
+    const b = start(room, url, { token: bob, name: 'Bob' });
+    // Eve's page claims to be Ada.
+    const e = start(room, url, { token: eve, name: 'Ada Lovelace' });
+    await waitFor(() => b.participants().length === 3 && b.participants().every((p) => p.verified), () => `Bob to see three verified people (sees ${JSON.stringify(shown(b))})`);
+    expect(shown(b)[0]).to.deep.equal(['Bob Kahn', true]);
+    expect(shown(b).map(([name]) => name)).to.have.members(['Bob Kahn', 'Ada Lovelace', 'Eve']);
+    expect(shown(e)[0]).to.deep.equal(['Eve', true]);
+    // Chat and locks carry the verified name too.
+    const chat = new Chat(b);
+    try {
+      new Chat(e).send('hello, I am Ada');
+      lockField(e, 'amount');
+      await waitFor(() => chat.messages().length === 1 && lockHolder(b, 'amount'), 'Eve’s chat line and lock');
+      expect(chat.messages()[0]).to.deep.include({ from: 'Eve', verified: true });
+      expect(lockHolder(b, 'amount')!.name).to.equal('Eve');
+    } finally {
+      chat.destroy();
+    }
+    expect(a.participants().filter((p) => p.name === 'Ada Lovelace')).to.have.length(1);
+  });
+
+  it('refuses a relay message sent under a peer id bound to someone else', async () => {
+    const { url, ada, bob, eve } = await identityTokens();
+    const room = uniqueRoom();
+    const a = start(room, url, { token: ada, name: 'Ada' });
+    const b = start(room, url, { token: bob, name: 'Bob' });
+    await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'Ada and Bob to connect');
+    const errors: ParleyError[] = [];
+    b.events.on('error', (error) => errors.push(error));
+    // Eve, a member with her own valid token, publishes a bye in Ada's name.
+    const socket = new WebSocket(`${url}?token=${eve}`);
+    sockets.push(socket);
+    await new Promise((resolve) => (socket.onopen = resolve));
+    socket.send(JSON.stringify({ type: 'subscribe', topics: [room] }));
+    socket.send(JSON.stringify({ type: 'publish', topic: room, data: { type: 'bye', from: a.id, to: b.id }, identity: { sub: '1', name: 'Ada Lovelace' } }));
+    await waitFor(() => errors.find((e) => e.code === 'trust'), 'the forged bye to be refused');
+    expect(errors.find((e) => e.code === 'trust')!.message).to.contain(a.id);
+    expect(b.peers.get(a.id)!.closed).to.equal(false);
+  });
+
+  it('in open mode (a relay without a secret), names are shown as not verified', async () => {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const a = start(room, signaling, { name: 'Ada' });
+    const b = start(room, signaling, { name: 'Bob' });
+    await waitFor(() => a.participants().length === 2, 'Ada to see Bob');
+    expect(shown(a)).to.deep.equal([['Ada', false], ['Bob', false]]);
+    void b;
+  });
+});
