@@ -2,10 +2,15 @@
 // time and its arrival times are read on one clock), opens their sockets, subscribes, and
 // on "go" has every client publish a ~250-byte signal at a fixed rate. It reports how many
 // frames arrived for publishes sent inside the measured window, and their latencies.
+// With a `secret` (Parley's relay), each client connects as its own person: a token for its
+// room with its own `sub` and `name`, which the relay stamps on every publish, and its own
+// address in X-Forwarded-For (the relay trusts loopback as its proxy), as a deployment
+// behind a reverse proxy sees them.
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
+import { mintToken } from '../signaling/src/auth.js';
 
-const { urls, rooms, roomSize, rate, payloadBytes, connectConcurrency } = workerData;
+const { urls, rooms, roomSize, rate, payloadBytes, connectConcurrency, secret, index } = workerData;
 /** After the last send: report once nothing arrived for this long… */
 const DRAIN_QUIET_MS = 500;
 /** …or this long after the last send at the latest. */
@@ -62,8 +67,18 @@ async function connectAll() {
   let failed = 0;
   const open = async () => {
     while (next < queue.length) {
+      const n = next;
       const spec = queue[next++];
-      const ws = new WebSocket(urls[spec.node], { perMessageDeflate: false, skipUTF8Validation: true });
+      const options = { perMessageDeflate: false, skipUTF8Validation: true };
+      let url = urls[spec.node];
+      if (secret) {
+        const token = await mintToken({
+          secret, rooms: [spec.topic], ttlSeconds: 3600, subject: `bench-${index}-${spec.id}`, name: `Bench Person ${index}-${spec.id}`,
+        });
+        url += `/?token=${token}`;
+        options.headers = { 'x-forwarded-for': `10.${index}.${(n >> 8) & 255}.${n & 255}` };
+      }
+      const ws = new WebSocket(url, options);
       const client = { ws, ...spec };
       ws.on('message', (data) => onMessage(data, client));
       ws.on('error', () => {});

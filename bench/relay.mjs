@@ -12,13 +12,19 @@
 //   redis  the load again with two Parley relays over a real redis-server, two clients of
 //          each room on each relay: latency of the deliveries that crossed nodes.
 //
-// Parley runs as deployed: auth ON (every client presents a JWT for all rooms) and its
-// default limits (20 msg/s per connection with bursts of 100, 10,000 connections).
+// Parley runs as deployed: auth ON (every client presents its own JWT for its room, with a
+// `sub` and a `name` that the relay stamps on every publish it delivers), behind a "proxy"
+// (loopback is trusted, each client names its own address in X-Forwarded-For), with its
+// default limits (20 msg/s per connection with bursts of 100, 10,000 connections, 64 per
+// address, 16 per identity), started as the plain `parley-relay` command, which runs the
+// relay in a child process with its memory flags (CPU is summed over both, RSS is the
+// child's).
 // Env: CLIENTS=1000 IDLE_CLIENTS=10000 WINDOW=10 WARMUP=2 RATE=20 ROOM_SIZE=4 PAYLOAD=250
 //      WORKERS=2 ROUNDS=3 ONLY=load,idle,redis SERVERS=y-webrtc,parley
 //      PROFILE=<dir>: each server writes a V8 CPU profile there (--cpu-prof) when it exits
-//      RELAY_NODE_FLAGS='--max-semi-space-size=1 --optimize-for-size' (Node flags for Parley's relay; y-webrtc's
-//      server always runs with Node's defaults, as it ships)
+//      RELAY_NODE_FLAGS='--max-semi-space-size=1 --optimize-for-size' (Node flags for Parley's relay, which
+//      then runs in one process; default none, as `npx parley-relay` runs. y-webrtc's server always runs
+//      with Node's defaults, as it ships)
 // The load runs ROUNDS times per server, alternating, and the medians are compared: on a
 // shared machine one run alone says more about the neighbours than about the server.
 // "sent × room size" is what the generator actually got out in the window (a starved
@@ -31,7 +37,6 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import os from 'node:os';
-import { mintToken } from '../signaling/src/auth.js';
 import { freePort } from '../signaling/testing/harness.js';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -50,11 +55,9 @@ const PROFILE = process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.e
 /** y-webrtc's server has no SIGTERM handler, and a process killed by a signal writes no profile. */
 const EXIT_ON_SIGTERM = ['--import', "data:text/javascript,process.once('SIGTERM',()=>process.exit(0))"];
 const SECRET = 'bench-secret-bench-secret-bench-secret!';
-/** Node flags Parley's relay runs with, as signaling/README.md recommends for deployment: a
- * 1 MB young generation suits a process whose garbage is small and short-lived, and V8
- * optimizing for size reserves no heap it does not use; both keep idle RSS per connection
- * down. RELAY_NODE_FLAGS='' runs it with Node's defaults. */
-const RELAY_NODE_FLAGS = (process.env.RELAY_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean);
+/** Node flags given to Parley's relay. None by default: the command adds its own memory flags
+ * (signaling/README.md) by running the relay as a child process. */
+const RELAY_NODE_FLAGS = (process.env.RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CLK_TCK = 100; // Linux USER_HZ
 const root = fileURLToPath(new URL('..', import.meta.url));
 const Y_WEBRTC_SERVER = `${root}node_modules/y-webrtc/bin/server.js`;
@@ -101,28 +104,41 @@ async function stopProcess(child) {
   clearTimeout(timer);
 }
 
-/** Starts one server of `kind`; resolves with its child process and the URL clients use. */
+/** The processes a started command runs as: itself, and the children it started. */
+function processTree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {}
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/**
+ * Starts one server of `kind`; resolves with its child process, the pids to charge CPU to,
+ * the pid whose RSS is the server's, and the URL and token secret clients use.
+ */
 async function startServer(kind, { redis } = {}) {
   const port = await freePort();
   if (kind === 'y-webrtc') {
     const child = await startProcess(process.execPath, [...PROFILE, ...(PROFILE.length ? EXIT_ON_SIGTERM : []), Y_WEBRTC_SERVER], port, { PORT: String(port) });
-    return { child, url: `ws://127.0.0.1:${port}` };
+    return { child, pids: [child.pid], rssPid: child.pid, url: `ws://127.0.0.1:${port}`, secret: null };
   }
-  const args = [...RELAY_NODE_FLAGS, ...PROFILE, PARLEY_RELAY, '--port', String(port), '--secret', SECRET, ...(redis ? ['--redis', redis] : [])];
+  const args = [...RELAY_NODE_FLAGS, ...PROFILE, PARLEY_RELAY, '--port', String(port), '--secret', SECRET, '--trusted-proxy', '127.0.0.1',
+    ...(redis ? ['--redis', redis] : [])];
   const child = await startProcess(process.execPath, args, port);
-  const token = await mintToken({ secret: SECRET, rooms: '*', ttlSeconds: 3600 });
-  return { child, url: `ws://127.0.0.1:${port}/?token=${token}` };
+  const pids = processTree(child.pid);
+  return { child, pids, rssPid: pids.at(-1), url: `ws://127.0.0.1:${port}`, secret: SECRET };
 }
 
 /** Spawns the worker threads, dealing whole rooms out to them, and connects every client. */
-async function startLoad(urls, clients) {
+async function startLoad(urls, clients, secret) {
   const roomCount = Math.ceil(clients / ROOM_SIZE);
   const workers = [];
   for (let w = 0; w < WORKERS; w++) {
     const rooms = [];
     for (let r = w; r < roomCount; r += WORKERS) rooms.push(r);
     workers.push(new Worker(new URL('./relay-worker.mjs', import.meta.url), {
-      workerData: { urls, rooms, roomSize: ROOM_SIZE, rate: RATE, payloadBytes: PAYLOAD, connectConcurrency: 50 },
+      workerData: { urls, rooms, roomSize: ROOM_SIZE, rate: RATE, payloadBytes: PAYLOAD, connectConcurrency: 50, secret, index: w },
     }));
   }
   const ask = (worker, msg, reply) => {
@@ -156,8 +172,8 @@ function merge(results, key) {
 }
 
 /** Runs the load against already started servers; CPU is summed over `pids`. */
-async function runLoad(urls, pids, clients) {
-  const load = await startLoad(urls, clients);
+async function runLoad(urls, pids, clients, secret) {
+  const load = await startLoad(urls, clients, secret);
   await sleep(1000);
   const startAt = Date.now() + WARMUP_S * 1000;
   const endAt = startAt + WINDOW_S * 1000;
@@ -198,7 +214,7 @@ async function runLoad(urls, pids, clients) {
 async function loadScenario(kind) {
   const server = await startServer(kind);
   try {
-    return await runLoad([server.url], [server.child.pid], CLIENTS);
+    return await runLoad([server.url], server.pids, CLIENTS, server.secret);
   } finally {
     await stopProcess(server.child);
   }
@@ -208,10 +224,10 @@ async function idleScenario(kind) {
   const server = await startServer(kind);
   try {
     await sleep(1000);
-    const before = rssBytes(server.child.pid);
-    const load = await startLoad([server.url], IDLE_CLIENTS);
+    const before = rssBytes(server.rssPid);
+    const load = await startLoad([server.url], IDLE_CLIENTS, server.secret);
     await sleep(3000);
-    const after = rssBytes(server.child.pid);
+    const after = rssBytes(server.rssPid);
     await sleep(2000);
     const alive = server.child.exitCode === null;
     await load.close();
@@ -229,7 +245,7 @@ async function redisScenario() {
   try {
     nodes.push(await startServer('parley', { redis: url }), await startServer('parley', { redis: url }));
     await sleep(500);
-    return await runLoad(nodes.map((n) => n.url), [...nodes.map((n) => n.child.pid), redis.pid], CLIENTS);
+    return await runLoad(nodes.map((n) => n.url), [...nodes.flatMap((n) => n.pids), redis.pid], CLIENTS, SECRET);
   } finally {
     for (const node of nodes) await stopProcess(node.child);
     await stopProcess(redis);
@@ -242,7 +258,8 @@ const num = (v) => Math.round(v).toLocaleString('en-US');
 console.log(`relay benchmark: ${CLIENTS} clients, rooms of ${ROOM_SIZE}, ${PAYLOAD}-byte signals at ${RATE}/s each, ` +
   `${WINDOW_S} s window after ${WARMUP_S} s warm-up, ${WORKERS} load threads; Node ${process.version}, ` +
   `${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
-  `Parley relay: auth on, default limits, node ${RELAY_NODE_FLAGS.join(' ') || '(no flags)'}\n`);
+  `Parley relay: auth on (a token per client, identity stamped), default limits, ` +
+  `${RELAY_NODE_FLAGS.length ? `node ${RELAY_NODE_FLAGS.join(' ')}` : 'the plain command (it adds its memory flags)'}\n`);
 const median = (values) => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
