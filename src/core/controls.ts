@@ -10,10 +10,19 @@ const TEXT_INPUT_TYPES = new Set(['text', 'search', 'url', 'tel', 'email']);
 /** Input types that are never shared: secrets, files, buttons and page plumbing. */
 const NEVER_SYNCED = new Set(['password', 'file', 'hidden', 'submit', 'button', 'reset', 'image']);
 
+/**
+ * Inputs that were a password when Parley first looked: never shared, whatever their type
+ * becomes (a "show password" button makes one `type=text`).
+ */
+const secrets = new WeakSet<Element>();
+
 /** Whether Parley may share this control at all. */
 export function isSyncable(control: Element): control is FieldControl {
   if (control.closest('[data-parley-ignore]')) return false;
-  if (control instanceof HTMLInputElement) return !NEVER_SYNCED.has(control.type);
+  if (control instanceof HTMLInputElement) {
+    if (control.type === 'password' || /password/i.test(control.autocomplete)) secrets.add(control);
+    return !secrets.has(control) && !NEVER_SYNCED.has(control.type);
+  }
   if (control instanceof HTMLTextAreaElement || control instanceof HTMLSelectElement) return true;
   return control instanceof HTMLElement && control.isContentEditable;
 }

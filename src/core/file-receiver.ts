@@ -24,6 +24,8 @@ import { concat } from './net/frames.js';
 export const ACK_EVERY = 4;
 /** A chunk that fails its hash this many times ends the transfer. */
 export const MAX_RETRIES = 3;
+/** The type every received file is stored with, whatever the sender said. */
+export const SAVED_TYPE = 'application/octet-stream';
 /** Verified chunks are written to storage in runs of about this many bytes. */
 const WRITE_BYTES = 1024 * 1024;
 
@@ -49,8 +51,9 @@ export class FileReceiver {
   corrupted = 0;
 
   #store: FileStore | null = null;
-  readonly #hashes: Uint8Array<ArrayBuffer>;
-  readonly #verified: Uint8Array;
+  /** Each chunk's hash and whether it is verified: allocated on accept, never for an offer only looked at. */
+  #hashesOrNull: Uint8Array<ArrayBuffer> | null = null;
+  #verifiedOrNull: Uint8Array | null = null;
   #verifiedCount = 0;
   #firstMissing = 0;
   #cursor = 0;
@@ -74,14 +77,20 @@ export class FileReceiver {
     readonly hooks: ReceiverHooks,
   ) {
     this.chunks = chunkCount(offer.size, offer.chunkSize);
-    this.#hashes = new Uint8Array(this.chunks * HASH_BYTES);
-    this.#verified = new Uint8Array(this.chunks);
     this.rate = new TransferRate(offer.size);
     this.#window = Math.max(LEGACY_RECEIVE_WINDOW, Math.floor(RECEIVE_WINDOW_BYTES / offer.chunkSize));
   }
 
   get id(): string {
     return this.offer.id;
+  }
+
+  get #hashes(): Uint8Array<ArrayBuffer> {
+    return (this.#hashesOrNull ??= new Uint8Array(this.chunks * HASH_BYTES));
+  }
+
+  get #verified(): Uint8Array {
+    return (this.#verifiedOrNull ??= new Uint8Array(this.chunks));
   }
   get name(): string {
     return this.offer.name;
@@ -239,7 +248,9 @@ export class FileReceiver {
     if (this.state !== 'receiving' || !this.#store || this.#verifiedCount !== this.chunks || !this.#root) return;
     const store = this.#store;
     if ((await rootHash(this.#hashes)) !== this.#root) return this.cancel('the whole-file hash does not match');
-    const file = await store.finish(this.offer.mime);
+    // Stored as bytes, never as the type the sender announced: an HTML file opened from
+    // here would run with this page's origin.
+    const file = await store.finish(SAVED_TYPE);
     if (this.state !== 'receiving') return;
     this.file = file;
     this.state = 'done';

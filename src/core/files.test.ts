@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { FileTransfers } from './files.js';
+import { FileTransfers, MAX_PENDING_OFFERS } from './files.js';
 import { FileReceiver } from './file-receiver.js';
 import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './file-protocol.js';
 import type { ParleyError } from './errors.js';
@@ -111,6 +111,50 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     expect(sender.reason).to.match(/too large/);
     expect(offered).to.equal(false);
     expect(filesB.list()[0].state).to.equal('refused');
+  });
+
+  it('refuses offers announcing 2^36 and 2^41 bytes in 1 KB chunks before allocating anything for them', async () => {
+    const { a, b, filesB, errors } = await pair();
+    // Bookkeeping made for an offer would take 33 bytes a chunk: over 2 GB for the first,
+    // 70 GB for the second (no browser allocates that: the offer would throw instead).
+    for (const [id, size] of [['00112233445566aa', 2 ** 36], ['00112233445566bb', 2 ** 41]] as const) {
+      a.peers.get(b.id)!.sendFiles(encodeControl({ t: 'offer', id, name: 'huge.bin', size, mime: '', chunkSize: 1024 }));
+      const receiver = await waitFor(() => filesB.list().find((r) => r.id === id) as FileReceiver | undefined, `the offer of ${size} bytes`);
+      expect(receiver.state).to.equal('refused');
+      expect(receiver.reason).to.match(/too large/);
+    }
+    expect(errors).to.deep.equal([]);
+    // The page goes on: a real file still arrives.
+    const received = autoAccept(filesB);
+    FileTransfers.for(a).offer(new File([bytes(5000)], 'small.bin'));
+    expect((await received).file!.size).to.equal(5000);
+  });
+
+  it('stores every received file as application/octet-stream, whatever type the sender announced', async () => {
+    const { filesA, filesB } = await pair();
+    const received = autoAccept(filesB);
+    const page = new File(['<script>parent.stolen = document.cookie</script>'], 'invoice.html', { type: 'text/html' });
+    filesA.offer(page);
+    const receiver = await received;
+    expect(receiver.offer.mime).to.equal('text/html');
+    expect(receiver.file!.type).to.equal('application/octet-stream');
+    expect(await receiver.file!.text()).to.equal(await page.text());
+  });
+
+  it('declines offers beyond the pending budget from one peer, and says so once', async () => {
+    const { a, b, filesB, errors } = await pair();
+    const declined: string[] = [];
+    const peer = a.peers.get(b.id)!;
+    peer.events.on('files', (data) => {
+      const message = decodeMessage(data);
+      if (message?.type === 'control' && message.control.t === 'decline') declined.push(message.control.id);
+    });
+    for (let i = 0; i < MAX_PENDING_OFFERS + 5; i++) {
+      peer.sendFiles(encodeControl({ t: 'offer', id: `00000000000000${String(i).padStart(2, '0')}`, name: `f${i}`, size: 10, mime: '', chunkSize: 1024 }));
+    }
+    await waitFor(() => declined.length === 5, () => `5 offers declined (got ${declined.length})`);
+    expect(filesB.list().filter((r) => r.state === 'offered')).to.have.length(MAX_PENDING_OFFERS);
+    expect(errors.filter((e) => /offered more than/.test(e.message))).to.have.length(1);
   });
 
   it('resumes an interrupted transfer from the last verified chunk', async () => {

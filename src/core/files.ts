@@ -13,6 +13,8 @@ import type { Session } from './session.js';
 
 /** Offers larger than this are refused unless `maxBytes` is raised. */
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Offers from one peer waiting for an answer; more are declined (each is listed to the person). */
+export const MAX_PENDING_OFFERS = 20;
 /** Progress `change` events come at most this often. */
 const CHANGE_INTERVAL_MS = 100;
 
@@ -34,6 +36,8 @@ export class FileTransfers {
   readonly events = createNanoEvents<FileTransferEvents>();
   /** Largest file accepted from a peer, in bytes. */
   maxBytes = DEFAULT_MAX_FILE_BYTES;
+  /** Peers whose offers over MAX_PENDING_OFFERS were reported (once per flood). */
+  readonly #flooding = new Set<string>();
   /** Write received files to the Origin Private File System when available. */
   useDisk = true;
 
@@ -159,6 +163,14 @@ export class FileTransfers {
   #onOffer(peerId: string, offer: Extract<Control, { t: 'offer' }>): void {
     const key = `${peerId}/${offer.id}`;
     if (this.#receivers.has(key)) return; // re-sent after a reconnect
+    const pending = [...this.#receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length;
+    if (pending >= MAX_PENDING_OFFERS) {
+      this.#link(peerId).send(encodeControl({ t: 'decline', id: offer.id, reason: 'too many offers waiting' }));
+      if (!this.#flooding.has(peerId)) this.#error(`${this.#name(peerId)} offered more than ${MAX_PENDING_OFFERS} files at once; declined the rest.`);
+      this.#flooding.add(peerId);
+      return;
+    }
+    this.#flooding.delete(peerId);
     const receiver = new FileReceiver(peerId, offer, this.#link(peerId), {
       change: this.#changed,
       report: (message) => this.#error(message),

@@ -90,6 +90,26 @@ describe('FormBinding: every control kind between real sessions', () => {
     expect(a.binding.bindings.get('pay')!.controls).to.have.length(2);
   });
 
+  it('never shares a password input, even once a "show password" button makes it text', async () => {
+    const [a, b] = await peers(2);
+    await waitFor(() => a.session.synced && b.session.synced, 'initial sync');
+    const shown = (form: HTMLFormElement) => form.querySelector<HTMLInputElement>('[name=password]')!;
+    // Both show their password; Ada types into hers. The change of type rescans the form,
+    // and a control that just became shareable in the same way is bound.
+    for (const { form } of [a, b]) {
+      shown(form).type = 'text';
+      form.querySelector<HTMLInputElement>('[name=attachment]')!.type = 'text';
+    }
+    await waitFor(() => a.binding.bindings.has('attachment') && b.binding.bindings.has('attachment'), 'the rescan to bind the former file input');
+    typeAt(shown(a.form), 7, 'X');
+    set(a.form, 'attachment', 'sent along');
+    await waitFor(() => b.form.querySelector<HTMLInputElement>('[name=attachment]')!.value === 'sent along', 'a later edit to reach Bob');
+    expect(a.binding.bindings.has('password')).to.equal(false);
+    expect(shown(a.form).value).to.equal('hunter2X');
+    expect(shown(b.form).value).to.equal('hunter2');
+    expect(JSON.stringify(b.session.doc.toJSON())).not.to.contain('hunter2');
+  });
+
   it('converges concurrent changes of every kind, and the forms submit the same values', async () => {
     const [a, b] = await peers(2);
     await waitFor(() => a.session.synced && b.session.synced, 'initial sync');
