@@ -12,7 +12,8 @@
 //     it reads /proc and sends signals);
 //   - CPU per participant in a 4-party call: the browser's whole process tree (renderers,
 //     GPU, network and audio services), from /proc, over a 10 s window, divided by 4.
-// Env: ROUNDS (default 5), RECOVERY_ROUNDS (default 3), CPU_SECONDS (default 10).
+// Env: ROUNDS (default 5), RECOVERY_ROUNDS (default 3), CPU_SECONDS (default 10), PASSWORD
+// (a room password: every relay message sealed, as <parley-room password> does).
 import { cpus } from 'node:os';
 import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
@@ -21,6 +22,7 @@ import { quantile } from './stats.mjs';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const RECOVERY_ROUNDS = Number(process.env.RECOVERY_ROUNDS ?? 3);
 const CPU_SECONDS = Number(process.env.CPU_SECONDS ?? 10);
+const PASSWORD = process.env.PASSWORD || undefined;
 
 const servers = await startServers();
 const browser = await launch('chromium');
@@ -29,7 +31,7 @@ const results = {};
 /** Opens n demo pages in one room and waits until every pair has its data connection. */
 async function openRoom(n, tag) {
   const room = `bench-call-${tag}-${Date.now()}`;
-  const pages = await Promise.all(Array.from({ length: n }, (_, i) => openDemo(browser, servers.demoUrl({ room, name: `P${i}` }))));
+  const pages = await Promise.all(Array.from({ length: n }, (_, i) => openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: `P${i}` }))));
   await waitUntil(
     async () =>
       (
@@ -76,7 +78,7 @@ async function mixedJoinRounds(rounds) {
   try {
     for (let round = 0; round < rounds; round++) {
       const room = `bench-call-mixed-${round}-${Date.now()}`;
-      const pages = [await openDemo(browser, servers.demoUrl({ room, name: 'C' })), await openDemo(firefox, servers.demoUrl({ room, name: 'F' }))];
+      const pages = [await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'C' })), await openDemo(firefox, servers.demoUrl({ room, password: PASSWORD, name: 'F' }))];
       await waitUntil(
         async () => (await Promise.all(pages.map((p) => p.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].some((x) => x.connected))))).every(Boolean),
         'the pair to connect',
@@ -102,8 +104,8 @@ async function scriptedOffers(kind) {
   const other = await launch(kind);
   try {
     const room = `bench-call-offers-${kind}-${Date.now()}`;
-    const a = await openDemo(browser, servers.demoUrl({ room, name: 'A' }));
-    const b = await openDemo(other, servers.demoUrl({ room, name: 'B' }));
+    const a = await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'A' }));
+    const b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
     const track = (page) =>
       page.evaluate(() => {
         const session = document.querySelector('parley-room').session;
@@ -168,8 +170,8 @@ async function recoveryRounds(rounds) {
   const other = await launch('chromium');
   try {
     const room = `bench-call-recovery-${Date.now()}`;
-    const a = await openDemo(browser, servers.demoUrl({ room, name: 'A' }));
-    const b = await openDemo(other, servers.demoUrl({ room, name: 'B' }));
+    const a = await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'A' }));
+    const b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
     await Promise.all([measureJoin(a, 1), measureJoin(b, 1)]);
     const bid = await b.evaluate(() => document.querySelector('parley-room').session.id);
     const state = () =>

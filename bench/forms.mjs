@@ -10,6 +10,8 @@ const FIELDS = Number(process.env.FIELDS ?? 50);
 const FIELD_BYTES = Number(process.env.FIELD_BYTES ?? 2048);
 const KEYSTROKES = Number(process.env.KEYSTROKES ?? 300);
 const LATE_JOINS = Number(process.env.LATE_JOINS ?? 5);
+/** A room password (env PASSWORD): every relay message sealed, as <parley-room password> does. */
+const PASSWORD = (process.env.PASSWORD ?? '').replace(/[^\w -]/g, '');
 
 /** A record-edit page with FIELDS textareas; `filled` pages were rendered with the text. */
 function page(url) {
@@ -22,7 +24,7 @@ function page(url) {
   return `<!doctype html><meta charset="utf-8"><title>forms bench</title>
     <script>window.__start = performance.now();</script>
     <script type="module" src="/dist/parley.js"></script>
-    <parley-room room="${searchParams.get('room')}" signaling="${searchParams.get('signaling')}" name="${searchParams.get('name')}"></parley-room>
+    <parley-room room="${searchParams.get('room')}" signaling="${searchParams.get('signaling')}" name="${searchParams.get('name')}"${PASSWORD ? ` password="${PASSWORD}"` : ''}></parley-room>
     <parley-form room="${searchParams.get('room')}"><form>${rows}</form></parley-form>`;
 }
 

@@ -14,8 +14,8 @@ export async function startServers({ onRequest } = {}) {
     web,
     /** Every form POST the demo's save endpoint received, as [name, value] lists. */
     saved,
-    demoUrl: ({ room, name }) =>
-      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url })}`,
+    demoUrl: ({ room, name, password }) =>
+      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, ...(password && { password }) })}`,
     async close() {
       web.server.close();
       await relay.close();

@@ -3,6 +3,7 @@ import { Session } from '../session.js';
 import { Chat } from '../chat.js';
 import { lockField, lockHolder } from '../locks.js';
 import type { ParleyError } from '../errors.js';
+import { MAX_PEERS_PER_IDENTITY } from './mesh.js';
 import { identityTokens, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /** Names as `who` shows them: [name, verified]. */
@@ -65,6 +66,29 @@ describe('Verified identity (real relay with a secret, tokens carrying sub and n
     await waitFor(() => errors.find((e) => e.code === 'trust'), 'the forged bye to be refused');
     expect(errors.find((e) => e.code === 'trust')!.message).to.contain(a.id);
     expect(b.peers.get(a.id)!.closed).to.equal(false);
+  });
+
+  it('holds a member who floods hellos under made-up peer ids to a few connections; the call goes on', async () => {
+    const { url, ada, bob, eve } = await identityTokens();
+    const room = uniqueRoom();
+    const a = start(room, url, { token: ada, name: 'Ada' });
+    const b = start(room, url, { token: bob, name: 'Bob' });
+    await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'Ada and Bob to connect');
+    const errors: ParleyError[] = [];
+    b.events.on('error', (error) => errors.push(error));
+    const socket = new WebSocket(`${url}?token=${eve}`);
+    sockets.push(socket);
+    await new Promise((resolve) => (socket.onopen = resolve));
+    socket.send(JSON.stringify({ type: 'subscribe', topics: [room] }));
+    for (let i = 0; i < 60; i++) {
+      const from = `e${String(i).padStart(23, '0')}`;
+      socket.send(JSON.stringify({ type: 'publish', topic: room, data: { type: 'hello', from, to: b.id } }));
+    }
+    await waitFor(() => errors.find((e) => /already has 4 connections/.test(e.message)), 'the flood to be refused');
+    expect([...b.peers.keys()].filter((id) => id.startsWith('e0'))).to.have.length(MAX_PEERS_PER_IDENTITY);
+    a.doc.getText('t').insert(0, 'still talking');
+    await waitFor(() => b.doc.getText('t').toString() === 'still talking', 'Ada and Bob to keep syncing');
+    expect(b.peers.get(a.id)!.connected).to.equal(true);
   });
 
   it('in open mode (a relay without a secret), names are shown as not verified', async () => {

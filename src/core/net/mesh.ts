@@ -18,6 +18,11 @@ export const MAX_PEERS = 24;
 export const MAX_PEERS_PER_IDENTITY = 4;
 /** Relay messages handled per second from one sender; the rest are dropped. */
 export const RELAY_MESSAGES_PER_SECOND = 60;
+/**
+ * A new pair that has not connected by then is closed: a hello nobody stands behind (forged,
+ * or from a page that went away) must not hold a connection open for ever.
+ */
+export const PEER_CONNECT_TIMEOUT_MS = 30_000;
 /** Peer ids whose identity we remember (each binding lasts as long as the mesh). */
 const MAX_BINDINGS = 1000;
 
@@ -220,7 +225,15 @@ export class Mesh {
     const peer = new Peer(id, this.id, { iceServers: this.#hooks.config().iceServers ?? this.#relayIceServers });
     this.peers.set(id, peer);
     peer.events.on('signal', (signal) => this.#publish({ type: 'signal', from: this.id, to: id, signal }));
+    const connectTimer = setTimeout(() => {
+      if (peer.connected || peer.closed) return;
+      this.#report(`never-connected:${id}`, 'peer', `The connection to ${id} did not open within ${PEER_CONNECT_TIMEOUT_MS / 1000} s; closed it.`);
+      this.#saidBye.add(peer); // nobody to say hello to again
+      peer.close();
+    }, PEER_CONNECT_TIMEOUT_MS);
+    peer.events.on('open', () => clearTimeout(connectTimer));
     peer.events.on('closed', () => {
+      clearTimeout(connectTimer);
       if (this.peers.get(id) === peer) this.peers.delete(id);
       if (!this.#destroyed && !this.#saidBye.has(peer)) {
         // We dropped a connection the other side may still think is alive: tell it, so both
