@@ -18,6 +18,21 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => a.doc.getText('t').toString() === '>> hello from a', 'a to receive b’s edit');
   });
 
+  it('stops camera and microphone when the page goes away (pagehide), and the others see it leave the call', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    await a.join({ audio: true, video: true });
+    const tracks = a.localStream!.getTracks();
+    await waitFor(() => b.participants().find((p) => p.id === a.id)?.media, 'Bob to see Ada in the call');
+    // What the browser fires when the page is left, or put in the back/forward cache. A page
+    // kept there with its camera open held the camera's frames from every other page.
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+    expect(tracks.map((t) => t.readyState)).to.deep.equal(['ended', 'ended']);
+    expect(a.inCall).to.equal(false);
+    // (The page also says bye: Bob drops her connection, or at least her media.)
+    await waitFor(() => !b.participants().some((p) => p.id === a.id && p.media), 'Bob to see Ada leave the call');
+  });
+
   it('never joins the room when destroyed before its relay connection opens', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();

@@ -14,7 +14,7 @@ import { ParleyError } from './errors.js';
 import { isRecord, MAX_NAME_LENGTH } from './net/signaling.js';
 import { randomHex } from './hex.js';
 import type { MediaRequest } from './call/media.js';
-import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './call/devices.js';
+import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './call/device-choice.js';
 import { QualityMonitor, captureShape, type QualityProfile } from './call/quality.js';
 
 export { defaultSignalingUrl, REANNOUNCE_DELAY_MS } from './net/mesh.js';
@@ -163,6 +163,7 @@ export class Session {
       media: null,
     } satisfies PresenceState);
     this.awareness.on('change', this.#onPresence);
+    globalThis.addEventListener?.('pagehide', this.#onPageHide);
   }
 
   get config(): Readonly<SessionConfig> {
@@ -445,6 +446,7 @@ export class Session {
     this.#sync.destroy();
     void this.#persistence?.destroy();
     this.awareness.off('change', this.#onPresence);
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -558,6 +560,15 @@ export class Session {
       this.events.emit('peer-joined', { id, name });
     }
     this.events.emit('change');
+  };
+
+  /**
+   * The page goes away (navigation, tab closed, or into the back/forward cache): camera,
+   * microphone and screen stop now. A page kept in that cache would otherwise hold the
+   * camera, unseen, and the browser's other pages would get no frames from it.
+   */
+  #onPageHide = () => {
+    if (this.#inCallOrSharing) this.leave();
   };
 
   #error(error: ParleyError): void {

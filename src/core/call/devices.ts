@@ -1,11 +1,9 @@
 // Camera, microphone and speaker choice: what the browser offers (it changes when a device
 // is plugged in or out), and what the user picked, remembered per origin in localStorage.
 // Labels are empty until the page has had camera/microphone permission once.
+import type { DeviceKind } from './device-choice.js';
 
-export type DeviceKind = 'camera' | 'microphone' | 'speaker';
-
-/** The chosen device id per kind; absent means "the browser's default". */
-export type DeviceChoice = Partial<Record<DeviceKind, string>>;
+export { DEVICE_STORAGE_KEY, loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './device-choice.js';
 
 export interface DeviceOption {
   id: string;
@@ -13,9 +11,6 @@ export interface DeviceOption {
 }
 
 export type DeviceList = Record<DeviceKind, DeviceOption[]>;
-
-/** localStorage key (per origin, like every localStorage entry). */
-export const DEVICE_STORAGE_KEY = 'parley:devices';
 
 const KINDS: Record<MediaDeviceKind, DeviceKind> = {
   videoinput: 'camera',
@@ -44,27 +39,4 @@ export function watchDevices(listener: () => void): () => void {
   const media = navigator.mediaDevices;
   media?.addEventListener?.('devicechange', listener);
   return () => media?.removeEventListener?.('devicechange', listener);
-}
-
-export function loadDeviceChoice(): DeviceChoice {
-  try {
-    const stored: unknown = JSON.parse(globalThis.localStorage?.getItem(DEVICE_STORAGE_KEY) ?? '{}');
-    const choice: DeviceChoice = {};
-    if (typeof stored !== 'object' || stored === null) return choice;
-    for (const kind of ['camera', 'microphone', 'speaker'] as const) {
-      const id = (stored as Record<string, unknown>)[kind];
-      if (typeof id === 'string' && id.length <= 256) choice[kind] = id;
-    }
-    return choice;
-  } catch {
-    return {}; // Storage disabled or a corrupt entry: fall back to the defaults.
-  }
-}
-
-export function saveDeviceChoice(choice: DeviceChoice): void {
-  try {
-    globalThis.localStorage?.setItem(DEVICE_STORAGE_KEY, JSON.stringify(choice));
-  } catch {
-    // Private mode or storage full: the choice lasts for this page only.
-  }
 }

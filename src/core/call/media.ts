@@ -1,7 +1,7 @@
 // Local capture: camera/microphone and screen. Turns the browser's many failure shapes
 // into a ParleyError with a code the UI can act on.
 import { ParleyError } from '../errors.js';
-import type { DeviceChoice } from './devices.js';
+import type { DeviceChoice } from './device-choice.js';
 
 export interface MediaRequest {
   audio?: boolean;

@@ -1,9 +1,9 @@
-// Video quality while in a call: per-peer stats read on a timer (network-stats.ts, loaded
-// with the first read), and — in `auto` — send bitrate and resolution adapted per peer
-// through RTCRtpSender.setParameters, to the path (bandwidth, loss, RTT) and to the size at
-// which that peer shows our camera (its presence `view`). No renegotiation is ever needed.
+// Video quality while in a call: per-peer stats read on a timer, and — in `auto` — send
+// bitrate and resolution adapted per peer through RTCRtpSender.setParameters, to the path
+// (bandwidth, loss, RTT) and to the size at which that peer shows our camera (its presence
+// `view`): adapt.ts, loaded with the first round in a call. No renegotiation is ever needed.
 import { createNanoEvents } from 'nanoevents';
-import type { PresenceState, Session } from '../session.js';
+import type { Session } from '../session.js';
 import { captureShape } from './profiles.js';
 import type { Counters, PeerStats } from './network-stats.js';
 
@@ -40,34 +40,9 @@ export class QualityMonitor {
   async update(): Promise<void> {
     // Out of the call, no media flows: nothing to read (and nothing more to load).
     if (!this.session.localPresence?.media) return;
-    const { applyEncoding, readPeerStats, targetEncoding } = await import('./network-stats.js');
-    const profile = this.session.config.quality ?? 'auto';
-    const camera = this.session.localStream?.getVideoTracks()[0];
-    for (const id of this.stats.keys()) if (!this.session.peers.has(id)) this.stats.delete(id);
-    await Promise.all(
-      [...this.session.peers].map(async ([id, peer]) => {
-        if (!peer.connected) return;
-        try {
-          const stats = await readPeerStats(peer.pc, this.#counters, id);
-          this.stats.set(id, stats);
-          const sender = camera && peer.senderOf(camera);
-          if (sender) await applyEncoding(sender, targetEncoding(profile, stats, { captured: camera.getSettings().width ?? 0, shown: this.#shownWidth(id) }));
-        } catch {
-          // A connection closing mid-read: its stats go with it.
-        }
-      }),
-    );
+    const { adaptToPeers } = await import('./adapt.js');
+    await adaptToPeers(this.session, this.stats, this.#counters);
     this.events.emit('stats');
-  }
-
-  /** The width at which peer `id` shows our camera, from its presence. */
-  #shownWidth(id: string): number | undefined {
-    for (const state of this.session.awareness.getStates().values()) {
-      const presence = state as Partial<PresenceState>;
-      const width = presence.peer === id ? presence.view?.[this.session.id] : undefined;
-      if (typeof width === 'number' && width > 0) return width;
-    }
-    return undefined;
   }
 
   /** Re-applies the profile now: camera capture size and every sender's cap. */
