@@ -5,7 +5,7 @@ import { Session, type PresenceState } from './session.js';
 import { Chat } from './chat.js';
 import { lockField, lockHolder, assignmentOf } from './locks.js';
 import { recordingNames } from './recorder.js';
-import { messageAwareness } from './sync.js';
+import { MAX_KEYS_PER_MAP, messageAwareness } from './sync.js';
 import type { ParleyError } from './errors.js';
 import { relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
 
@@ -76,6 +76,22 @@ describe('A hostile member (three sessions, real relay, real RTCPeerConnection)'
     // Mallory's own presence still counts.
     mallory.setPresence({ field: 'amount' });
     await waitFor(() => (bob.awareness.getStates().get(mallory.doc.clientID) as PresenceState | undefined)?.field === 'amount', 'Mallory’s own presence');
+  });
+
+  it('cannot grow a shared map past its keys budget; what came before stays and the form goes on', async () => {
+    const { ada, bob, mallory, errors } = await room();
+    const junk = mallory.doc.getMap('locks');
+    mallory.doc.transact(() => {
+      for (let i = 0; i < 100; i++) junk.set(`k${i}`, { peer: mallory.id, name: 'Mallory' });
+    });
+    await waitFor(() => bob.doc.getMap('locks').size === 100, 'a hundred keys to arrive');
+    mallory.doc.transact(() => {
+      for (let i = 100; i <= MAX_KEYS_PER_MAP; i++) junk.set(`k${i}`, { peer: mallory.id, name: 'Mallory' });
+    });
+    await waitFor(() => errors.find((e) => /keys budget of "locks"/.test(e.message)), 'the update to be refused');
+    expect(bob.doc.getMap('locks').size).to.equal(100);
+    ada.doc.getText('t').insert(0, 'on we go');
+    await waitFor(() => bob.doc.getText('t').toString() === 'on we go', 'Ada’s edits to reach Bob');
   });
 
   it('cannot lock a field, assign one or write a chat entry in someone else’s name; a chat entry from the year 318,857 is skipped', async () => {

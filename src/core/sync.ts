@@ -19,6 +19,13 @@ export const messageStateVector = 4;
 export const STATE_VECTOR_REPORT_MS = 30;
 /** Largest presence one peer may publish (its JSON); a bigger one is dropped. */
 export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
+/**
+ * Most keys one shared map may hold, and most shared types (a field's text is one) a
+ * document may hold: an update that would go past either is dropped whole. A form with
+ * a thousand fields stays far below both.
+ */
+export const MAX_KEYS_PER_MAP = 5000;
+export const MAX_SHARED_TYPES = 5000;
 
 type Send = (bytes: Uint8Array) => void;
 
@@ -106,6 +113,11 @@ export class DocSync {
       const type = decoding.readVarUint(decoder);
       switch (type) {
         case messageSync: {
+          const refusal = this.#overBudget(decoding.clone(decoder));
+          if (refusal) {
+            this.#refuse(peerId, refusal);
+            break;
+          }
           const reply = encoding.createEncoder();
           encoding.writeVarUint(reply, messageSync);
           const step = syncProtocol.readSyncMessage(decoder, reply, this.doc, peerId, (e) => this.hooks.onError?.(peerId, e));
@@ -169,6 +181,31 @@ export class DocSync {
     encoding.writeVarUint(kept, keptCount);
     encoding.writeUint8Array(kept, encoding.toUint8Array(entries));
     return encoding.toUint8Array(kept);
+  }
+
+  /**
+   * Whether a sync message (step 2 or update) would grow a shared map past MAX_KEYS_PER_MAP
+   * keys, or the document past MAX_SHARED_TYPES shared types. Only entries that name their
+   * parent count (a new key, a new type); edits of what exists never do.
+   */
+  #overBudget(decoder: decoding.Decoder): string | null {
+    if (decoding.readVarUint(decoder) === syncProtocol.messageYjsSyncStep1) return null;
+    const { structs } = Y.decodeUpdate(decoding.readVarUint8Array(decoder));
+    const keys = new Map<string, Set<string>>();
+    for (const struct of structs) {
+      if (!(struct instanceof Y.Item) || typeof struct.parent !== 'string') continue;
+      let set = keys.get(struct.parent);
+      if (!set) keys.set(struct.parent, (set = new Set()));
+      if (struct.parentSub !== null) set.add(struct.parentSub);
+    }
+    const share = this.doc.share;
+    if (share.size + [...keys.keys()].filter((name) => !share.has(name)).length > MAX_SHARED_TYPES) return 'an update over the shared-types budget';
+    for (const [name, added] of keys) {
+      const map = share.get(name)?._map;
+      const size = (map?.size ?? 0) + [...added].filter((key) => !map?.has(key)).length;
+      if (size > MAX_KEYS_PER_MAP) return `an update over the keys budget of "${name.slice(0, 40)}"`;
+    }
+    return null;
   }
 
   #awarenessRefusal(peerId: string, peer: SyncPeer, client: number, json: string): string | null {
