@@ -54,8 +54,16 @@ describe('<parley-recorder>', () => {
   it('stops when the page removes it while it is still starting', async () => {
     const { el, button } = await setup();
     button('Start recording')!.click();
+    const states: string[] = [];
+    el.recorder!.events.on('state', (state) => states.push(state));
     el.remove();
-    await waitFor(() => el.recorder && el.recorder.state === 'inactive' && !el.recorder.session.localPresence?.recording, 'the recording to stop', 8000);
+    // Starting goes on (the recorder reaches 'recording' for a moment), then it stops by
+    // itself: 'inactive' right after the removal only meant it had not started yet.
+    await waitFor(
+      () => states.includes('recording') && states.at(-1) === 'inactive' && !el.recorder!.session.localPresence?.recording,
+      () => `the recording to start, then stop (states: ${states.join(', ') || 'none'})`,
+      8000,
+    );
     // Still inactive a moment later: nothing started behind the removed element's back.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(el.recorder!.state).to.equal('inactive');
