@@ -7,6 +7,8 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
   afterEach(() => {
     sessions.splice(0).forEach((s) => s.destroy());
+    // A device switch here is remembered per origin: later test files must not inherit it.
+    localStorage.removeItem('parley:devices');
   });
 
   it('connects peers that share a room, without a call, and syncs the document', async () => {
