@@ -162,3 +162,38 @@ export async function digest(blob: Blob): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
   return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * A raw WebSocket on a room's relay topic, as anyone who can reach the relay (or holds a
+ * token for the room) can open: it records every frame and can publish anything.
+ */
+export class RelayListener {
+  readonly frames: Array<Record<string, unknown>> = [];
+  readonly #socket: WebSocket;
+  readonly ready: Promise<void>;
+
+  constructor(url: string, readonly room: string, token?: string) {
+    this.#socket = new WebSocket(token ? `${url}?token=${token}` : url);
+    this.#socket.onmessage = (event) => this.frames.push(JSON.parse(event.data as string) as Record<string, unknown>);
+    this.ready = new Promise((resolve) => {
+      this.#socket.onopen = () => {
+        this.#socket.send(JSON.stringify({ type: 'subscribe', topics: [room] }));
+        resolve();
+      };
+    });
+  }
+
+  /** Everything it read on the topic, as text. */
+  get text(): string {
+    return this.frames.map((f) => JSON.stringify(f.data)).join('\n');
+  }
+
+  /** Publishes `data` on the topic; `extra` goes beside it in the frame (a forged `identity`). */
+  publish(data: unknown, extra: Record<string, unknown> = {}): void {
+    this.#socket.send(JSON.stringify({ type: 'publish', topic: this.room, data, ...extra }));
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}

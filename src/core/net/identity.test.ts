@@ -4,17 +4,17 @@ import { Chat } from '../chat.js';
 import { lockField, lockHolder } from '../locks.js';
 import type { ParleyError } from '../errors.js';
 import { MAX_PEERS_PER_IDENTITY } from './mesh.js';
-import { identityTokens, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { RelayListener, identityTokens, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /** Names as `who` shows them: [name, verified]. */
 const shown = (who: Session) => who.participants().map((p) => [p.name, p.verified]);
 
 describe('Verified identity (real relay with a secret, tokens carrying sub and name)', () => {
   const sessions: Session[] = [];
-  const sockets: WebSocket[] = [];
+  const listeners: RelayListener[] = [];
   afterEach(() => {
     sessions.splice(0).forEach((s) => s.destroy());
-    sockets.splice(0).forEach((s) => s.close());
+    listeners.splice(0).forEach((l) => l.close());
   });
 
   function start(room: string, signaling: string, config: { token?: string; name: string }) {
@@ -49,7 +49,8 @@ describe('Verified identity (real relay with a secret, tokens carrying sub and n
     expect(a.participants().filter((p) => p.name === 'Ada Lovelace')).to.have.length(1);
   });
 
-  it('refuses a relay message sent under a peer id bound to someone else', async () => {
+  /** Ada and Bob connected, the errors Bob reports, and Eve on the relay with her own valid token. */
+  async function withEve() {
     const { url, ada, bob, eve } = await identityTokens();
     const room = uniqueRoom();
     const a = start(room, url, { token: ada, name: 'Ada' });
@@ -57,33 +58,24 @@ describe('Verified identity (real relay with a secret, tokens carrying sub and n
     await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'Ada and Bob to connect');
     const errors: ParleyError[] = [];
     b.events.on('error', (error) => errors.push(error));
-    // Eve, a member with her own valid token, publishes a bye in Ada's name.
-    const socket = new WebSocket(`${url}?token=${eve}`);
-    sockets.push(socket);
-    await new Promise((resolve) => (socket.onopen = resolve));
-    socket.send(JSON.stringify({ type: 'subscribe', topics: [room] }));
-    socket.send(JSON.stringify({ type: 'publish', topic: room, data: { type: 'bye', from: a.id, to: b.id }, identity: { sub: '1', name: 'Ada Lovelace' } }));
+    const raw = new RelayListener(url, room, eve);
+    listeners.push(raw);
+    await raw.ready;
+    return { a, b, errors, raw };
+  }
+
+  it('refuses a relay message sent under a peer id bound to someone else', async () => {
+    const { a, b, errors, raw } = await withEve();
+    // Eve publishes a bye in Ada's name.
+    raw.publish({ type: 'bye', from: a.id, to: b.id }, { identity: { sub: '1', name: 'Ada Lovelace' } });
     await waitFor(() => errors.find((e) => e.code === 'trust'), 'the forged bye to be refused');
     expect(errors.find((e) => e.code === 'trust')!.message).to.contain(a.id);
     expect(b.peers.get(a.id)!.closed).to.equal(false);
   });
 
   it('holds a member who floods hellos under made-up peer ids to a few connections; the call goes on', async () => {
-    const { url, ada, bob, eve } = await identityTokens();
-    const room = uniqueRoom();
-    const a = start(room, url, { token: ada, name: 'Ada' });
-    const b = start(room, url, { token: bob, name: 'Bob' });
-    await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'Ada and Bob to connect');
-    const errors: ParleyError[] = [];
-    b.events.on('error', (error) => errors.push(error));
-    const socket = new WebSocket(`${url}?token=${eve}`);
-    sockets.push(socket);
-    await new Promise((resolve) => (socket.onopen = resolve));
-    socket.send(JSON.stringify({ type: 'subscribe', topics: [room] }));
-    for (let i = 0; i < 60; i++) {
-      const from = `e${String(i).padStart(23, '0')}`;
-      socket.send(JSON.stringify({ type: 'publish', topic: room, data: { type: 'hello', from, to: b.id } }));
-    }
+    const { a, b, errors, raw } = await withEve();
+    for (let i = 0; i < 60; i++) raw.publish({ type: 'hello', from: `e${String(i).padStart(23, '0')}`, to: b.id });
     await waitFor(() => errors.find((e) => /already has 4 connections/.test(e.message)), 'the flood to be refused');
     expect([...b.peers.keys()].filter((id) => id.startsWith('e0'))).to.have.length(MAX_PEERS_PER_IDENTITY);
     a.doc.getText('t').insert(0, 'still talking');

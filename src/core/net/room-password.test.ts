@@ -1,45 +1,11 @@
 import { expect } from '@open-wc/testing';
 import { Session } from '../session.js';
 import type { ParleyError } from '../errors.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
-
-/**
- * A raw WebSocket on the room's relay topic, as anyone who can reach the relay (or holds a
- * token for the room) can open: it records every frame and can publish anything.
- */
-class Listener {
-  readonly frames: Array<Record<string, unknown>> = [];
-  readonly #socket: WebSocket;
-  readonly ready: Promise<void>;
-
-  constructor(url: string, readonly room: string) {
-    this.#socket = new WebSocket(url);
-    this.#socket.onmessage = (event) => this.frames.push(JSON.parse(event.data as string) as Record<string, unknown>);
-    this.ready = new Promise((resolve) => {
-      this.#socket.onopen = () => {
-        this.#socket.send(JSON.stringify({ type: 'subscribe', topics: [room] }));
-        resolve();
-      };
-    });
-  }
-
-  /** Everything it read on the topic, as text. */
-  get text(): string {
-    return this.frames.map((f) => JSON.stringify(f.data)).join('\n');
-  }
-
-  publish(data: unknown): void {
-    this.#socket.send(JSON.stringify({ type: 'publish', topic: this.room, data }));
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
-}
+import { RelayListener, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 describe('Room password (real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
-  const listeners: Listener[] = [];
+  const listeners: RelayListener[] = [];
   afterEach(() => {
     sessions.splice(0).forEach((s) => s.destroy());
     listeners.splice(0).forEach((l) => l.close());
@@ -48,7 +14,7 @@ describe('Room password (real relay, real RTCPeerConnection)', () => {
   async function pair(password?: string) {
     const signaling = await relayUrl();
     const room = uniqueRoom();
-    const listener = new Listener(signaling, room);
+    const listener = new RelayListener(signaling, room);
     listeners.push(listener);
     await listener.ready;
     const a = new Session(room, { signaling, name: 'Ada', password });

@@ -3,6 +3,7 @@
 // neither read what is inside (SDP, ICE candidates, who says hello to whom) nor write
 // anything a member opens. Each sealed message carries its sender's sequence number, so a
 // recorded message played back later (a replayed `bye`) is refused too.
+import { fromBase64, toBase64 } from 'lib0/buffer';
 /** PBKDF2 rounds: derived once per session, off the join's critical path. */
 export const KEY_ITERATIONS = 100_000;
 /** Largest sealed message opened (base64 characters): SDP with every m-line fits easily. */
@@ -72,7 +73,7 @@ export class RoomSeal {
       if (data.sealed.length > MAX_SEALED_CHARS) throw new SealError('too-big');
       let plain: ArrayBuffer;
       try {
-        const bytes = fromBase64(data.sealed);
+        const bytes = fromBase64(data.sealed) as Uint8Array<ArrayBuffer>;
         plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) }, await this.#key, bytes.subarray(IV_BYTES));
       } catch {
         throw new SealError('wrong-key');
@@ -96,14 +97,4 @@ export class SealError extends Error {
     super(`room message refused: ${reason}`);
     this.name = 'SealError';
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
