@@ -21,6 +21,7 @@ const steps = [
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const failures = [];
 for (const step of steps) {
   console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
@@ -30,11 +31,14 @@ for (const step of steps) {
   if (code !== 0 && counts.failed === 0) counts.failed = 1;
   passed += counts.passed;
   failed += counts.failed;
+  skipped += counts.skipped ?? 0;
   if (code !== 0) failures.push(step.name);
   console.log(`=== ${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
-console.log(`\n${passed} passed, ${failed} failed`);
+// A skip is for a capability a browser lacks (each says which in a comment); it is counted,
+// never hidden inside "passed".
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failures.length ? 1 : 0);
 
 function run([command, ...args]) {
@@ -53,21 +57,17 @@ function run([command, ...args]) {
 
 function nodeCounts(output) {
   const pick = (name) => Number(output.match(new RegExp(`^[#ℹ] ${name} (\\d+)`, 'm'))?.[1] ?? 0);
-  return { passed: pick('pass'), failed: pick('fail') };
+  return { passed: pick('pass'), failed: pick('fail'), skipped: pick('skipped') };
 }
 
 function wtrCounts(output) {
-  // The last progress line per browser holds its totals: "Chrome: |███| 3/3 test files | 12 passed, 0 failed".
+  // The last progress line per browser holds its totals:
+  // "Chrome: |███| 3/3 test files | 12 passed, 0 failed, 1 skipped" (no skip part when none).
   const totals = new Map();
   const clean = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-  for (const match of clean.matchAll(/^(\w+):.*?\| (\d+) passed, (\d+) failed/gm)) {
-    totals.set(match[1], { passed: Number(match[2]), failed: Number(match[3]) });
+  for (const match of clean.matchAll(/^(\w+):.*?\| (\d+) passed, (\d+) failed(?:, (\d+) skipped)?/gm)) {
+    totals.set(match[1], { passed: Number(match[2]), failed: Number(match[3]), skipped: Number(match[4] ?? 0) });
   }
-  let passed = 0;
-  let failed = 0;
-  for (const t of totals.values()) {
-    passed += t.passed;
-    failed += t.failed;
-  }
-  return { passed, failed };
+  const sum = (key) => [...totals.values()].reduce((total, t) => total + t[key], 0);
+  return { passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped') };
 }
