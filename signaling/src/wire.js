@@ -11,7 +11,8 @@
  * It writes to the socket `ws` owns (`ws._socket`). That is safe because the relay never
  * uses compression or Blobs, the only cases where `ws` queues frames instead of writing
  * them at once, so frames from here and from `ws` itself (pings, close) never interleave
- * mid-frame and keep their order.
+ * mid-frame and keep their order. `_socket` is private, so `ws` is pinned to one version in
+ * package.json and signaling/test/wire.test.js checks this against it.
  *
  * Every frame the relay sends goes through the one `send` from {@link createSender}, which
  * counts it and drops a receiver that has stopped reading.
