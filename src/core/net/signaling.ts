@@ -1,5 +1,5 @@
 // WebSocket client for the relay. Speaks y-webrtc's signaling protocol (subscribe /
-// unsubscribe / publish / ping), reconnects with capped exponential backoff and jitter,
+// publish / ping; a room is left by closing the socket), reconnects with capped exponential backoff and jitter,
 // and re-subscribes every topic after a reconnect. Knows nothing about peers or rooms.
 import { createNanoEvents } from 'nanoevents';
 import { ParleyError } from '../errors.js';
@@ -35,11 +35,8 @@ export interface Identity {
 /** Longest verified name shown; a longer one is cut. */
 export const MAX_NAME_LENGTH = 64;
 
-export type SignalingStatus = 'connecting' | 'open' | 'closed';
-
 export class SignalingClient {
   readonly events = createNanoEvents<SignalingEvents>();
-  status: SignalingStatus = 'closed';
 
   #url: string;
   #socket: WebSocket | null = null;
@@ -70,17 +67,11 @@ export class SignalingClient {
       socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
       socket.close(1000);
     }
-    this.#setStatus('closed');
   }
 
   subscribe(topic: string): void {
     this.#topics.add(topic);
     this.#send({ type: 'subscribe', topics: [topic] });
-  }
-
-  unsubscribe(topic: string): void {
-    this.#topics.delete(topic);
-    this.#send({ type: 'unsubscribe', topics: [topic] });
   }
 
   /** Returns false when the socket is not open (the caller re-announces on `open`). */
@@ -96,7 +87,6 @@ export class SignalingClient {
   }
 
   #open(): void {
-    this.#setStatus('connecting');
     let socket: WebSocket;
     try {
       socket = new WebSocket(this.#url);
@@ -109,7 +99,6 @@ export class SignalingClient {
       this.#attempt = 0;
       this.#lastSeen = Date.now();
       if (this.#topics.size) this.#send({ type: 'subscribe', topics: [...this.#topics] });
-      this.#setStatus('open');
       this.events.emit('open');
       clearInterval(this.#idleTimer);
       this.#idleTimer = setInterval(() => this.#checkIdle(), IDLE_PING_MS / 2);
@@ -124,7 +113,6 @@ export class SignalingClient {
       if (event.code === 1008 || event.code === 4001) {
         this.events.emit('error', new ParleyError('signaling', `Relay refused the connection (${event.code} ${event.reason})`));
       }
-      this.#setStatus('closed');
       this.events.emit('close');
       if (!this.#stopped) this.#scheduleReconnect();
     };
@@ -162,10 +150,6 @@ export class SignalingClient {
     this.#retryTimer = setTimeout(() => {
       if (!this.#stopped && !this.#socket) this.#open();
     }, delay);
-  }
-
-  #setStatus(status: SignalingStatus): void {
-    this.status = status;
   }
 }
 
