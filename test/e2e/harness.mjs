@@ -80,6 +80,37 @@ export function playingRemoteVideos(page) {
   });
 }
 
+/** Launches the browsers `kinds` names; if one fails, the others are closed before the error is thrown. */
+export async function launchAll(kinds) {
+  const launched = await Promise.allSettled(kinds.map((kind) => launch(kind)));
+  const browsers = launched.filter((result) => result.status === 'fulfilled').map((result) => result.value);
+  const failed = launched.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
+    throw failed.reason;
+  }
+  return browsers;
+}
+
+let rooms = 0;
+/** A room name no other test (or earlier run) has used. */
+export const freshRoom = (prefix) => `${prefix}-${Date.now()}-${++rooms}`;
+
+/** Closes pages opened by openDemo, with their browser contexts (nothing of them stays). */
+export async function closePages(...pages) {
+  await Promise.all(
+    pages.filter(Boolean).map(async (page) => {
+      const context = page.browserContext?.();
+      await page.close().catch(() => {});
+      if (context && context !== page.browser().defaultBrowserContext()) await context.close().catch(() => {});
+    }),
+  );
+}
+
+/** The page's `<parley-room>` session's remote peers whose data channel is open. */
+export const connectedPeers = (page) =>
+  page.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].filter((p) => p.connected).length);
+
 export async function waitUntil(check, what, timeout = 20000) {
   const end = Date.now() + timeout;
   for (;;) {

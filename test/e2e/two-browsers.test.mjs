@@ -1,53 +1,97 @@
 // Two real browsers, the real relay, the demo page as a user gets it (one script tag):
 // the form syncs without a call, concurrent typing converges, and after joining the call
-// each side plays the other's video.
+// each side plays the other's video. Each test opens its own two pages in a room of its
+// own (the browsers are shared within a pair of browsers), so none depends on another.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldValue, openPair, playingRemoteVideos, waitUntil } from './harness.mjs';
+import {
+  closePages,
+  connectedPeers,
+  fieldValue,
+  freshRoom,
+  launchAll,
+  openDemo,
+  playingRemoteVideos,
+  startServers,
+  waitUntil,
+} from './harness.mjs';
+
+const NOTES = 'Customer asked for a split payment.';
 
 for (const [first, second] of [
   ['chromium', 'chromium'],
   ['chromium', 'firefox'],
 ]) {
   describe(`demo page, ${first} + ${second}`, () => {
-    let pair;
-    let a;
-    let b;
+    let servers;
+    let browsers = [];
 
     before(async () => {
-      pair = await openPair([first, second], `e2e-${first}-${second}`);
-      ({ a, b } = pair);
+      servers = await startServers();
+      browsers = await launchAll([first, second]);
     });
 
-    after(() => pair?.close());
-
-    it('seeds the server-rendered values once on both pages', async () => {
-      await waitUntil(
-        () => a.evaluate(() => document.querySelector('parley-room').session.peers.size > 0),
-        'the pages to connect',
-      );
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.equal(await fieldValue(a, '#notes'), 'Customer asked for a split payment.');
-      assert.equal(await fieldValue(b, '#notes'), 'Customer asked for a split payment.');
-      assert.equal(await fieldValue(b, '#number'), 'INV-2026-0042');
+    after(async () => {
+      await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
+      await servers?.close();
     });
 
-    it('syncs fields without a call, typing on both sides at once', async () => {
+    /** Ada and Bob on fresh pages in a fresh room, opened at the same moment; `test.after` closes them. */
+    async function openPair(t, { connected = true } = {}) {
+      const room = freshRoom(`e2e-${first}-${second}`);
+      const [a, b] = await Promise.all([
+        openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' })),
+        openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' })),
+      ]);
+      t.after(() => closePages(a, b));
+      if (connected) {
+        await waitUntil(async () => (await connectedPeers(a)) === 1 && (await connectedPeers(b)) === 1, 'Ada and Bob to connect');
+      }
+      return { a, b };
+    }
+
+    /** Types `text` at the end of the field `selector` on `page`. */
+    async function typeAtEnd(page, selector, text) {
+      await page.click(selector);
+      await page.keyboard.press('End');
+      await page.keyboard.type(text, { delay: 10 });
+    }
+
+    it('seeds the server-rendered values once on both pages, opened at the same moment', async (t) => {
+      const { a, b } = await openPair(t);
+      // Markers typed after each page seeded: once each has the other's marker, it has every
+      // update the other sent before it, a second copy of the seed included.
+      await typeAtEnd(a, '#notes', ' [Ada]');
+      await typeAtEnd(b, '#number', '-B');
+      await waitUntil(async () => (await fieldValue(b, '#notes')).endsWith('[Ada]'), 'Ada’s marker on Bob’s page');
+      await waitUntil(async () => (await fieldValue(a, '#number')).endsWith('-B'), 'Bob’s marker on Ada’s page');
+      for (const page of [a, b]) {
+        assert.equal(await fieldValue(page, '#notes'), `${NOTES} [Ada]`);
+        assert.equal(await fieldValue(page, '#number'), 'INV-2026-0042-B');
+        assert.equal(await fieldValue(page, '#amount'), '1200.00');
+      }
+    });
+
+    it('syncs fields without a call, typing on both sides at once', async (t) => {
+      const { a, b } = await openPair(t);
       await a.click('#notes');
       await a.keyboard.press('End');
       await b.click('#number');
       await b.keyboard.press('End');
       await Promise.all([a.keyboard.type(' Ada agrees.', { delay: 10 }), b.keyboard.type('-B', { delay: 10 })]);
-      await waitUntil(
-        async () => (await fieldValue(b, '#notes')) === 'Customer asked for a split payment. Ada agrees.',
-        'Ada’s notes on Bob’s page',
-      );
+      await waitUntil(async () => (await fieldValue(b, '#notes')) === `${NOTES} Ada agrees.`, 'Ada’s notes on Bob’s page');
       await waitUntil(async () => (await fieldValue(a, '#number')) === 'INV-2026-0042-B', 'Bob’s edit on Ada’s page');
+      assert.equal(await fieldValue(a, '#notes'), `${NOTES} Ada agrees.`);
+      assert.equal(await fieldValue(b, '#number'), 'INV-2026-0042-B');
+      assert.equal(await fieldValue(b, '#reminder'), false);
       await a.click('#reminder');
       await waitUntil(async () => (await fieldValue(b, '#reminder')) === true, 'the checkbox');
+      assert.equal(await b.evaluate(() => document.querySelector('parley-room').session.inCall), false, 'no call was joined');
     });
 
-    it('syncs jQuery widgets both ways: select2 redraws, the datepicker’s value arrives', async () => {
+    it('syncs jQuery widgets both ways: select2 redraws, the datepicker’s value arrives', async (t) => {
+      const { a, b } = await openPair(t);
+      assert.notEqual(await fieldValue(a, '#status'), 'paid');
       // Bob picks "Paid" in the select2 dropdown, as a user does.
       await b.click('#status + .select2 .select2-selection');
       const option = await b.waitForSelector('.select2-results__option ::-p-text(Paid)');
@@ -62,7 +106,9 @@ for (const [first, second] of [
       await waitUntil(async () => (await fieldValue(b, '#due')) === '2027-01-31', 'the date on Bob’s page');
     });
 
-    it('plays the remote video on each page after both join', async () => {
+    it('plays the remote video on each page after both join', async (t) => {
+      const { a, b } = await openPair(t);
+      assert.equal(await playingRemoteVideos(a), 0, 'no video before anyone joins');
       const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
       // Both at once: both add media at the same moment, so both offer and perfect
       // negotiation sorts it out (across browsers too, rebuilding the pair if Chromium
@@ -73,16 +119,29 @@ for (const [first, second] of [
       assert.deepEqual([...a.parleyErrors, ...b.parleyErrors], []);
     });
 
-    it('posts the converged values natively, with the CSRF token, to the page’s endpoint', async () => {
+    it('posts the converged values natively, with the CSRF token, to the page’s endpoint', async (t) => {
+      const { a, b } = await openPair(t);
+      // Edits on both pages, each waited for on the other.
+      await typeAtEnd(a, '#notes', ' Ada agrees.');
+      await typeAtEnd(b, '#number', '-B');
+      await a.click('#reminder');
+      await b.evaluate(() => window.jQuery('#status').val('paid').trigger('change'));
+      await a.evaluate(() => window.jQuery('#due').datepicker('update', '2027-01-31').trigger('change'));
+      await waitUntil(async () => (await fieldValue(b, '#notes')) === `${NOTES} Ada agrees.`, 'Ada’s notes on Bob’s page');
+      await waitUntil(async () => (await fieldValue(b, '#reminder')) === true, 'Ada’s checkbox on Bob’s page');
+      await waitUntil(async () => (await fieldValue(b, '#due')) === '2027-01-31', 'Ada’s date on Bob’s page');
+      const before = servers.saved.length;
+      // Bob submits: what he posts are Ada's edits as well as his own.
       await Promise.all([b.waitForNavigation(), b.click('button[type=submit]')]);
-      const posted = Object.fromEntries(pair.servers.saved.at(-1));
-      assert.equal(posted.notes, 'Customer asked for a split payment. Ada agrees.');
+      assert.equal(servers.saved.length, before + 1);
+      const posted = Object.fromEntries(servers.saved.at(-1));
+      assert.equal(posted.notes, `${NOTES} Ada agrees.`);
       assert.equal(posted.number, 'INV-2026-0042-B');
       assert.equal(posted.status, 'paid');
       assert.equal(posted.due, '2027-01-31');
       assert.equal(posted.reminder, 'on');
       assert.equal(posted.customer, '1');
-      assert.ok(posted.csrf_token, 'the CSRF token is still posted');
+      assert.equal(posted.csrf_token, 'IjQ2ZDk1ZjA2ZGUyYzQ1NjM4NDc4YTk3NWE2Y2Y4Y2Y0Yj', 'the page’s own CSRF token is posted');
     });
   });
 }
