@@ -1,7 +1,12 @@
 // TURN through the relay's GET /ice: a real coturn (Debian's `turnserver`, REST-API auth
-// with a shared secret) on loopback, credentials minted by Parley's relay, and two
-// RTCPeerConnections in real Chromium allowed to use relay candidates only. Data crosses
-// only if coturn accepted the relay's credentials.
+// with a shared secret) on loopback, credentials minted by Parley's relay. First two bare
+// RTCPeerConnections in real Chromium allowed to use relay candidates only (data crosses
+// only if coturn accepted the relay's credentials; a tampered credential gathers nothing
+// while the right one, at the same moment, gathers relay candidates). Then Parley's own
+// client, the demo page with a token, Chromium ↔ Firefox, with Firefox set to relay-only
+// ICE: the call's video crosses, and Firefox's selected candidate pair is its TURN relay.
+// Parley has no relay-only option of its own (RTCPeerConnection is built with its
+// iceServers only), so the policy is Firefox's pref `media.peerconnection.ice.relay_only`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,7 +17,10 @@ import { join } from 'node:path';
 import { createRelay } from '../../signaling/src/relay.js';
 import { mintToken } from '../../signaling/src/auth.js';
 import { freePort } from '../../signaling/testing/harness.js';
-import { launch } from './harness.mjs';
+import puppeteer from 'puppeteer-core';
+import { serveStatic } from '../../scripts/serve.mjs';
+import { firefoxLaunch } from '../browsers.mjs';
+import { closePages, freshRoom, launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 const TURNSERVER = '/usr/bin/turnserver';
 const TURN_SECRET = 'coturn-and-relay-share-this-secret';
@@ -44,12 +52,9 @@ async function startCoturn(port, dir) {
 }
 
 /** In the page: two relay-only peer connections, a data channel message, and the selected pair. */
-function connectThroughTurn(iceUrl, tamper) {
+function connectThroughTurn(iceUrl) {
   return (async () => {
     const { iceServers } = await (await fetch(iceUrl)).json();
-    // A different first character (a credential that already starts with 'x' stays wrong too).
-    const wrong = (c) => (c[0] === 'x' ? 'y' : 'x') + c.slice(1);
-    if (tamper) for (const server of iceServers) if (server.credential) server.credential = wrong(server.credential);
     const config = { iceServers, iceTransportPolicy: 'relay' };
     const a = new RTCPeerConnection(config);
     const b = new RTCPeerConnection(config);
@@ -74,7 +79,6 @@ function connectThroughTurn(iceUrl, tamper) {
     await b.setLocalDescription();
     await a.setRemoteDescription(b.localDescription);
     await gatheredAll;
-    if (tamper) return { iceServers, gathered };
     await opened;
     channel.send('hello through TURN');
     const data = await received;
@@ -88,11 +92,33 @@ function connectThroughTurn(iceUrl, tamper) {
   })();
 }
 
+/** In the page: one relay-only peer connection gathering candidates; the types it gathered. */
+function gatherThroughTurn(iceUrl, tamper) {
+  return (async () => {
+    const { iceServers } = await (await fetch(iceUrl)).json();
+    // A different first character (a credential that already starts with 'x' stays wrong too).
+    const wrong = (c) => (c[0] === 'x' ? 'y' : 'x') + c.slice(1);
+    if (tamper) for (const server of iceServers) if (server.credential) server.credential = wrong(server.credential);
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay' });
+    const gathered = [];
+    const done = new Promise((resolve) => {
+      pc.onicecandidate = (e) => (e.candidate ? gathered.push(e.candidate.type) : resolve());
+    });
+    pc.createDataChannel('gather');
+    await pc.setLocalDescription();
+    await done;
+    pc.close();
+    return gathered;
+  })();
+}
+
 describe('TURN credentials from GET /ice, through a real coturn', () => {
   let dir;
   let coturn;
   let relay;
   let browser;
+  let firefox;
+  let web;
   let iceUrl;
 
   before(async () => {
@@ -108,11 +134,19 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     });
     const token = await mintToken({ secret: RELAY_SECRET, rooms: ['room'], ttlSeconds: 600, subject: 'e2e' });
     iceUrl = `${relay.url.replace('ws', 'http')}/ice?token=${token}`;
+    web = await serveStatic({ port: 0 });
     browser = await launch('chromium');
+    // Relay-only ICE in Firefox: it gathers no host candidate, so only coturn can carry media.
+    firefox = await puppeteer.launch({
+      ...firefoxLaunch,
+      extraPrefsFirefox: { ...firefoxLaunch.extraPrefsFirefox, 'media.peerconnection.ice.relay_only': true },
+    });
   });
 
   after(async () => {
     await browser?.close().catch(() => {});
+    await firefox?.close().catch(() => {});
+    web?.server.close();
     await relay?.close();
     if (coturn && coturn.child.exitCode === null) {
       coturn.child.kill('SIGKILL');
@@ -124,7 +158,7 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
   // A stall (no allocation, no channel) fails here, not at the CI run's time limit.
   it('two relay-only peer connections exchange data over TURN', { timeout: 30_000 }, async () => {
     const page = await browser.newPage();
-    const result = await page.evaluate(connectThroughTurn, iceUrl, false);
+    const result = await page.evaluate(connectThroughTurn, iceUrl);
     await page.close();
     assert.match(result.iceServers[0].username, /^\d+:e2e$/);
     assert.ok(result.gathered.length > 0 && result.gathered.every((t) => t === 'relay'), `gathered ${result.gathered}`);
@@ -134,8 +168,73 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
 
   it('coturn refuses a credential that was not minted with its secret', { timeout: 30_000 }, async () => {
     const page = await browser.newPage();
-    const result = await page.evaluate(connectThroughTurn, iceUrl, true);
+    // The right credential at the same moment is the control: coturn is up and allocates,
+    // so nothing gathered with the tampered one is coturn's refusal, not an outage.
+    const [right, wrong] = await Promise.all([
+      page.evaluate(gatherThroughTurn, iceUrl, false),
+      page.evaluate(gatherThroughTurn, iceUrl, true),
+    ]);
     await page.close();
-    assert.deepEqual(result.gathered, []);
+    assert.ok(right.length > 0 && right.every((t) => t === 'relay'), `the right credential gathered ${right}`);
+    assert.deepEqual(wrong, []);
+    await waitUntil(() => /401|[Uu]nauthori[sz]ed|[Ww]rong.*(key|cred)|cannot find/i.test(coturn.output()), 'coturn to log the refusal', 5000);
+  });
+
+  it('Parley’s own client, Chromium ↔ relay-only Firefox: the call’s video crosses through coturn', { timeout: 120_000 }, async (t) => {
+    const room = freshRoom('e2e-turn');
+    const demo = async (name) => {
+      const token = await mintToken({ secret: RELAY_SECRET, rooms: [room], ttlSeconds: 600, subject: name.toLowerCase(), name });
+      return `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, token })}`;
+    };
+    const [a, b] = await Promise.all([openDemo(browser, await demo('Ada')), openDemo(firefox, await demo('Bob'))]);
+    t.after(() => closePages(a, b));
+    const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
+    await Promise.all([join(a), join(b)]);
+    await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'Bob’s video playing on Ada’s page', 60_000);
+    await waitUntil(async () => (await playingRemoteVideos(b)) === 1, 'Ada’s video playing on Bob’s page', 60_000);
+
+    const ada = await a.evaluate(peerStats);
+    const bob = await b.evaluate(peerStats);
+    assert.equal(ada.length, 1);
+    assert.equal(bob.length, 1);
+    // Firefox gathered relay candidates only, and the pair it uses starts at coturn.
+    assert.ok(bob[0].localTypes.length > 0 && bob[0].localTypes.every((type) => type === 'relay'), `Firefox gathered ${bob[0].localTypes}`);
+    assert.equal(bob[0].local, 'relay');
+    assert.equal(ada[0].remote, 'relay', 'Chromium talks to Firefox’s relay candidate');
+    assert.match(bob[0].localAddress, /^127\.0\.0\.1:(49[2-3]\d\d|49400)$/, 'an address from coturn’s relay port range');
+    // Video frames decoded on both sides of that pair, and still coming.
+    assert.ok(ada[0].framesDecoded > 0 && bob[0].framesDecoded > 0, `frames decoded: Ada ${ada[0].framesDecoded}, Bob ${bob[0].framesDecoded}`);
+    await waitUntil(async () => (await b.evaluate(peerStats))[0].framesDecoded > bob[0].framesDecoded + 10, 'more frames on Bob’s side', 20_000);
+    assert.deepEqual([...a.parleyErrors, ...b.parleyErrors], []);
   });
 });
+
+/**
+ * In a demo page: for each of the session's peer connections, the types of the selected
+ * candidate pair (Chromium names it on the transport; Firefox marks the pair `selected`),
+ * the local address, every local candidate type gathered, and the video frames decoded.
+ */
+function peerStats() {
+  const peers = [...document.querySelector('parley-room').session.peers.values()];
+  return Promise.all(
+    peers.map(async (peer) => {
+      const stats = [...(await peer.pc.getStats()).values()];
+      const byId = (id) => stats.find((s) => s.id === id);
+      const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+      const pair = transport
+        ? byId(transport.selectedCandidatePairId)
+        : stats.find((s) => s.type === 'candidate-pair' && s.selected);
+      const local = byId(pair?.localCandidateId);
+      const remote = byId(pair?.remoteCandidateId);
+      return {
+        local: local?.candidateType,
+        remote: remote?.candidateType,
+        localAddress: local && `${local.address ?? local.ip}:${local.port}`,
+        localTypes: stats.filter((s) => s.type === 'local-candidate').map((s) => s.candidateType),
+        framesDecoded: stats
+          .filter((s) => s.type === 'inbound-rtp' && s.kind === 'video')
+          .reduce((sum, s) => sum + (s.framesDecoded ?? 0), 0),
+      };
+    }),
+  );
+}
