@@ -8,6 +8,41 @@ import type { Session } from './session.js';
 import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
 import { Session as SessionClass } from './session.js';
 
+/**
+ * Every RTCDataChannel the page creates from now on, with its connection: a call-through
+ * spy on the browser's createDataChannel (Parley's own code runs unchanged), so a test can
+ * reach the real channel a peer uses and break it from below.
+ */
+function watchChannels() {
+  const channels: Array<{ channel: RTCDataChannel; pc: RTCPeerConnection }> = [];
+  const real = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof real>) {
+    const channel = real.apply(this, args);
+    channels.push({ channel, pc: this });
+    return channel;
+  };
+  return {
+    /** The open channel with this label on this connection (the newest, after a re-open). */
+    open: (pc: RTCPeerConnection, label: string) =>
+      [...channels].reverse().find((c) => c.pc === pc && c.channel.label === label && c.channel.readyState === 'open')?.channel,
+    restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
+  };
+}
+
+/** The size of the file a receiver writes in the Origin Private File System (null: not there). */
+async function onDisk(receiver: FileReceiver): Promise<number | null> {
+  const root = (await navigator.storage.getDirectory()) as unknown as FileSystemDirectoryHandle & { entries(): AsyncIterable<[string, FileSystemHandle]> };
+  for await (const [name, handle] of root.entries()) {
+    if (!name.startsWith(STORE_PREFIX) || !name.endsWith(receiver.id) || handle.kind !== 'file') continue;
+    try {
+      return (await (handle as FileSystemFileHandle).getFile()).size;
+    } catch (error) {
+      if ((error as Error).name !== 'NotFoundError') throw error; // deleted since it was listed
+    }
+  }
+  return null;
+}
+
 /** b accepts every offer; resolves with the first received file. */
 function autoAccept(files: FileTransfers): Promise<FileReceiver> {
   files.events.on('offer', (r) => void files.accept(r));
@@ -17,7 +52,12 @@ function autoAccept(files: FileTransfers): Promise<FileReceiver> {
 describe('FileTransfers (two sessions, real relay, real data channels)', function () {
   this.timeout(120000);
   const sessions: Session[] = [];
-  afterEach(() => sessions.splice(0).forEach((s) => s.destroy()));
+  let spy: ReturnType<typeof watchChannels>;
+  beforeEach(() => (spy = watchChannels()));
+  afterEach(() => {
+    spy.restore();
+    sessions.splice(0).forEach((s) => s.destroy());
+  });
 
   async function pair() {
     const [a, b] = await connectedPair();
@@ -28,7 +68,7 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     return { a, b, filesA: FileTransfers.for(a), filesB, errors };
   }
 
-  it('sends a 50 MB file with matching hashes, streamed to disk where the browser can', async () => {
+  it('sends a 50 MB file with matching hashes, written to disk (the Origin Private File System)', async () => {
     const { filesA, filesB } = await pair();
     const file = new File([bytes(50 * 1024 * 1024)], 'big.bin', { type: 'application/octet-stream' });
     const received = autoAccept(filesB);
@@ -39,28 +79,35 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     console.log(`50 MB in ${seconds.toFixed(1)} s (${(50 / seconds).toFixed(0)} MB/s), stored in ${receiver.storage}`);
     expect(receiver.state).to.equal('done');
     expect(receiver.name).to.equal('big.bin');
+    // Chromium and Firefox both give a page OPFS with createWritable, headless too: on disk, not in memory.
+    expect(receiver.storage).to.equal('disk');
+    expect(await onDisk(receiver), 'the file in OPFS, whole').to.equal(file.size);
     expect(receiver.file!.size).to.equal(file.size);
     expect(receiver.file!.type).to.equal('application/octet-stream');
     expect(await digest(receiver.file!)).to.equal(await digest(file));
     await waitFor(() => sender.state === 'done', 'the sender to hear the file was complete');
     await receiver.dismiss();
+    expect(await onDisk(receiver), 'the file deleted from OPFS once dismissed').to.equal(null);
   });
 
   it('detects a tampered chunk, reports it and gets the chunk again', async () => {
     const { a, b, filesA, filesB, errors } = await pair();
-    const peer = a.peers.get(b.id)!;
-    const send = peer.sendFiles.bind(peer);
+    // Chunk 3 changes on the wire: the sender's real file channel sends it with one byte
+    // flipped (data changed, hash as sent). Parley's code on both sides runs unchanged.
+    const channel = spy.open(a.peers.get(b.id)!.pc, 'parley-files')!;
+    expect(channel, 'the open file channel').to.exist;
+    const send = channel.send.bind(channel) as (data: Uint8Array<ArrayBuffer>) => void;
     let tampered = false;
-    peer.sendFiles = (message) => {
-      const decoded = decodeMessage(message);
+    channel.send = ((data: Uint8Array<ArrayBuffer>) => {
+      const decoded = data instanceof Uint8Array ? decodeMessage(data) : null;
       if (!tampered && decoded?.type === 'chunk' && decoded.index === 3) {
         tampered = true;
-        const copy = message.slice();
-        copy[copy.length - 1] ^= 0xff; // in transit: data changed, hash as sent
+        const copy = data.slice();
+        copy[copy.length - 1] ^= 0xff;
         return send(copy);
       }
-      return send(message);
-    };
+      return send(data);
+    }) as RTCDataChannel['send'];
     const file = new File([bytes(1024 * 1024, 7)], 'data.bin');
     const received = autoAccept(filesB);
     filesA.offer(file);
@@ -93,13 +140,112 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     filesA.remove(first);
     const d = new SessionClass(room, { signaling: await relayUrl(), name: 'Di' });
     sessions.push(d);
-    let offeredToD = false;
-    FileTransfers.for(d).events.on('offer', () => (offeredToD = true));
+    const offeredToD: string[] = [];
+    FileTransfers.for(d).events.on('offer', (r) => offeredToD.push(r.name));
     d.start();
     await waitFor(() => a.peers.get(d.id)?.connected && d.peers.get(a.id)?.connected, 'd to connect');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(offeredToD).to.equal(false);
+    // Markers on the same (ordered) file channel: the first may wait for the channel to open,
+    // where it is offered before anything else is; the second leaves after the first arrived,
+    // so anything offered to Di when her channel opened is in by then.
+    filesA.offer(new File(['1'], 'marker-1.txt'), d.id);
+    await waitFor(() => offeredToD.includes('marker-1.txt'), 'the first marker at Di');
+    filesA.offer(new File(['2'], 'marker-2.txt'), d.id);
+    await waitFor(() => offeredToD.includes('marker-2.txt'), 'the second marker at Di');
+    expect(offeredToD).to.deep.equal(['marker-1.txt', 'marker-2.txt']);
   });
+
+  /**
+   * Offers two small marker files from `files` to `to` on their (ordered) file channel and
+   * waits for both at `offered`. The first may wait for the channel to open, where it is
+   * offered before anything else; the second leaves after the first arrived: whatever was
+   * offered to `to` before the call is in `offered` by the time this resolves.
+   */
+  async function markers(files: FileTransfers, to: string, offered: string[]): Promise<void> {
+    for (const name of ['marker-1.txt', 'marker-2.txt']) {
+      files.offer(new File([name], name), to);
+      await waitFor(() => offered.includes(name), `${name} to arrive`);
+    }
+  }
+
+  it('sends a file to one person only: Bob gets it, Carol and a later arrival are never offered it', async () => {
+    const room = uniqueRoom();
+    const signaling = await relayUrl();
+    const [ada, bob, carol] = ['Ada', 'Bob', 'Carol'].map((name) => new SessionClass(room, { signaling, name }));
+    sessions.push(ada, bob, carol);
+    const offeredTo = new Map<Session, string[]>();
+    const watch = (s: Session) => {
+      offeredTo.set(s, []);
+      FileTransfers.for(s).events.on('offer', (r) => offeredTo.get(s)!.push(r.name));
+    };
+    [bob, carol].forEach(watch);
+    const atBob = autoAccept(FileTransfers.for(bob));
+    for (const s of [ada, bob, carol]) s.start();
+    const linked = (x: Session, y: Session) => x.peers.get(y.id)?.connected && y.peers.get(x.id)?.connected;
+    await waitFor(() => linked(ada, bob) && linked(ada, carol) && linked(bob, carol), 'all three to connect');
+    const filesA = FileTransfers.for(ada);
+    const file = new File([bytes(200 * 1024, 11)], 'for-bob.bin');
+    const senders = filesA.offer(file, bob.id);
+    expect(senders.map((s) => s.peerId)).to.deep.equal([bob.id]);
+    const received = await atBob;
+    expect(received.name).to.equal('for-bob.bin');
+    expect(await digest(received.file!)).to.equal(await digest(file));
+    await markers(filesA, carol.id, offeredTo.get(carol)!);
+    expect(offeredTo.get(carol)).to.deep.equal(['marker-1.txt', 'marker-2.txt']);
+    // Someone who arrives later is not offered it either: it was for Bob.
+    const dan = new SessionClass(room, { signaling, name: 'Dan' });
+    sessions.push(dan);
+    watch(dan);
+    dan.start();
+    await waitFor(() => linked(ada, dan), 'Dan to connect');
+    await markers(filesA, dan.id, offeredTo.get(dan)!);
+    expect(offeredTo.get(dan)).to.deep.equal(['marker-1.txt', 'marker-2.txt']);
+    expect(offeredTo.get(bob)).to.deep.equal(['for-bob.bin']);
+    expect(filesA.list().map((t) => [t.name, t.peerId])).to.deep.include.members([['for-bob.bin', bob.id]]);
+    expect(filesA.list().filter((t) => t.name === 'for-bob.bin')).to.have.length(1);
+  });
+
+  for (const side of ['sender', 'receiver'] as const) {
+    it(`cancels mid-transfer from the ${side}: the other side sees it, no file completes, the partial file is deleted`, async () => {
+      const { a, b, filesA, filesB } = await pair();
+      filesB.events.on('offer', (r) => void filesB.accept(r));
+      const receivedNames: string[] = [];
+      filesB.events.on('received', (r) => receivedNames.push(r.name));
+      // What reaches Bob on the file channel, in order: chunks of which transfer, offers of which file.
+      const arrived: string[] = [];
+      b.peers.get(a.id)!.events.on('files', (m) => {
+        const message = decodeMessage(m);
+        if (message?.type === 'chunk') arrived.push(`chunk ${message.id}`);
+        else if (message?.control.t === 'offer') arrived.push(`offer ${message.control.name}`);
+      });
+      const file = new File([bytes(16 * 1024 * 1024, 9)], 'long.bin');
+      const [sender] = filesA.offer(file);
+      const receiver = await waitFor(() => filesB.list().find((r) => r.name === 'long.bin') as FileReceiver | undefined, 'the offer');
+      await waitFor(() => receiver.rate.bytes > 1024 * 1024, 'a first megabyte to arrive', 30000);
+      expect(receiver.state).to.equal('receiving');
+      expect(await onDisk(receiver), 'the partial file in OPFS').not.to.equal(null);
+      if (side === 'sender') {
+        sender.cancel();
+        expect(sender.state).to.equal('cancelled');
+        await waitFor(() => receiver.state === 'cancelled', () => `the receiver to see the cancel (it is ${receiver.state})`);
+        expect(receiver.reason).to.equal('cancelled by the sender');
+      } else {
+        receiver.cancel();
+        expect(receiver.state).to.equal('cancelled');
+        await waitFor(() => sender.state === 'cancelled', () => `the sender to see the cancel (it is ${sender.state})`);
+        expect(sender.reason).to.equal('cancelled by the receiver');
+      }
+      await waitFor(async () => (await onDisk(receiver)) === null, 'the partial file to be deleted from OPFS');
+      expect(receiver.file).to.equal(null);
+      // A file sent after the cancel arrives (the sender was not cut off), and by then no
+      // chunk of the cancelled file follows its offer: the sender stopped.
+      filesA.offer(new File(['after'], 'after.txt'), b.id);
+      await waitFor(() => receivedNames.includes('after.txt'), 'the next file to arrive');
+      expect(receivedNames).to.deep.equal(['after.txt']);
+      expect(arrived.slice(arrived.indexOf('offer after.txt'))).not.to.include(`chunk ${sender.id}`);
+      expect([sender.state, receiver.state]).to.deep.equal(['cancelled', 'cancelled']);
+      expect(receiver.rate.bytes).to.be.lessThan(file.size);
+    });
+  }
 
   it('refuses an offer over the receiver’s limit', async () => {
     const { filesA, filesB } = await pair();
@@ -170,8 +316,13 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     const receiver = await waitFor(() => filesB.list()[0] as FileReceiver | undefined, 'the offer');
     await waitFor(() => receiver.rate.bytes > 2 * 1024 * 1024, 'some progress');
     const before = receiver.rate.bytes;
-    a.peers.get(b.id)!.close(); // the data path goes away mid-transfer
-    await waitFor(() => receiver.state === 'waiting' && sender.state === 'waiting', 'both sides to notice');
+    // The connection itself goes away mid-transfer: the browser's RTCPeerConnection under
+    // Ada's peer is closed (as when her network stack drops it), not Parley's Peer.
+    const lost = a.peers.get(b.id)!;
+    lost.pc.close();
+    await waitFor(() => receiver.state === 'waiting' && sender.state === 'waiting', () => `both sides to notice (receiver ${receiver.state}, sender ${sender.state})`);
+    // A new connection between the same two sessions carries the rest.
+    await waitFor(() => a.peers.get(b.id) !== lost && a.peers.get(b.id)?.connected, 'a new connection');
     await waitFor(() => receiver.state === 'done' || !receiver.active, 'the transfer to finish', 60000);
     expect(`${receiver.state} ${receiver.reason}`).to.equal('done ');
     await received;
@@ -198,11 +349,18 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     expect(receiver.file).to.equal(null);
     expect(errors.at(-1)!.code).to.equal('file');
     expect(errors.at(-1)!.message).to.match(/sent chunk 2 of a 2-chunk file/);
-    // Cut off: what it sends next is ignored.
+    // Cut off: what it sends next is ignored. Bob's FileTransfers handles each message on
+    // the channel before this listener (added later) hears it: once the last one is heard,
+    // the offer before it has been handled, and ignored.
+    const heard: number[] = [];
+    b.peers.get(a.id)!.events.on('files', (m) => heard.push(m.length));
+    const errorsBefore = errors.length;
     peer().sendFiles(encodeControl({ t: 'offer', id: 'fedcba9876543210', name: 'y', size: 1, mime: '', chunkSize: 1024 }));
     peer().sendFiles(new Uint8Array([9, 9, 9]));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => heard.includes(3), 'the last message to reach Bob');
+    expect(heard).to.have.length(2);
     expect(filesB.list().length).to.equal(1);
+    expect(errors.length, 'nothing more reported for an ignored peer').to.equal(errorsBefore);
   });
 
   it('sweeps received files left on disk, keeping recent ones and files that are not Parley’s', async () => {
