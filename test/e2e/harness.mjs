@@ -33,7 +33,7 @@ export async function openDemo(browser, url) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error));
-  await page.goto(url, { waitUntil: 'load' });
+  await page.goto(url, { waitUntil: 'load', timeout: 90_000 });
   await page.waitForFunction(() => customElements.get('parley-form') && document.querySelector('parley-room')?.session);
   page.parleyErrors = errors;
   return page;
