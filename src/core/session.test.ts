@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, turnRelay, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor } from '../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -38,15 +38,29 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   it('never joins the room when destroyed before its relay connection opens', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();
-    const gone = new Session(room, { signaling, name: 'Gone' });
-    gone.start(); // asks the relay's /ice first: the WebSocket opens after that answer
-    gone.destroy();
-    const bob = new Session(room, { signaling, name: 'Bob' });
-    sessions.push(bob);
-    bob.start();
-    await bob.whenSettled();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect([...bob.peers.keys()]).to.deep.equal([]);
+    // Everything published on the room's topic, from before anyone starts.
+    const listener = new RelayListener(signaling, room);
+    await listener.ready;
+    try {
+      const gone = new Session(room, { signaling, name: 'Gone' });
+      gone.start(); // asks the relay's /ice first: the WebSocket opens after that answer
+      gone.destroy();
+      const bob = new Session(room, { signaling, name: 'Bob' });
+      const cy = new Session(room, { signaling, name: 'Cy' });
+      sessions.push(bob, cy);
+      bob.start();
+      const senders = () => listener.frames.map((frame) => (frame.data as { from?: unknown } | undefined)?.from);
+      await waitFor(() => senders().includes(bob.id), 'Bob’s hello at the listener');
+      // Cy starts only now, after Bob (who started after Gone) is in: once Bob and Cy have met
+      // through the relay, a hello Gone sent (it would have been first) was delivered too.
+      cy.start();
+      await waitFor(() => bob.peers.get(cy.id)?.connected && cy.peers.get(bob.id)?.connected, 'Bob and Cy to connect');
+      await waitFor(() => senders().includes(cy.id), 'Cy’s hello at the listener');
+      expect(senders(), 'nothing published by the destroyed session').not.to.include(gone.id);
+      expect([...bob.peers.keys()]).to.deep.equal([cy.id]);
+    } finally {
+      listener.close();
+    }
   });
 
   it('shares presence (name and colour) and fires peer-joined / peer-left with names', async () => {
@@ -335,23 +349,67 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => a.peers.get(b.id)?.connected, 'the two peers to connect through the auth relay');
 
     const errors: Array<{ code: string; message: string }> = [];
-    const refused = new Session(room, { signaling, token: `${token.slice(0, -4)}AAAA` });
+    const badToken = `${token.slice(0, -4)}AAAA`;
+    const refused = new Session(room, { signaling, token: badToken });
     sessions.push(refused);
     refused.events.on('error', (e) => errors.push(e));
-    refused.start();
-    await waitFor(() => errors.length, 'the refusal to be reported');
+    // Counts (and goes through to) the real WebSocket constructor: a socket with the refused
+    // token is what a retry loop is made of (the relay answers it with a bare close).
+    const RealWebSocket = window.WebSocket;
+    const sockets: string[] = [];
+    window.WebSocket = class extends RealWebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(String(url));
+      }
+    };
+    try {
+      refused.start();
+      await waitFor(() => errors.length, 'the refusal to be reported');
+    } finally {
+      window.WebSocket = RealWebSocket;
+    }
     expect(errors[0].code).to.equal('signaling');
     expect(errors[0].message).to.match(/refused this page’s token/);
+    // The session would open its WebSocket in the same task that reported the refusal: none
+    // was opened, so there is nothing to retry.
+    expect(sockets.filter((url) => url.includes(badToken.slice(-20))), 'WebSockets opened with the refused token').to.deep.equal([]);
     refused.doc.getText('t').insert(0, 'typed while refused'); // editing goes on locally
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(errors.length, 'one error, no retry loop').to.equal(1);
+    expect(refused.doc.getText('t').toString()).to.equal('typed while refused');
+    expect(errors.length, 'one error').to.equal(1);
     expect(a.peers.has(refused.id)).to.equal(false);
   });
 
-  it('keeps the Y.Doc and awareness of each session separate', () => {
-    const a = new Session(uniqueRoom());
-    sessions.push(a);
+  it('keeps the Y.Doc and awareness of each session separate', async () => {
+    // Two rooms on one relay, two sessions of each in this one page.
+    const [a, a2] = await connectedPair();
+    const [b, b2] = await connectedPair();
+    sessions.push(a, a2, b, b2);
     expect(a.doc).to.be.instanceOf(Y.Doc);
+    expect(new Set([a, a2, b, b2].map((s) => s.doc)).size, 'four documents').to.equal(4);
+    expect(new Set([a, a2, b, b2].map((s) => s.awareness)).size, 'four awareness instances').to.equal(4);
+    a.doc.getText('t').insert(0, 'only in room A');
+    a.setPresence({ field: 'in-room-a' });
+    b.doc.getText('t').insert(0, 'only in room B');
+    b.setPresence({ field: 'in-room-b' });
+    const fieldOf = (s: Session, other: Session) => (s.awareness.getStates().get(other.doc.clientID) as { field?: string } | undefined)?.field;
+    // Each edit and presence reaches the other session of its own room…
+    await waitFor(() => a2.doc.getText('t').toString().includes('only in room A') && fieldOf(a2, a) === 'in-room-a', 'room A’s edit and presence at a2');
+    await waitFor(() => b2.doc.getText('t').toString().includes('only in room B') && fieldOf(b2, b) === 'in-room-b', 'room B’s edit and presence at b2');
+    // …and markers set after them, from both rooms, arrive as well: what crossed is all there is.
+    a2.doc.getMap('m').set('marker', 'A');
+    b2.doc.getMap('m').set('marker', 'B');
+    await waitFor(() => a.doc.getMap('m').get('marker') === 'A' && b.doc.getMap('m').get('marker') === 'B', 'the markers');
+    for (const [s, text, marker] of [[a, 'only in room A', 'A'], [a2, 'only in room A', 'A'], [b, 'only in room B', 'B'], [b2, 'only in room B', 'B']] as const) {
+      expect(s.doc.getText('t').toString()).to.equal(text);
+      expect(s.doc.getMap('m').toJSON()).to.deep.equal({ marker });
+    }
+    const clients = (s: Session) => [...s.awareness.getStates().keys()].sort();
+    expect(clients(a), 'presence in room A').to.deep.equal([a.doc.clientID, a2.doc.clientID].sort());
+    expect(clients(a2)).to.deep.equal(clients(a));
+    expect(clients(b), 'presence in room B').to.deep.equal([b.doc.clientID, b2.doc.clientID].sort());
+    expect(clients(b2)).to.deep.equal(clients(b));
     expect(a.localPresence.peer).to.equal(a.id);
+    expect([...a.peers.keys(), ...a2.peers.keys(), ...b.peers.keys(), ...b2.peers.keys()]).to.deep.equal([a2.id, a.id, b2.id, b.id]);
   });
 });
