@@ -4,6 +4,60 @@ import { rateNetwork, targetEncoding } from './network-stats.js';
 import type { Session } from '../session.js';
 import { connectedPair, waitFor } from '../../../test/helpers.js';
 
+/**
+ * A camera whose picture is fresh noise every frame, in place of the browser's fake one:
+ * the fake camera's simple moving picture needs about 50 kbit/s, under every profile's
+ * cap, so no cap could ever be seen lowering what is sent. Noise takes every bit allowed.
+ * getUserMedia hands it out (with the real microphone if asked) until `restore()`.
+ */
+function noisyCamera(): { restore: () => void } {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
+  const context = canvas.getContext('2d')!;
+  const image = context.createImageData(canvas.width, canvas.height);
+  const pixels = new Uint32Array(image.data.buffer);
+  let x = 1;
+  const timer = setInterval(() => {
+    for (let i = 0; i < pixels.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      pixels[i] = x | 0xff000000;
+    }
+    context.putImageData(image, 0, 0);
+  }, 66);
+  const media = navigator.mediaDevices;
+  const real = media.getUserMedia;
+  media.getUserMedia = async (constraints) => {
+    const stream = canvas.captureStream(15);
+    if (constraints?.audio) stream.addTrack((await real.call(media, { audio: constraints.audio })).getAudioTracks()[0]!);
+    return stream;
+  };
+  return {
+    restore() {
+      clearInterval(timer);
+      media.getUserMedia = real;
+    },
+  };
+}
+
+/**
+ * The video bitrate `pc` actually sends, measured by this test from getStats (outbound-rtp
+ * bytesSent) over `ms`: what left the sender, whatever its parameters say.
+ */
+async function sentBitrate(pc: RTCPeerConnection, ms = 2000): Promise<number> {
+  const bytes = async () => {
+    let total = 0;
+    (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') total += r.bytesSent ?? 0;
+    });
+    return [total, performance.now()] as const;
+  };
+  const [before, start] = await bytes();
+  await waitFor(() => performance.now() - start >= ms, `${ms} ms of sending`, ms + 5000);
+  const [after, end] = await bytes();
+  return ((after - before) * 8 * 1000) / (end - start);
+}
+
 describe('quality', () => {
   const sessions: Session[] = [];
   afterEach(() => sessions.splice(0).forEach((s) => s.destroy()));
@@ -49,15 +103,29 @@ describe('quality', () => {
     void video.play();
     const width = await new Promise<number>((resolve) => video.requestVideoFrameCallback((_, frame) => resolve(frame.width)));
     expect(width).to.be.at.most(Math.round((camera.getSettings().width ?? 0) / 2));
+    video.remove();
 
+    // A fixed profile sends the camera at the size it captures: d sees frames as wide as c's
+    // camera. (low: a size no encoder shrinks further for a busy CPU or a slow start.)
     const [c, d] = await connectedPair();
     sessions.push(c, d);
-    c.configure({ quality: 'high' });
+    c.configure({ quality: 'low' });
+    c.quality.stop(); // what it starts with, before any adaptation round
     await d.join({ audio: true, video: false });
     await waitFor(() => c.participants().find((p) => p.id === d.id)?.media, 'd in the call, at c');
     await c.join({ audio: false, video: true });
-    const full = await waitFor(() => c.peers.get(d.id)!.senderOf(c.localStream!.getVideoTracks()[0]), 'c’s camera sender');
-    expect(full.getParameters().encodings[0].scaleResolutionDownBy ?? 1).to.equal(1);
+    const captured = c.localStream!.getVideoTracks()[0]!.getSettings().width!;
+    const atD = await waitFor(() => d.participants().find((p) => p.id === c.id)?.camera, 'c’s camera at d');
+    const full = Object.assign(document.createElement('video'), { muted: true, srcObject: atD });
+    void full.play();
+    const widths: number[] = [];
+    const onFrame = (_: number, frame: VideoFrameCallbackMetadata) => {
+      widths.push(frame.width);
+      if (frame.width !== captured) full.requestVideoFrameCallback(onFrame);
+    };
+    full.requestVideoFrameCallback(onFrame);
+    await waitFor(() => widths.includes(captured), () => `a frame at d as wide as c’s camera (${captured}); seen ${[...new Set(widths)].join(', ') || 'none'}`, 20000);
+    full.remove();
   });
 
   it('applies a fixed profile to capture and to every sender, and reads real stats on both ends', async () => {
@@ -95,5 +163,37 @@ describe('quality', () => {
       await a.quality.update();
       return (sender.getParameters().encodings?.[0]?.maxBitrate ?? 0) > PROFILES.low.maxBitrate;
     }, 'auto to raise the cap');
+  });
+
+  it('a lower profile lowers the bitrate actually sent (getStats bytesSent), not just the cap', async function () {
+    this.timeout(60000);
+    const camera = noisyCamera();
+    try {
+      const [a, b] = await connectedPair();
+      sessions.push(a, b);
+      a.configure({ quality: 'medium' });
+      await b.join({ audio: true, video: false });
+      await waitFor(() => a.participants().find((p) => p.id === b.id)?.media, 'b in the call, at a');
+      await a.join({ audio: false, video: true });
+      const pc = a.peers.get(b.id)!.pc;
+      // Medium (500 kbit/s): the noise takes well over what low allows.
+      const medium = await waitFor(async () => {
+        const rate = await sentBitrate(pc);
+        return rate > 2.5 * PROFILES.low.maxBitrate ? rate : 0;
+      }, 'a to send well above the low profile’s cap under medium', 30000);
+      expect(medium).to.be.at.most(PROFILES.medium.maxBitrate * 1.3);
+      a.configure({ quality: 'low' });
+      let low = 0;
+      await waitFor(
+        async () => (low = await sentBitrate(pc)) <= PROFILES.low.maxBitrate * 1.3,
+        () => `what a sends to fall to the low profile’s ${PROFILES.low.maxBitrate / 1000} kbit/s (last ${Math.round(low / 1000)} kbit/s, was ${Math.round(medium / 1000)})`,
+        30000,
+      );
+      // And it stays there: not one lucky window (uncapped, what the loopback path let the
+      // noise send wandered between 260 and 1,000 kbit/s on a busy machine).
+      for (let window = 0; window < 2; window++) expect(await sentBitrate(pc)).to.be.at.most(PROFILES.low.maxBitrate * 1.3);
+    } finally {
+      camera.restore();
+    }
   });
 });

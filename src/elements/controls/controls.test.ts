@@ -49,31 +49,73 @@ describe('<parley-controls>', () => {
     expect(button('Join call')).to.exist;
   });
 
-  it('picks camera and microphone from a Devices disclosure, switching the live track', async () => {
-    const { el, controls, button } = await setup();
+  /** Joins, opens the Devices disclosure and resolves with the select for `kind`. */
+  async function devicesOpen(kind: 'camera' | 'microphone') {
+    const ready = await setup();
+    const { el, controls, button } = ready;
     await el.join();
     await controls.updateComplete;
     const toggle = button('Devices')!;
     expect(toggle.getAttribute('aria-expanded')).to.equal('false');
     toggle.click();
     const select = await waitFor(
-      () => controls.shadowRoot!.querySelector<HTMLSelectElement>('select[data-kind=camera]'),
-      'the camera select',
+      () => controls.shadowRoot!.querySelector<HTMLSelectElement>(`select[data-kind=${kind}]`),
+      `the ${kind} select`,
     );
     expect(toggle.getAttribute('aria-expanded')).to.equal('true');
-    expect(select.closest('label')!.textContent).to.contain('Camera');
-    expect(controls.shadowRoot!.querySelector('select[data-kind=microphone]')).to.exist;
-    // The select shows the device in use.
-    const track = el.session!.localStream!.getVideoTracks()[0]!;
-    expect(select.value).to.equal(track.getSettings().deviceId);
-    await expect(controls).to.be.accessible();
+    return { ...ready, select };
+  }
 
-    select.value = select.options[select.options.length - 1]!.value;
-    select.dispatchEvent(new Event('change'));
-    await waitFor(() => el.session!.localStream!.getVideoTracks()[0] !== track, 'the camera track to be replaced');
-    expect(track.readyState).to.equal('ended');
-    expect(el.session!.devices.camera).to.equal(select.value);
-    localStorage.removeItem('parley:devices');
+  /** An option of `select` naming a device other than the one in use (and not "default"). */
+  const otherOption = (select: HTMLSelectElement) =>
+    [...select.options].map((o) => o.value).reverse().find((id) => id !== select.value && id !== 'default');
+
+  it('shows camera and microphone selects in a Devices disclosure, set to the devices in use', async () => {
+    const { el, controls, select } = await devicesOpen('camera');
+    expect(select.closest('label')!.textContent).to.contain('Camera');
+    const microphone = controls.shadowRoot!.querySelector<HTMLSelectElement>('select[data-kind=microphone]')!;
+    expect(microphone.closest('label')!.textContent).to.contain('Microphone');
+    // Each select shows the device in use.
+    expect(select.value).to.equal(el.session!.localStream!.getVideoTracks()[0]!.getSettings().deviceId);
+    expect(microphone.value).to.equal(el.session!.localStream!.getAudioTracks()[0]!.getSettings().deviceId);
+    await expect(controls).to.be.accessible();
+  });
+
+  it('switches the live camera to another device picked in its select', async function () {
+    const { el, select } = await devicesOpen('camera');
+    const track = el.session!.localStream!.getVideoTracks()[0]!;
+    const target = otherOption(select);
+    // Missing capability: a second camera. Firefox's fake devices have one; Chromium's have
+    // one unless launched with --use-fake-device-for-media-stream=device-count=2.
+    if (!target) return this.skip();
+    try {
+      select.value = target;
+      select.dispatchEvent(new Event('change'));
+      await waitFor(() => el.session!.localStream!.getVideoTracks()[0] !== track, 'the camera track to be replaced');
+      expect(track.readyState).to.equal('ended');
+      expect(el.session!.localStream!.getVideoTracks()[0]!.getSettings().deviceId, 'the live track is the picked camera').to.equal(target);
+      expect(el.session!.devices.camera).to.equal(target);
+    } finally {
+      localStorage.removeItem('parley:devices');
+    }
+  });
+
+  it('switches the live microphone to another device picked in its select', async function () {
+    const { el, select } = await devicesOpen('microphone');
+    const track = el.session!.localStream!.getAudioTracks()[0]!;
+    const target = otherOption(select);
+    // Missing capability: a second microphone (Firefox's fake devices have one; Chromium's three).
+    if (!target) return this.skip();
+    try {
+      select.value = target;
+      select.dispatchEvent(new Event('change'));
+      await waitFor(() => el.session!.localStream!.getAudioTracks()[0] !== track, 'the microphone track to be replaced');
+      expect(track.readyState).to.equal('ended');
+      expect(el.session!.localStream!.getAudioTracks()[0]!.getSettings().deviceId, 'the live track is the picked microphone').to.equal(target);
+      expect(el.session!.devices.microphone).to.equal(target);
+    } finally {
+      localStorage.removeItem('parley:devices');
+    }
   });
 
   it('lists a hot-plugged device when the browser reports a device change', async () => {
@@ -106,6 +148,8 @@ describe('<parley-controls>', () => {
     el.append(grid);
     await navigator.mediaDevices.getUserMedia({ audio: true }).then((s) => s.getTracks().forEach((t) => t.stop()));
     const speakers = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audiooutput' && d.deviceId);
+    // Missing capability: choosing an audio output (HTMLMediaElement.setSinkId) or any
+    // output listed to choose. Both fake-device browsers here have both; an older browser may not.
     if (!('setSinkId' in HTMLMediaElement.prototype) || !speakers.length) return this.skip();
     const speaker = speakers[speakers.length - 1]!.deviceId;
     await el.join();
