@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
+import { CHUNK_BYTES, FrameAssembler, FrameKind, MAX_MESSAGE_BYTES, encodeFrames } from './frames.js';
 
 describe('frames', () => {
   it('round-trips a small message in one frame', () => {
@@ -33,5 +33,20 @@ describe('frames', () => {
     expect(() => assembler.push(new Uint8Array([0x7f, 1]))).to.throw(/unknown frame kind/);
     assembler.push(new Uint8Array([FrameKind.sync | 0x80, 1]));
     expect(() => assembler.push(new Uint8Array([FrameKind.signal, 1]))).to.throw(/kind changed/);
+  });
+
+  it('takes a message of exactly MAX_MESSAGE_BYTES (32 MiB) and refuses one byte more', () => {
+    expect(MAX_MESSAGE_BYTES).to.equal(32 * 1024 * 1024);
+    const piece = new Uint8Array(1 + 1024 * 1024);
+    piece[0] = FrameKind.sync | 0x80;
+    const feed = (assembler: FrameAssembler) => {
+      for (let i = 0; i < MAX_MESSAGE_BYTES / (piece.length - 1); i++) expect(assembler.push(piece)).to.equal(null);
+    };
+    const exact = new FrameAssembler();
+    feed(exact);
+    expect(exact.push(new Uint8Array([FrameKind.sync]))!.payload.length).to.equal(MAX_MESSAGE_BYTES);
+    const over = new FrameAssembler();
+    feed(over);
+    expect(() => over.push(new Uint8Array([FrameKind.sync, 0]))).to.throw(/message too large/);
   });
 });

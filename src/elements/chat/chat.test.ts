@@ -5,7 +5,8 @@ import type { ParleyChat } from './chat.js';
 import { Chat, Session } from '../../core/index.js';
 import { fixtureInRoom, relayUrl, waitFor } from '../../../test/helpers.js';
 
-describe('<parley-chat>', () => {
+describe('<parley-chat>', function () {
+  this.timeout(60000);
   let other: Session | null = null;
   afterEach(() => {
     other?.destroy();
@@ -17,8 +18,11 @@ describe('<parley-chat>', () => {
     return { room, chat, root };
   }
 
-  it('is accessible, sends on Enter and adds a line on Shift+Enter', async () => {
-    const { chat, root } = await setup();
+  it('is accessible, sends on Enter (the other side gets it) and adds a line on Shift+Enter', async () => {
+    const { room, chat, root } = await setup();
+    other = new Session(room, { signaling: await relayUrl(), name: 'Bob' });
+    other.start();
+    const remote = new Chat(other);
     await expect(chat).to.be.accessible();
     const textarea = root.querySelector('textarea')!;
     expect(root.querySelector('label')!.textContent).to.equal('Message');
@@ -37,6 +41,9 @@ describe('<parley-chat>', () => {
     expect(root.querySelector('time')!.getAttribute('datetime')).to.match(/^\d{4}-/);
     expect(textarea.value).to.equal('');
     await expect(chat).to.be.accessible();
+    await waitFor(() => remote.messages().length === 1, 'the message at the other side');
+    expect(remote.messages()[0]).to.include({ from: 'Ada', text: 'hello\nworld' });
+    remote.destroy();
   });
 
   it('shows a peer’s markup as text, links only http(s) URLs, and counts unread', async () => {
