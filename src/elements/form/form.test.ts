@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import * as Y from 'yjs';
 import '../../index.js';
 import type { ParleyForm } from './form.js';
 import { FormBinding, Session } from '../../core/index.js';
@@ -102,21 +103,113 @@ describe('<parley-form>', () => {
     await waitFor(() => form.shadowRoot!.querySelector('[part=assignment]')?.textContent === 'Assigned to Bob', 'the label');
   });
 
-  it('restores edits from IndexedDB after a reload with persist, and says the page was older', async () => {
-    const room = uniqueRoom('persist');
-    const first = await setup(room, 'persist');
-    const title = first.native.querySelector<HTMLInputElement>('[name=title]')!;
-    await waitFor(() => first.form.session?.doc.getMap('seeds').has('title'), 'seeding');
-    title.value = 'Invoice 42 (draft)';
-    title.dispatchEvent(new InputEvent('input', { bubbles: true }));
-    first.wrapper.remove(); // the page goes away…
-    await new Promise((resolve) => setTimeout(resolve, 1200)); // …and its session with it
-    const second = await setup(room, 'persist');
-    const conflict = oneEvent(second.form, 'parley-field-conflict');
+  it('resets only this page’s view back to the shared values (without sync-reset)', async () => {
+    const { form, native, room, signaling } = await setup();
+    const bob = peer(room, signaling);
+    await waitFor(() => bob.session.synced && form.session?.synced, 'both sides to hold each other’s state');
+    const title = native.querySelector<HTMLInputElement>('[name=title]')!;
+    const bobTitle = bob.host.querySelector<HTMLInputElement>('[name=title]')!;
+    bobTitle.value = 'Invoice 42, paid';
+    bobTitle.dispatchEvent(new InputEvent('input'));
+    await waitFor(() => title.value === 'Invoice 42, paid', 'Bob’s edit at Ada’s');
+    native.reset();
+    expect(title.value, 'the browser reset the control').to.equal('Invoice 42');
+    await waitFor(() => title.value === 'Invoice 42, paid', 'Ada’s view back at the shared value');
+    // Ada types in the notes after her reset: once that reaches Bob, the reset would have too.
+    const notes = native.querySelector('textarea')!;
+    notes.value = 'Line one, after the reset';
+    notes.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    await waitFor(() => bob.host.querySelector('textarea')!.value === 'Line one, after the reset', 'Ada’s later edit at Bob’s');
+    expect(bobTitle.value).to.equal('Invoice 42, paid');
+    expect(bob.session.doc.getText('field:title').toString()).to.equal('Invoice 42, paid');
+  });
+
+  it('resets the form for everyone with sync-reset', async () => {
+    const { form, native, room, signaling } = await setup(uniqueRoom('pform'), 'sync-reset');
+    const bob = peer(room, signaling);
+    await waitFor(() => bob.session.synced && form.session?.synced, 'both sides to hold each other’s state');
+    const bobTitle = bob.host.querySelector<HTMLInputElement>('[name=title]')!;
+    const bobNotes = bob.host.querySelector('textarea')!;
+    const bobStatus = bob.host.querySelector('select')!;
+    bobTitle.value = 'Invoice 42, paid';
+    bobTitle.dispatchEvent(new InputEvent('input'));
+    bobNotes.value = 'Line one, line two';
+    bobNotes.dispatchEvent(new InputEvent('input'));
+    bobStatus.value = 'sent';
+    bobStatus.dispatchEvent(new Event('change'));
+    await waitFor(() => native.querySelector('select')!.value === 'sent' && native.querySelector('textarea')!.value === 'Line one, line two', 'Bob’s edits at Ada’s');
+    native.reset();
     await waitFor(
-      () => second.native.querySelector<HTMLInputElement>('[name=title]')!.value === 'Invoice 42 (draft)',
-      'the stored edit after reload',
+      () => bobTitle.value === 'Invoice 42' && bobNotes.value === 'Line one' && bobStatus.value === 'draft',
+      () => `the reset at Bob’s (${bobTitle.value} | ${bobNotes.value} | ${bobStatus.value})`,
     );
-    expect((await conflict).detail).to.deep.equal({ key: 'title', local: 'Invoice 42', shared: 'Invoice 42 (draft)' });
+    expect(Object.fromEntries(new FormData(native))).to.deep.equal({ csrf_token: 't0k3n', title: 'Invoice 42', notes: 'Line one', status: 'draft' });
+  });
+
+  it('restores edits from IndexedDB after a real reload with persist, alone in the room, and says the page was older', async function () {
+    this.timeout(60000); // two page loads that compile the library in a fresh realm, on a loaded machine
+    const room = uniqueRoom('persist');
+    const signaling = await relayUrl();
+    // The page, in a frame: reloading it starts a fresh JavaScript realm (new session, nothing in
+    // memory). An inline script, as page code would, records the conflict events from the start.
+    // autocomplete=off: Firefox would otherwise put the typed value back by itself on reload.
+    const frame = document.createElement('iframe');
+    frame.srcdoc = `<!doctype html>
+      <script>window.conflicts = []; addEventListener('parley-field-conflict', (e) => conflicts.push(e.detail));</script>
+      <script type="module" src="${new URL('/src/index.ts', location.href).href}"></script>
+      <parley-room room="${room}" signaling="${signaling}" name="Ada"></parley-room>
+      <parley-form room="${room}" persist><form autocomplete="off"><input name="title" value="Invoice 42"></form></parley-form>`;
+    type FrameWindow = Window & { conflicts: unknown[]; InputEvent: typeof InputEvent };
+    const loaded = () => new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    const page = () => {
+      const doc = frame.contentDocument!;
+      return { form: doc.querySelector('parley-form') as ParleyForm | null, title: doc.querySelector<HTMLInputElement>('[name=title]')! };
+    };
+    const firstLoad = loaded();
+    document.body.append(frame);
+    cleanup.push(() => {
+      frame.remove();
+      indexedDB.deleteDatabase(`parley:${room}`);
+    });
+    await firstLoad;
+    const first = await waitFor(() => page().form?.session, 'the first page’s session');
+    await first.whenSettled(); // with persist: once the database is open (reading it before would create it empty)
+    await waitFor(() => first.doc.getMap('seeds').has('title'), 'seeding');
+    const { title } = page();
+    title.value = 'Invoice 42 (draft)';
+    title.dispatchEvent(new (frame.contentWindow as FrameWindow).InputEvent('input', { bubbles: true }));
+    await waitFor(async () => (await storedText(`parley:${room}`, 'field:title')) === 'Invoice 42 (draft)', 'the edit to be in IndexedDB');
+
+    const secondLoad = loaded();
+    frame.contentWindow!.location.reload();
+    await secondLoad;
+    const second = await waitFor(() => page().form?.session, 'the reloaded page’s session');
+    expect(second.id, 'a new session').not.to.equal(first.id);
+    await waitFor(() => page().title.value === 'Invoice 42 (draft)', () => `the stored edit after the reload (shows ${page().title.value})`);
+    // Nobody else was ever in this room: the value can only have come from IndexedDB.
+    expect(second.peers.size, 'peers of the reloaded page').to.equal(0);
+    expect((frame.contentWindow as FrameWindow).conflicts).to.deep.equal([{ key: 'title', local: 'Invoice 42', shared: 'Invoice 42 (draft)' }]);
   });
 });
+
+/** The text under `key` in a Y.Doc stored by y-indexeddb in database `name` (read directly). */
+async function storedText(name: string, key: string): Promise<string> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(name);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    if (!db.objectStoreNames.contains('updates')) return '';
+    const request = db.transaction('updates').objectStore('updates').getAll();
+    const updates = await new Promise<Uint8Array[]>((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result as Uint8Array[]);
+      request.onerror = () => reject(request.error);
+    });
+    const doc = new Y.Doc();
+    updates.forEach((update) => Y.applyUpdate(doc, update));
+    return doc.getText(key).toString();
+  } finally {
+    db.close();
+  }
+}
