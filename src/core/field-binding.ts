@@ -316,14 +316,17 @@ export class FieldBinding {
       this.#pendingDeltas.push(event.delta as Delta);
       return;
     }
+    const shown = this.#read();
     this.#render(event.delta as Delta);
-    this.#changed(transaction.origin);
+    // Not a change when the page already showed it (a peer's seed, adopted a moment earlier).
+    if (!sameValue(shown, this.#read())) this.#changed(transaction.origin);
   };
 
   #onValuesChange = (event: Y.YMapEvent<FieldValue>, transaction: Y.Transaction) => {
     if (transaction.origin === this || this.#text || !event.keysChanged.has(this.key) || !this.#seeded) return;
+    const shown = this.#read();
     this.#render(null);
-    this.#changed(transaction.origin);
+    if (!sameValue(shown, this.#read())) this.#changed(transaction.origin);
   };
 
   #changed(origin: unknown): void {

@@ -64,6 +64,47 @@ describe('<parley-field>', () => {
     binding.destroy();
   });
 
+  it('with notify, fires native input and change on the control when a remote value lands; without it, none', async () => {
+    const room = uniqueRoom();
+    const signaling = await relayUrl();
+    const form = await fixture<HTMLFormElement>(html`
+      <form>
+        <parley-room room=${room} signaling=${signaling} name="Ada"></parley-room>
+        <parley-field room=${room} notify><select name="status"><option>draft</option><option>sent</option></select></parley-field>
+        <parley-field room=${room}><input name="title" value="Invoice 42"></parley-field>
+      </form>
+    `);
+    const select = form.querySelector('select')!;
+    const title = form.querySelector('input')!;
+    // What a page widget listening on its control would see.
+    const events: string[] = [];
+    for (const control of [select, title]) {
+      for (const type of ['input', 'change']) control.addEventListener(type, () => events.push(`${control.name}:${type}`));
+    }
+    const changes: string[] = [];
+    form.addEventListener('parley-field-change', (e) => changes.push(`${e.detail.key}:${e.detail.origin}:${String(e.detail.value)}`));
+    other = new Session(room, { signaling, name: 'Bob' });
+    const remoteTitle = document.createElement('input');
+    remoteTitle.value = 'Invoice 42';
+    const remoteStatus = document.createElement('select');
+    remoteStatus.innerHTML = '<option>draft</option><option>sent</option>';
+    const bindings = [new FieldBinding(other.doc, remoteTitle, 'title'), new FieldBinding(other.doc, remoteStatus, 'status')];
+    other.start();
+    const roomElement = form.querySelector('parley-room')!;
+    await waitFor(() => other!.synced && roomElement.session?.synced, 'both sides to hold each other’s state');
+    // Bob changes the title, then the status: they arrive in that order.
+    remoteTitle.value = 'Invoice 42, paid';
+    remoteTitle.dispatchEvent(new InputEvent('input'));
+    remoteStatus.value = 'sent';
+    remoteStatus.dispatchEvent(new Event('change'));
+    await waitFor(() => events.includes('status:change'), 'the native change event on the select');
+    expect(title.value).to.equal('Invoice 42, paid');
+    expect(select.value).to.equal('sent');
+    expect(events, 'native events, only where notify is set').to.deep.equal(['status:input', 'status:change']);
+    expect(changes, 'both reported as remote, neither echoed as the user’s').to.deep.equal(['title:remote:Invoice 42, paid', 'status:remote:sent']);
+    bindings.forEach((binding) => binding.destroy());
+  });
+
   it('shows who else is in the field, as text', async () => {
     const { field, room, signaling } = await setup();
     other = new Session(room, { signaling, name: '<img src=x onerror=alert(1)>' });
