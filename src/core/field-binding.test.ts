@@ -56,10 +56,14 @@ describe('FieldBinding between two sessions (real relay, real data channels)', (
     const sa = bind<HTMLSelectElement>(a, '<select name="status"><option>draft</option><option selected>sent</option></select>', 'status');
     const sb = bind<HTMLSelectElement>(b, '<select name="status"><option>draft</option><option selected>sent</option></select>', 'status');
     await connect();
-    await waitFor(() => a.doc.getText('field:notes').length > 0 && b.peers.get(a.id)?.connected, 'sync');
-    // Give both sides time to exchange their seeds, then check nothing doubled.
-    await waitFor(() => a.doc.getMap('seeds').has('notes') && b.doc.getMap('seeds').has('notes'), 'seeds');
-    await new Promise((r) => setTimeout(r, 300));
+    // Each side seeded before they met. A marker typed on each side afterwards travels
+    // behind that side's seed: once both markers have arrived, so have both seeds.
+    const ma = bind<HTMLInputElement>(a, '<input name="marker">', 'marker');
+    const mb = bind<HTMLInputElement>(b, '<input name="marker">', 'marker');
+    typeAt(ma, 0, 'Ada');
+    await waitFor(() => mb.value === 'Ada', 'Ada’s marker at Bob’s');
+    typeAt(mb, 3, ' and Bob');
+    await waitFor(() => ma.value === 'Ada and Bob', 'Bob’s marker at Ada’s');
     expect(ta.value).to.equal('Call the customer back');
     expect(tb.value).to.equal('Call the customer back');
     expect(sa.value).to.equal('sent');
@@ -122,5 +126,29 @@ describe('FieldBinding between two sessions (real relay, real data channels)', (
     typeAt(tb, 2, '!');
     await waitFor(() => changes.includes('remote:hi!'), 'the remote change');
     expect(changes[0]).to.equal('local:hi');
+  });
+
+  it('redoes with Ctrl+Y what Ctrl+Z undid: the user’s own edit only, on both sides (real key presses)', async () => {
+    const { sendKeys } = await import('@web/test-runner-commands');
+    const withCtrl = async (key: string) => {
+      await sendKeys({ down: 'Control' });
+      await sendKeys({ press: key });
+      await sendKeys({ up: 'Control' });
+    };
+    const ta = bind<HTMLTextAreaElement>(a, '<textarea name="notes">Notes</textarea>', 'notes');
+    const tb = bind<HTMLTextAreaElement>(b, '<textarea name="notes">Notes</textarea>', 'notes');
+    await connect();
+    ta.focus();
+    ta.setSelectionRange(5, 5);
+    // One key: one undo step, however slowly a loaded machine types.
+    await sendKeys({ type: '!' });
+    await waitFor(() => tb.value === 'Notes!', 'Ada’s typing at Bob’s');
+    typeAt(tb, 0, 'B:');
+    await waitFor(() => ta.value === 'B:Notes!', 'Bob’s edit at Ada’s');
+    ta.focus();
+    await withCtrl('z');
+    await waitFor(() => ta.value === 'B:Notes' && tb.value === 'B:Notes', 'Ctrl+Z to undo Ada’s edit only, on both sides');
+    await withCtrl('y');
+    await waitFor(() => ta.value === 'B:Notes!' && tb.value === 'B:Notes!', 'Ctrl+Y to redo it, on both sides');
   });
 });
