@@ -73,7 +73,7 @@ export default defineConfig({
               // What every element loads: Lit, Yjs and the session.
               name: 'base',
               priority: 2,
-              test: modules('lit/index.js', 'src/core/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts'),
+              test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts'),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.

@@ -1,7 +1,7 @@
 // One round of the quality monitor (quality.ts), loaded with its first round in a call: read
 // each connected peer's stats and, in `auto`, keep our camera sender to that peer on the
 // encoding its path and its tile size call for (the tile width comes from its presence).
-import type { PresenceState, Session } from '../session.js';
+import type { PresenceState, Session } from '../session/session.js';
 import { applyEncoding, readPeerStats, targetEncoding, type Counters, type PeerStats } from './network-stats.js';
 
 export async function adaptToPeers(session: Session, stats: Map<string, PeerStats>, counters: Map<string, Counters>): Promise<void> {

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { DEVICE_STORAGE_KEY, listDevices, loadDeviceChoice, saveDeviceChoice } from './devices.js';
-import type { Session } from '../session.js';
+import type { Session } from '../session/session.js';
 import { connectedPair, decodedFrames, waitFor, framesArrive } from '../../../test/helpers.js';
 
 describe('devices', () => {

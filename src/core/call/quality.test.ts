@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { PROFILES } from './profiles.js';
 import { rateNetwork, targetEncoding } from './network-stats.js';
-import type { Session } from '../session.js';
+import type { Session } from '../session/session.js';
 import { connectedPair, waitFor } from '../../../test/helpers.js';
 
 /**

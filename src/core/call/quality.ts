@@ -3,7 +3,7 @@
 // (bandwidth, loss, RTT) and to the size at which that peer shows our camera (its presence
 // `view`): adapt.ts, loaded with the first round in a call. No renegotiation is ever needed.
 import { createNanoEvents } from 'nanoevents';
-import type { Session } from '../session.js';
+import type { Session } from '../session/session.js';
 import { captureShape } from './profiles.js';
 import type { Counters, PeerStats } from './network-stats.js';
 

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { Session } from '../session.js';
+import { Session } from '../session/session.js';
 import { ActiveSpeaker } from './speaker.js';
 import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 

@@ -6,7 +6,7 @@
 // Levels are smoothed (fast attack, slow decay) and the speaker changes only when someone
 // else is clearly louder, so the highlight does not flicker between words.
 import { createNanoEvents } from 'nanoevents';
-import type { Session } from '../session.js';
+import type { Session } from '../session/session.js';
 
 /** How often levels are sampled. */
 export const SPEAKER_SAMPLE_MS = 400;

@@ -3,9 +3,9 @@
 // chunk, the document resyncs. The channels are closed for real (RTCDataChannel.close(),
 // as the browser does when a send queue overflows), from either side.
 import { expect } from '@open-wc/testing';
-import { FileTransfers } from '../files.js';
-import type { FileReceiver } from '../file-receiver.js';
-import type { Session } from '../session.js';
+import { FileTransfers } from '../files/files.js';
+import type { FileReceiver } from '../files/receiver.js';
+import type { Session } from '../session/session.js';
 import { bytes, connectedPair, digest, waitFor } from '../../../test/helpers.js';
 
 /** Every data channel the page creates from now on, with its connection (a call-through spy). */

@@ -5,9 +5,9 @@
 // connection rebuilt, where the stream cannot be trusted any more), nothing throws, and the
 // document keeps syncing afterwards: every check waits for an edit sent after the junk.
 import { expect } from '@open-wc/testing';
-import { Session } from '../session.js';
-import { FileTransfers } from '../files.js';
-import type { FileReceiver } from '../file-receiver.js';
+import { Session } from '../session/session.js';
+import { FileTransfers } from '../files/files.js';
+import type { FileReceiver } from '../files/receiver.js';
 import type { ParleyError } from '../errors.js';
 import { FrameKind, MAX_MESSAGE_BYTES, encodeFrames } from './frames.js';
 import type { Peer } from './peer.js';

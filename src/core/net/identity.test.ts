@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
-import { Session } from '../session.js';
-import { Chat } from '../chat.js';
-import { lockField, lockHolder } from '../locks.js';
+import { Session } from '../session/session.js';
+import { Chat } from '../chat/chat.js';
+import { lockField, lockHolder } from '../forms/locks.js';
 import type { ParleyError } from '../errors.js';
 import { MAX_PEERS_PER_IDENTITY } from './mesh.js';
 import { RelayListener, identityTokens, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';

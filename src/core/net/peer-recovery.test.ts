@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
-import type { Session } from '../session.js';
-import { Session as SessionClass } from '../session.js';
+import type { Session } from '../session/session.js';
+import { Session as SessionClass } from '../session/session.js';
 import { connectedPair, decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 const ufrag = (sdp: string | undefined) => sdp?.match(/a=ice-ufrag:(\S+)/)?.[1];

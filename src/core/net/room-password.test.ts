@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { Session } from '../session.js';
+import { Session } from '../session/session.js';
 import type { ParleyError } from '../errors.js';
 import { RelayListener, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 

@@ -4,7 +4,7 @@
 // only when written by the peer it names; its name is then the session's for that peer.
 import type * as Y from 'yjs';
 import { createNanoEvents } from 'nanoevents';
-import type { Session } from './session.js';
+import type { Session } from '../session/session.js';
 
 /** Longest message text kept; longer input is cut (a peer's longer entry is skipped). */
 export const MAX_CHAT_TEXT = 4000;

@@ -4,7 +4,7 @@
 //   chunk:   [0x02][transfer id: 8 bytes][index: u32 BE][SHA-256 of data: 32 bytes][data]
 // Decoding is strict: anything that does not match exactly is null, and the caller cuts
 // the peer off. Prose spec: docs/protocol.md, "4. File transfer".
-import { randomHex, toHex } from './hex.js';
+import { randomHex, toHex } from '../hex.js';
 
 export const MessageType = { control: 1, chunk: 2 } as const;
 

@@ -20,8 +20,8 @@ import {
   rootHash,
   sha256,
   type Control,
-} from './file-protocol.js';
-import { DelayWindow, MAX_WINDOW_CHUNKS } from './file-window.js';
+} from './protocol.js';
+import { DelayWindow, MAX_WINDOW_CHUNKS } from './window.js';
 
 /**
  * Chunks sent but not yet acknowledged by the receiver, at most, on a short path. Small on

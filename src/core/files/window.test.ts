@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { DelayWindow, LONG_PATH_WINDOW_CHUNKS, MAX_WINDOW_CHUNKS, MIN_WINDOW_CHUNKS, TARGET_QUEUE_MS } from './file-window.js';
+import { DelayWindow, LONG_PATH_WINDOW_CHUNKS, MAX_WINDOW_CHUNKS, MIN_WINDOW_CHUNKS, TARGET_QUEUE_MS } from './window.js';
 
 /**
  * Drives a window over a path whose round trip is `base` plus `queue` ms, acking each chunk

@@ -5,19 +5,19 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { createNanoEvents } from 'nanoevents';
-import { DocSync } from './sync.js';
-import { DocStore } from './persistence.js';
-import type { CursorState } from './form-binding.js';
-import type { LocalTracks, Peer } from './net/peer.js';
-import { Mesh } from './net/mesh.js';
-import { ParleyError } from './errors.js';
-import { isRecord, MAX_NAME_LENGTH } from './net/signaling.js';
-import { randomHex } from './hex.js';
-import type { MediaRequest } from './call/media.js';
-import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './call/device-choice.js';
-import { QualityMonitor, captureShape, type QualityProfile } from './call/quality.js';
+import { DocSync } from '../sync/sync.js';
+import { DocStore } from '../sync/persistence.js';
+import type { CursorState } from '../forms/form-binding.js';
+import type { LocalTracks, Peer } from '../net/peer.js';
+import { Mesh } from '../net/mesh.js';
+import { ParleyError } from '../errors.js';
+import { isRecord, MAX_NAME_LENGTH } from '../net/signaling.js';
+import { randomHex } from '../hex.js';
+import type { MediaRequest } from '../call/media.js';
+import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from '../call/device-choice.js';
+import { QualityMonitor, captureShape, type QualityProfile } from '../call/quality.js';
 
-export { defaultSignalingUrl, REANNOUNCE_DELAY_MS } from './net/mesh.js';
+export { defaultSignalingUrl, REANNOUNCE_DELAY_MS } from '../net/mesh.js';
 
 export interface SessionConfig {
   /** Relay WebSocket URL. Default: ws(s)://<page host>:4444. */
@@ -591,4 +591,4 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 const ended = () => new ParleyError('media', 'This session has ended.');
 
 /** Capture code, loaded when someone first joins or shares (a form-only page never does). */
-const loadMedia = () => import('./call/media.js');
+const loadMedia = () => import('../call/media.js');

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { CallRecorder, bestRecordingType, recordingNames, type Recording } from './recorder.js';
-import type { Session } from './session.js';
-import { connectedPair, decodedFrames, waitFor } from '../../test/helpers.js';
+import type { Session } from '../session/session.js';
+import { connectedPair, decodedFrames, waitFor } from '../../../test/helpers.js';
 
 /** Loads a recording into a <video>; resolves once its metadata (and duration) is known. */
 async function load(recording: Recording): Promise<HTMLVideoElement> {

@@ -1,12 +1,12 @@
 import { expect } from '@open-wc/testing';
 import { FileTransfers, MAX_PENDING_OFFERS } from './files.js';
-import { FileReceiver } from './file-receiver.js';
-import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './file-protocol.js';
-import type { ParleyError } from './errors.js';
-import { STORE_PREFIX, sweepFileStore } from './file-store.js';
-import type { Session } from './session.js';
-import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
-import { Session as SessionClass } from './session.js';
+import { FileReceiver } from './receiver.js';
+import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './protocol.js';
+import type { ParleyError } from '../errors.js';
+import { STORE_PREFIX, sweepFileStore } from './store.js';
+import type { Session } from '../session/session.js';
+import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { Session as SessionClass } from '../session/session.js';
 
 /**
  * Every RTCDataChannel the page creates from now on, with its connection: a call-through

@@ -2,12 +2,12 @@ import { expect } from '@open-wc/testing';
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { Session, type PresenceState } from './session.js';
-import { Chat } from './chat.js';
-import { lockField, lockHolder, assignmentOf } from './locks.js';
-import { recordingNames } from './recorder.js';
-import { MAX_KEYS_PER_MAP, messageAwareness } from './sync.js';
-import type { ParleyError } from './errors.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { Chat } from '../chat/chat.js';
+import { lockField, lockHolder, assignmentOf } from '../forms/locks.js';
+import { recordingNames } from '../recording/recorder.js';
+import { MAX_KEYS_PER_MAP, messageAwareness } from '../sync/sync.js';
+import type { ParleyError } from '../errors.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /** An awareness update as y-protocols encodes it, saying anything about any client. */
 function awarenessUpdate(client: number, clock: number, state: unknown): Uint8Array {

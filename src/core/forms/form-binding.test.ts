@@ -1,9 +1,9 @@
 import { expect } from '@open-wc/testing';
-import { Session } from './session.js';
+import { Session } from '../session/session.js';
 import { FormBinding } from './form-binding.js';
 import { assignField, assignmentOf, lockField, lockHolder, unlockField } from './locks.js';
 import { readValue } from './controls.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 const FORM = `
   <form>

@@ -4,9 +4,9 @@
 // carries `recording: true` so every participant can show an indicator. The result is MP4
 // where the browser records it, else WebM with its duration written in (webm-duration.ts).
 import { createNanoEvents } from 'nanoevents';
-import { ParleyError } from './errors.js';
+import { ParleyError } from '../errors.js';
 import { withWebmDuration } from './webm-duration.js';
-import type { Participant, PresenceState, Session } from './session.js';
+import type { Participant, PresenceState, Session } from '../session/session.js';
 
 export type RecordingSource = 'grid' | 'camera' | 'screen';
 export type RecorderState = 'inactive' | 'recording' | 'paused';

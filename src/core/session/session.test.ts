@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];

@@ -7,7 +7,7 @@
 // peer it names (the holder, the assigner): nobody can lock a field in someone else's name.
 // Names shown are the session's (verified when the relay vouches for them).
 import type * as Y from 'yjs';
-import type { Session } from './session.js';
+import type { Session } from '../session/session.js';
 
 export interface Holder {
   peer: string;

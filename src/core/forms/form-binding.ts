@@ -4,7 +4,7 @@
 import * as Y from 'yjs';
 import { FieldBinding, type ChangeOrigin } from './field-binding.js';
 import { getSelection, isRadio, isSyncable, isTextControl, type FieldControl, type FieldValue } from './controls.js';
-import type { Session } from './session.js';
+import type { Session } from '../session/session.js';
 import { lockHolder, releaseLocksOf, unlockField } from './locks.js';
 
 const CONTROL_SELECTOR = 'input, textarea, select, [contenteditable]';

@@ -15,10 +15,10 @@ import {
   rootHash,
   sha256,
   type Control,
-} from './file-protocol.js';
-import { openFileStore, type FileStore } from './file-store.js';
-import type { FileLink } from './file-sender.js';
-import { concat } from './net/frames.js';
+} from './protocol.js';
+import { openFileStore, type FileStore } from './store.js';
+import type { FileLink } from './sender.js';
+import { concat } from '../net/frames.js';
 
 /** Acknowledge processed chunks this often (the sender's window moves on acks). */
 export const ACK_EVERY = 4;

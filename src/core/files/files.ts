@@ -4,12 +4,12 @@
 // A peer that sends junk, out-of-range or unasked-for chunks is cut off: its transfers end,
 // what they wrote is deleted, and it is ignored from then on.
 import { createNanoEvents } from 'nanoevents';
-import { ParleyError } from './errors.js';
-import { decodeMessage, encodeControl, type Control } from './file-protocol.js';
-import { FileSender, type FileLink } from './file-sender.js';
-import { FileReceiver } from './file-receiver.js';
-import type { Peer } from './net/peer.js';
-import type { Session } from './session.js';
+import { ParleyError } from '../errors.js';
+import { decodeMessage, encodeControl, type Control } from './protocol.js';
+import { FileSender, type FileLink } from './sender.js';
+import { FileReceiver } from './receiver.js';
+import type { Peer } from '../net/peer.js';
+import type { Session } from '../session/session.js';
 
 /** Offers larger than this are refused unless `maxBytes` is raised. */
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
-import { Session } from './session.js';
+import { Session } from '../session/session.js';
 import { FieldBinding } from './field-binding.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../test/helpers.js';
+import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /** Types `text` at `index` the way a browser does: value, caret, then an input event. */
 function typeAt(control: HTMLInputElement | HTMLTextAreaElement, index: number, text: string): void {

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { Chat, linkify } from './chat.js';
-import { Session } from './session.js';
-import { connectedPair, relayUrl, waitFor } from '../../test/helpers.js';
+import { Session } from '../session/session.js';
+import { connectedPair, relayUrl, waitFor } from '../../../test/helpers.js';
 
 describe('Chat (core)', () => {
   const sessions: Session[] = [];

@@ -3,7 +3,7 @@
 // Info element once the recording is over. Only the head of the file is read and rebuilt;
 // the clusters are reused as they are (no copy of the whole recording).
 // EBML ids: https://www.matroska.org/technical/elements.html
-import { concat } from './net/frames.js';
+import { concat } from '../net/frames.js';
 
 const SEGMENT = 0x18538067;
 const INFO = 0x1549a966;
