@@ -14,7 +14,10 @@ export const chromiumArgs = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--use-fake-device-for-media-stream',
+  // Three fake cameras and microphones, so a device switch really changes device. (Frames
+  // from the second camera, fake_device_1, never reached a peer here; the tests that
+  // switch pick the last one.)
+  '--use-fake-device-for-media-stream=device-count=3',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
   // Hand out real host candidates instead of mDNS names nobody resolves in a sandbox.
