@@ -190,8 +190,9 @@ describe('quality', () => {
         30000,
       );
       // And it stays there: not one lucky window (uncapped, what the loopback path let the
-      // noise send wandered between 260 and 1,000 kbit/s on a busy machine).
-      for (let window = 0; window < 2; window++) expect(await sentBitrate(pc)).to.be.at.most(PROFILES.low.maxBitrate * 1.3);
+      // noise send wandered between 260 and 1,000 kbit/s on a busy machine). Over 4 s: an
+      // encoder overshoots its cap for a moment (a keyframe of noise), not for long.
+      expect(await sentBitrate(pc, 4000)).to.be.at.most(PROFILES.low.maxBitrate * 1.3);
     } finally {
       camera.restore();
     }
