@@ -5,7 +5,7 @@
 //
 // Elements found together are registered together, in dependency order: a <parley-room>
 // is configured before the fields that share its session (the session starts on the next
-// task; see core/registry.ts). npm users import src/index.ts instead, which registers
+// task; see core/session/registry.ts). npm users import src/index.ts instead, which registers
 // every element at once.
 import { define } from './elements/shared/define.js';
 

@@ -1,5 +1,5 @@
 // Peer-to-peer file transfer for a session: offers files to everyone (or one peer),
-// receives offers, and routes the file channel's messages (see file-protocol.ts) to the
+// receives offers, and routes the file channel's messages (see protocol.ts) to the
 // FileSender / FileReceiver they belong to. One FileTransfers per session: FileTransfers.for().
 // A peer that sends junk, out-of-range or unasked-for chunks is cut off: its transfers end,
 // what they wrote is deleted, and it is ignored from then on.
@@ -198,7 +198,7 @@ export class FileTransfers {
   }
 
   #name(peerId: string): string {
-    return this.session.participants().find((p) => p.id === peerId)?.name || peerId.slice(0, 8);
+    return this.session.participant(peerId)?.name || peerId.slice(0, 8);
   }
 
   #error(message: string): void {

@@ -1,5 +1,5 @@
 // The sending side of one file to one peer. Reads the file a chunk at a time, hashes each
-// chunk, and keeps at most a window of unacknowledged chunks in flight (file-window.ts: up
+// chunk, and keeps at most a window of unacknowledged chunks in flight (window.ts: up
 // to WINDOW_CHUNKS on a short path, more on a long one, fewer when the path queues; never
 // more than the receiver said it takes) and the channel's queue under
 // SEND_HIGH_WATER: memory stays bounded whatever the file size. The receiver
@@ -26,7 +26,7 @@ import { DelayWindow, MAX_WINDOW_CHUNKS } from './window.js';
 /**
  * Chunks sent but not yet acknowledged by the receiver, at most, on a short path. Small on
  * purpose: file data in flight is what an edit on the sync channel waits behind
- * (bench/files.mjs). A long path gets more (file-window.ts).
+ * (bench/files.mjs). A long path gets more (window.ts).
  */
 export const WINDOW_CHUNKS = MAX_WINDOW_CHUNKS;
 /** Stop handing chunks to the channel while more than this is queued in it. */
