@@ -38,7 +38,7 @@ const keyOf = (tag) => {
 };
 
 /** Modules a page loads only once someone joins the call (or shares a screen). */
-const CALL_ONLY = ['src/core/call/media.ts', 'src/core/call/adapt.ts', 'src/core/call/network-stats.ts'];
+const CALL_ONLY = ['src/core/call/local-media.ts', 'src/core/call/media.ts', 'src/core/call/adapt.ts', 'src/core/call/network-stats.ts'];
 
 /**
  * The chunks `keys` import, themselves included; with `dynamic`, what they import() too

@@ -1,6 +1,8 @@
 // The framework-free engine: usable without Lit or any element.
-export { Session, defaultSignalingUrl, MAX_PARTICIPANTS } from './session/session.js';
-export type { SessionConfig, SessionEvents, Participant, PresenceState, MediaState } from './session/session.js';
+export { Session, defaultSignalingUrl } from './session/session.js';
+export type { SessionEvents } from './session/session.js';
+export { MAX_PARTICIPANTS } from './session/presence.js';
+export type { SessionConfig, Participant, PresenceState, MediaState, CursorState } from './session/presence.js';
 export { acquireSession, releaseSession, findSession } from './session/registry.js';
 export { SignalingClient } from './net/signaling.js';
 export { Peer } from './net/peer.js';
@@ -8,7 +10,7 @@ export { DocSync } from './sync/sync.js';
 export { FieldBinding } from './forms/field-binding.js';
 export type { ChangeOrigin, FieldBindingOptions } from './forms/field-binding.js';
 export { FormBinding, resolveCursor } from './forms/form-binding.js';
-export type { CursorState, FormBindingOptions } from './forms/form-binding.js';
+export type { FormBindingOptions } from './forms/form-binding.js';
 export { lockField, unlockField, lockHolder, assignField, assignmentOf } from './forms/locks.js';
 export type { Holder, Assignment } from './forms/locks.js';
 export { isSyncable, isTextControl, readValue } from './forms/controls.js';

@@ -1,10 +1,22 @@
 // One round of the quality monitor (quality.ts), loaded with its first round in a call: read
 // each connected peer's stats and, in `auto`, keep our camera sender to that peer on the
 // encoding its path and its tile size call for (the tile width comes from its presence).
-import type { PresenceState, Session } from '../session/session.js';
+import type { Awareness } from 'y-protocols/awareness';
+import type { Peer } from '../net/peer.js';
+import type { PresenceState, SessionConfig } from '../session/presence.js';
 import { applyEncoding, readPeerStats, targetEncoding, type Counters, type PeerStats } from './network-stats.js';
 
-export async function adaptToPeers(session: Session, stats: Map<string, PeerStats>, counters: Map<string, Counters>): Promise<void> {
+/** What the quality monitor reads from its session. */
+export interface QualityHost {
+  readonly id: string;
+  readonly config: Readonly<SessionConfig>;
+  readonly awareness: Awareness;
+  readonly peers: ReadonlyMap<string, Peer>;
+  readonly localStream: MediaStream | null;
+  readonly localPresence: PresenceState | null;
+}
+
+export async function adaptToPeers(session: QualityHost, stats: Map<string, PeerStats>, counters: Map<string, Counters>): Promise<void> {
   const profile = session.config.quality ?? 'auto';
   const camera = session.localStream?.getVideoTracks()[0];
   for (const id of stats.keys()) if (!session.peers.has(id)) stats.delete(id);
@@ -24,7 +36,7 @@ export async function adaptToPeers(session: Session, stats: Map<string, PeerStat
 }
 
 /** The width at which peer `id` shows our camera, from its presence. */
-function shownWidth(session: Session, id: string): number | undefined {
+function shownWidth(session: QualityHost, id: string): number | undefined {
   for (const state of session.awareness.getStates().values()) {
     const presence = state as Partial<PresenceState>;
     const width = presence.peer === id ? presence.view?.[session.id] : undefined;

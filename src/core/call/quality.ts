@@ -3,9 +3,9 @@
 // (bandwidth, loss, RTT) and to the size at which that peer shows our camera (its presence
 // `view`): adapt.ts, loaded with the first round in a call. No renegotiation is ever needed.
 import { createNanoEvents } from 'nanoevents';
-import type { Session } from '../session/session.js';
 import { captureShape } from './profiles.js';
 import type { Counters, PeerStats } from './network-stats.js';
+import type { QualityHost } from './adapt.js';
 
 export { PROFILES, captureShape, isQualityProfile, type QualityProfile } from './profiles.js';
 export type { NetworkQuality, PeerStats, StreamStats } from './network-stats.js';
@@ -25,7 +25,7 @@ export class QualityMonitor {
   readonly #counters = new Map<string, Counters>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(readonly session: Session) {}
+  constructor(readonly session: QualityHost) {}
 
   start(): void {
     this.#timer ??= setInterval(() => void this.update(), STATS_INTERVAL_MS);

@@ -49,6 +49,13 @@ export class ActiveSpeaker {
 
   /** Takes one sample of every participant's level and updates `current`. */
   async sample(): Promise<void> {
+    // Out of the call no audio flows: nothing to read, and nobody is speaking.
+    if (!this.session.localPresence?.media) {
+      this.#levels.clear();
+      this.#energy.clear();
+      if (this.current !== null) this.events.emit('change', (this.current = null));
+      return;
+    }
     const raw = new Map<string, number>();
     const reads: Array<Promise<void>> = [];
     for (const [id, peer] of this.session.peers) {

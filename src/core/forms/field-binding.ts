@@ -22,6 +22,7 @@ import {
   type FieldValue,
   type TextControl,
 } from './controls.js';
+import { followWidgets, notifyWidgets } from './page-widgets.js';
 
 export type ChangeOrigin = 'local' | 'remote';
 
@@ -37,15 +38,6 @@ export interface FieldBindingOptions {
    * widgets that redraw on them. jQuery widgets (select2…) are told through jQuery anyway.
    */
   notify?: boolean;
-}
-
-interface JQueryLike {
-  (element: Element): {
-    on(events: string, handler: () => void): unknown;
-    off(events: string): unknown;
-    trigger(event: string): unknown;
-  };
-  _data?(element: Element, key: string): Record<string, unknown> | undefined;
 }
 
 /** How long consecutive edits merge into one undo step. */
@@ -65,7 +57,7 @@ export class FieldBinding {
   /** What the text control showed when a composition started. */
   #shown = '';
   #applyingRemote = false;
-  #jquery: JQueryLike | null = null;
+  #unfollowWidgets: () => void;
   #readOnly = false;
   #pageState = new Map<FieldControl, { aria: string | null; readOnly: boolean }>();
 
@@ -100,10 +92,7 @@ export class FieldBinding {
       control.addEventListener('compositionend', this.#onCompositionEnd);
       control.addEventListener('keydown', this.#onKeyDown);
     }
-    // jQuery widgets change the control with .val() + .trigger('change'): jQuery handlers
-    // run, but no DOM event is dispatched. Listen where they speak.
-    this.#jquery = (globalThis as { jQuery?: JQueryLike }).jQuery ?? null;
-    for (const control of this.controls) this.#jquery?.(control).on('change.parley', this.#onInput);
+    this.#unfollowWidgets = followWidgets(this.controls, this.#onInput);
   }
 
   /** The shared value (the server-rendered one until seeding settles). */
@@ -164,8 +153,8 @@ export class FieldBinding {
       control.removeEventListener('compositionstart', this.#onCompositionStart);
       control.removeEventListener('compositionend', this.#onCompositionEnd);
       control.removeEventListener('keydown', this.#onKeyDown);
-      this.#jquery?.(control).off('change.parley');
     }
+    this.#unfollowWidgets();
   }
 
   #read(): FieldValue {
@@ -360,17 +349,9 @@ export class FieldBinding {
 
   /** Lets page widgets redraw after a remote change, without echoing it back to us. */
   #notify(): void {
-    const jquery = this.#jquery;
     this.#applyingRemote = true;
     try {
-      for (const control of this.controls) {
-        if (this.options.notify) {
-          control.dispatchEvent(new Event('input', { bubbles: true }));
-          control.dispatchEvent(new Event('change', { bubbles: true }));
-        } else if (jquery?._data?.(control, 'events')?.change) {
-          jquery(control).trigger('change');
-        }
-      }
+      notifyWidgets(this.controls, this.options.notify === true);
     } finally {
       this.#applyingRemote = false;
     }

@@ -5,16 +5,10 @@ import * as Y from 'yjs';
 import { FieldBinding, type ChangeOrigin } from './field-binding.js';
 import { getSelection, isRadio, isSyncable, isTextControl, type FieldControl, type FieldValue } from './controls.js';
 import type { Session } from '../session/session.js';
+import type { CursorState } from '../session/presence.js';
 import { lockHolder, releaseLocksOf, unlockField } from './locks.js';
 
 const CONTROL_SELECTOR = 'input, textarea, select, [contenteditable]';
-
-export interface CursorState {
-  key: string;
-  /** Y.RelativePosition JSON of the selection's start and end, in the field's Y.Text. */
-  anchor?: unknown;
-  head?: unknown;
-}
 
 export interface FormBindingOptions {
   /** Key for a control; default: `data-parley-key`, else `name`, else `id`. */
@@ -166,7 +160,7 @@ export class FormBinding {
   /** Maps a Yjs transaction origin (a peer id for remote edits) to a person. */
   #who(origin: unknown): { id: string; name: string } | null {
     if (typeof origin !== 'string') return null;
-    const person = this.session.participants().find((p) => p.id === origin);
+    const person = this.session.participant(origin);
     return { id: origin, name: person?.name ?? '' };
   }
 }

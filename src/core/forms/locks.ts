@@ -30,7 +30,7 @@ function assignments(session: Session): Y.Map<Assignment> {
 }
 
 function present(session: Session, peer: string) {
-  return session.participants().find((p) => p.id === peer);
+  return session.participant(peer);
 }
 
 /** Whether the entry under `key` was written by `peer` itself. */
@@ -75,7 +75,7 @@ export function assignField(session: Session, key: string, peer: string | null):
     map.delete(key);
     return;
   }
-  const person = session.participants().find((p) => p.id === peer);
+  const person = session.participant(peer);
   if (!person) return;
   map.set(key, { peer, name: person.name, by: session.nameOf(session.localPresence), byPeer: session.id });
 }

@@ -12,6 +12,10 @@ import { createNanoEvents } from 'nanoevents';
 import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
 import { ParleyError, log } from '../errors.js';
 import { isRecord } from './signaling.js';
+import { Heartbeat } from './heartbeat.js';
+import { MediaSlots, type LocalTracks, type MediaSlot } from './media-slots.js';
+
+export type { LocalTracks, MediaSlot } from './media-slots.js';
 
 /** Negotiated data channel shared by Yjs sync, in-band signaling and the heartbeat. */
 const DATA_CHANNEL = { label: 'parley', id: 0 };
@@ -27,38 +31,8 @@ export const DISCONNECTED_GRACE_MS = 4000;
  * the tab thaws we would wait forever and never restart again.
  */
 export const OFFER_RESEND_MS = 5000;
-/** The heartbeat: a ping this often on the data channel; the other side answers at once. */
-export const HEARTBEAT_MS = 500;
-/**
- * Nothing heard for this long: the path is dead (a frozen tab, a lost network), so ICE is
- * restarted. The polite side waits a little longer, so that in a cut both sides see, the
- * impolite side's restart usually arrives first and the offers do not collide.
- */
-export const SILENCE_MS = 2000;
-const POLITE_EXTRA_SILENCE_MS = 500;
-/**
- * A tick of our own that comes this late means our own page was stalled (a busy machine,
- * a background tab), not the peer: the silence it shows is forgiven.
- */
-const STALLED_TICK_MS = HEARTBEAT_MS + 700;
 /** A channel re-opened after a close that does not open within this: the peer is gone. */
 export const REOPEN_TIMEOUT_MS = 5000;
-
-/**
- * The media a connection carries, one transceiver each, in m-line order. Every pair
- * negotiates all of them once, with no track; a track is put on or taken off later.
- */
-export const MEDIA_SLOTS = ['microphone', 'camera', 'screen', 'screen-audio'] as const;
-export type MediaSlot = (typeof MEDIA_SLOTS)[number];
-const SLOT_KIND: Record<MediaSlot, 'audio' | 'video'> = {
-  microphone: 'audio',
-  camera: 'video',
-  screen: 'video',
-  'screen-audio': 'audio',
-};
-
-/** What the local side sends on each slot (absent: nothing). */
-export type LocalTracks = Partial<Record<MediaSlot, MediaStreamTrack>>;
 
 export interface Signal {
   description?: RTCSessionDescriptionInit;
@@ -94,13 +68,9 @@ export interface PeerOptions {
 export class Peer {
   readonly events = createNanoEvents<PeerEvents>();
   readonly pc: RTCPeerConnection;
-  /**
-   * What this peer sends us, as two streams that live as long as the connection: the
-   * microphone and camera, and the screen share with its sound. A `<video>` showing one
-   * keeps showing it through every change of the other side's media.
-   */
-  readonly camera = new MediaStream();
-  readonly screen = new MediaStream();
+  /** What this peer sends us: microphone and camera, and the screen share with its sound. */
+  readonly camera: MediaStream;
+  readonly screen: MediaStream;
   /** Offers this side has sent (the first one, then ICE restarts only). */
   offers = 0;
   closed = false;
@@ -108,24 +78,16 @@ export class Peer {
   wedged = false;
 
   readonly #polite: boolean;
+  readonly #media: MediaSlots;
+  readonly #heartbeat: Heartbeat;
   #channel!: RTCDataChannel;
   #files!: RTCDataChannel;
   #assembler = new FrameAssembler();
-  /** The media transceivers by slot, once known (at once on the offerer, at the first offer on the answerer). */
-  #transceivers: Partial<Record<MediaSlot, RTCRtpTransceiver>> = {};
-  #tracks: LocalTracks = {};
-  #scale: number | undefined;
   #makingOffer = false;
   #ignoreOffer = false;
   #queue: Promise<void> = Promise.resolve();
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
-  #lastHeard = 0;
-  #lastTick = 0;
-  #silentRestart = false;
-  /** Bytes received on the connection when the current silence began (null: being read). */
-  #bytesBefore: number | null | undefined;
   readonly #reopenTimers: Record<string, ReturnType<typeof setTimeout> | undefined> = {};
 
   constructor(
@@ -140,10 +102,21 @@ export class Peer {
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => this.#sendSignal({ candidate: candidate?.toJSON() ?? null });
     this.pc.onconnectionstatechange = () => this.#onConnectionState();
-    if (!this.#polite) {
-      for (const slot of MEDIA_SLOTS) this.#transceivers[slot] = this.pc.addTransceiver(SLOT_KIND[slot], { direction: 'sendrecv' });
-      this.#collectReceivers();
-    }
+    this.#media = new MediaSlots(this.pc, id, !this.#polite, {
+      streams: () => this.events.emit('streams'),
+      error: (error) => this.events.emit('error', error),
+      closed: () => this.closed,
+    });
+    this.camera = this.#media.camera;
+    this.screen = this.#media.screen;
+    this.#heartbeat = new Heartbeat({
+      pc: this.pc,
+      id,
+      polite: this.#polite,
+      closed: () => this.closed,
+      ping: () => this.#sendFrames(FrameKind.ping, new Uint8Array(0)),
+      restartIce: () => this.#restartIce(),
+    });
     this.#openChannel();
     this.#openFiles();
   }
@@ -202,21 +175,17 @@ export class Peer {
    */
   setTracks(tracks: LocalTracks, cameraScale?: number): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const cameraChanged = tracks.camera !== this.#tracks.camera;
-    this.#tracks = { ...tracks };
-    this.#scale = cameraScale;
-    return this.#applyTracks(cameraChanged);
+    return this.#media.set(tracks, cameraScale);
   }
 
   /** The sender carrying this local track, if any (for quality adaptation and stats). */
   senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
-    const slot = MEDIA_SLOTS.find((s) => this.#tracks[s] === track);
-    return slot && this.#transceivers[slot]?.sender;
+    return this.#media.senderOf(track);
   }
 
   /** The receiver of one slot's remote media, once negotiated. */
   receiverOf(slot: MediaSlot): RTCRtpReceiver | undefined {
-    return this.#transceivers[slot]?.receiver;
+    return this.#media.receiverOf(slot);
   }
 
   close(): void {
@@ -224,67 +193,12 @@ export class Peer {
     this.closed = true;
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#offerTimer);
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.stop();
     for (const timer of Object.values(this.#reopenTimers)) clearTimeout(timer);
     for (const channel of [this.#channel, this.#files]) channel.onopen = channel.onclose = channel.onmessage = channel.onbufferedamountlow = null;
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.onconnectionstatechange = null;
     this.pc.close();
     this.events.emit('closed');
-  }
-
-  /** Resolves once every slot carries its track (replaceTrack is asynchronous). */
-  #applyTracks(cameraChanged = false): Promise<void> {
-    const replaced: Array<Promise<void>> = [];
-    for (const slot of MEDIA_SLOTS) {
-      const transceiver = this.#transceivers[slot];
-      if (!transceiver) continue; // the answerer learns its transceivers from the first offer
-      const track = this.#tracks[slot] ?? null;
-      if (transceiver.sender.track === track) continue;
-      const { sender } = transceiver;
-      // The camera's size is set before its first frame: changed after, the encoder restarts.
-      const scaled = slot === 'camera' && track && cameraChanged ? this.#scaleCamera(sender) : undefined;
-      const replacing = Promise.resolve(scaled)
-        .then(() => sender.replaceTrack(track))
-        .catch((cause) => {
-          if (!this.closed) this.events.emit('error', new ParleyError('peer', `Could not send ${slot} to ${this.id}`, { cause }));
-        });
-      replaced.push(replacing);
-    }
-    return Promise.all(replaced).then(() => {});
-  }
-
-  #scaleCamera(sender: RTCRtpSender): Promise<void> | undefined {
-    const params = sender.getParameters();
-    const encoding = params.encodings?.[0];
-    if (!encoding || (encoding.scaleResolutionDownBy ?? 1) === (this.#scale ?? 1)) return; // not negotiated yet: quality.ts applies its own target soon
-    encoding.scaleResolutionDownBy = this.#scale ?? 1;
-    return sender.setParameters(params).catch(() => {}); // not supported: starts full size
-  }
-
-  /** Puts each slot's receiving track into the stream it belongs to (once per slot). */
-  #collectReceivers(): void {
-    for (const slot of MEDIA_SLOTS) {
-      const track = this.#transceivers[slot]?.receiver.track;
-      const stream = slot === 'microphone' || slot === 'camera' ? this.camera : this.screen;
-      if (!track || stream.getTracks().includes(track)) continue;
-      stream.addTrack(track);
-      track.onmute = track.onunmute = () => this.events.emit('streams');
-    }
-  }
-
-  /** The answerer's transceivers are the offer's m-lines, in order: take them as our slots. */
-  #adoptTransceivers(): void {
-    if (this.#transceivers.microphone) return;
-    const media = this.pc.getTransceivers().filter((t) => t.receiver.track);
-    if (media.length < MEDIA_SLOTS.length) return; // an offer without our slots: receive nothing
-    MEDIA_SLOTS.forEach((slot, i) => {
-      const transceiver = media[i];
-      if (transceiver.receiver.track.kind !== SLOT_KIND[slot]) return;
-      transceiver.direction = 'sendrecv';
-      this.#transceivers[slot] = transceiver;
-    });
-    this.#collectReceivers();
-    void this.#applyTracks(true);
   }
 
   #openChannel(): void {
@@ -295,13 +209,11 @@ export class Peer {
     channel.bufferedAmountLowThreshold = CHUNK_BYTES * 4;
     channel.onopen = () => {
       clearTimeout(this.#reopenTimers.channel);
-      this.#lastHeard = this.#lastTick = performance.now();
-      clearInterval(this.#heartbeat);
-      this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
+      this.#heartbeat.start();
       this.events.emit('open');
     };
     channel.onclose = () => {
-      clearInterval(this.#heartbeat);
+      this.#heartbeat.stop();
       this.#reopen('channel', () => this.#openChannel());
     };
     channel.onmessage = (event) => this.#onChannelMessage(event.data);
@@ -350,44 +262,9 @@ export class Peer {
     }, REOPEN_TIMEOUT_MS);
   }
 
-  /** One heartbeat: ping, and restart ICE when the other side has been silent too long. */
-  #beat(): void {
-    const now = performance.now();
-    // Our own page was stalled: whatever the peer sent waits in our queue. Not its fault.
-    if (now - this.#lastTick > STALLED_TICK_MS) this.#lastHeard = Math.max(this.#lastHeard, now - HEARTBEAT_MS);
-    this.#lastTick = now;
-    this.#sendFrames(FrameKind.ping, new Uint8Array(0));
-    const silence = now - this.#lastHeard;
-    if (silence < HEARTBEAT_MS * 2) return void (this.#bytesBefore = undefined);
-    // Silent for a while: note how much has arrived on the wire so far, to compare with.
-    if (this.#bytesBefore === undefined) {
-      this.#bytesBefore = null;
-      void receivedBytes(this.pc).then((bytes) => this.#bytesBefore === null && (this.#bytesBefore = bytes));
-      return;
-    }
-    const limit = SILENCE_MS + (this.#polite ? POLITE_EXTRA_SILENCE_MS : 0);
-    if (silence < limit || this.#silentRestart || this.#bytesBefore === null) return;
-    // The polite side leaves the restart to the other side if its offer is already here.
-    if (this.#polite && this.pc.signalingState !== 'stable') return;
-    const before = this.#bytesBefore;
-    this.#silentRestart = true; // one check (and restart) at a time
-    void receivedBytes(this.pc).then((bytes) => {
-      if (this.closed) return;
-      if (bytes > before) {
-        // Packets still arrive (its media, its ICE checks): the path is alive and the other
-        // page is only busy, as on a loaded machine. Not a reason to restart anything.
-        this.#bytesBefore = bytes;
-        this.#silentRestart = false;
-        return;
-      }
-      log.debug(`nothing from ${this.id} for ${Math.round(performance.now() - this.#lastHeard)} ms: restarting ICE`);
-      this.#restartIce();
-    });
-  }
-
   /** Whether the data channel's path is alive (in-band signals get through). */
   get #pathAlive(): boolean {
-    return this.connected && this.pc.connectionState === 'connected' && performance.now() - this.#lastHeard < HEARTBEAT_MS * 3;
+    return this.connected && this.pc.connectionState === 'connected' && this.#heartbeat.recent;
   }
 
   async #negotiate(): Promise<void> {
@@ -429,7 +306,7 @@ export class Peer {
       if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') return;
       await this.pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
       if (description.type === 'offer') {
-        this.#adoptTransceivers();
+        this.#media.adopt();
         await this.pc.setLocalDescription();
         if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
       }
@@ -459,7 +336,7 @@ export class Peer {
   }
 
   #onChannelMessage(data: unknown): void {
-    this.#heard();
+    this.#heartbeat.heard();
     if (!(data instanceof ArrayBuffer)) {
       this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a text frame; dropped`));
       return;
@@ -492,11 +369,6 @@ export class Peer {
     this.handleSignal(signal);
   }
 
-  #heard(): void {
-    this.#lastHeard = performance.now();
-    this.#silentRestart = false;
-  }
-
   #onConnectionState(): void {
     const state = this.pc.connectionState;
     clearTimeout(this.#graceTimer);
@@ -521,17 +393,4 @@ export class Peer {
       this.pc.restartIce();
     }).catch((cause) => this.events.emit('error', new ParleyError('peer', `ICE restart with ${this.id} failed`, { cause })));
   }
-}
-
-/** Bytes received so far on every candidate pair of a connection (media, data, ICE checks). */
-async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
-  let bytes = 0;
-  try {
-    (await pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
-      if (r.type === 'candidate-pair') bytes += r.bytesReceived ?? 0;
-    });
-  } catch {
-    // A closing connection reports nothing.
-  }
-  return bytes;
 }

@@ -6,7 +6,8 @@
 import { createNanoEvents } from 'nanoevents';
 import { ParleyError } from '../errors.js';
 import { withWebmDuration } from './webm-duration.js';
-import type { Participant, PresenceState, Session } from '../session/session.js';
+import type { Session } from '../session/session.js';
+import type { Participant, PresenceState } from '../session/presence.js';
 
 export type RecordingSource = 'grid' | 'camera' | 'screen';
 export type RecorderState = 'inactive' | 'recording' | 'paused';

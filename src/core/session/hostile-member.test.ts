@@ -1,7 +1,8 @@
 import { expect } from '@open-wc/testing';
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { Session, type PresenceState } from './session.js';
+import { Session } from './session.js';
+import type { PresenceState } from './presence.js';
 import { Chat } from '../chat/chat.js';
 import { lockField, lockHolder, assignmentOf } from '../forms/locks.js';
 import { recordingNames } from '../recording/recorder.js';

@@ -3,7 +3,8 @@
 // task (so a <parley-room> parsed later in the same document can configure it first) and
 // is destroyed shortly after its last holder lets go (so moving an element in the DOM,
 // which disconnects and reconnects it, keeps the call).
-import { Session, type SessionConfig } from './session.js';
+import { Session } from './session.js';
+import type { SessionConfig } from './presence.js';
 
 /** How long an unheld session lives on, in case its element is being moved. */
 export const RELEASE_DELAY_MS = 1000;

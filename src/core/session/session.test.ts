@@ -20,6 +20,26 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => a.doc.getText('t').toString() === '>> hello from a', 'a to receive b’s edit');
   });
 
+  it('keeps one Participant object per person, updated in place as they join the call, rename and leave', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const ada = await waitFor(() => b.participant(a.id), 'Bob to see Ada');
+    expect(ada.name).to.equal('Ada');
+    expect(b.participant(b.id)?.isLocal).to.equal(true);
+    await a.join({ audio: true, video: false });
+    await waitFor(() => b.participant(a.id)?.media?.audio, 'Bob to see Ada in the call');
+    a.configure({ name: 'Ada L.' });
+    await waitFor(() => b.participant(a.id)?.name === 'Ada L.', 'Bob to see Ada’s new name');
+    // The same object all along: a page (or a Lit repeat) holding it sees the changes.
+    expect(b.participant(a.id)).to.equal(ada);
+    expect(b.participants().find((p) => p.id === a.id)).to.equal(ada);
+    expect(ada.media?.audio).to.equal(true);
+    expect(ada.name).to.equal('Ada L.');
+    a.destroy();
+    await waitFor(() => b.participant(a.id) === undefined, 'Ada to leave Bob’s room');
+    expect(b.participants().map((p) => p.id)).to.deep.equal([b.id]);
+  });
+
   it('stops camera and microphone when the page goes away (pagehide), and the others see it leave the call', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
@@ -286,9 +306,12 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     // Spies on (and calls through to) the real getUserMedia, to see the streams it hands out.
     const real = navigator.mediaDevices.getUserMedia;
     let captured: MediaStream[] = [];
+    let asked = 0;
     beforeEach(() => {
       captured = [];
+      asked = 0;
       navigator.mediaDevices.getUserMedia = async (constraints) => {
+        asked++;
         const stream = await real.call(navigator.mediaDevices, constraints);
         captured.push(stream);
         return stream;
@@ -300,6 +323,8 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
       const a = new Session(uniqueRoom(), { signaling: await relayUrl(), name: 'Ada' });
       a.start();
       const joining = a.join();
+      // Destroyed while the browser starts the camera (the call code has loaded by then).
+      await waitFor(() => asked > 0, 'the camera to be asked for');
       a.destroy();
       let error: unknown = null;
       await joining.catch((e) => (error = e));

@@ -125,7 +125,7 @@ export class ParleyFiles extends LitElement {
   }
 
   #who(peerId: string): string {
-    return this.#controller.session?.participants().find((p) => p.id === peerId)?.name || 'Guest';
+    return this.#controller.session?.participant(peerId)?.name || 'Guest';
   }
 
   #onPick(event: Event): void {

@@ -132,7 +132,7 @@ export class ParleyVideoGrid extends LitElement {
 
   #onSpeaker = (id: string | null) => {
     this.activeSpeaker = id;
-    const participant = this.#controller.session?.participants().find((p) => p.id === id);
+    const participant = id ? this.#controller.session?.participant(id) : undefined;
     emit(this, 'parley-active-speaker', { id, name: participant?.name ?? '', isLocal: participant?.isLocal ?? false });
   };
 

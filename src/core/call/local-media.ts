@@ -1,0 +1,206 @@
+// This page's camera, microphone and screen in a room's call (loaded with capture on the
+// first join or share: a page with only a form never loads it): capture, a device switch
+// mid-call, and putting the tracks on every connection's
+// pre-made transceivers — or taking them off — with replaceTrack only: nothing here ever
+// renegotiates. Media goes only to peers whose presence says they are in the call.
+import { ParleyError } from '../errors.js';
+import { isRecord } from '../net/signaling.js';
+import type { LocalTracks, Peer } from '../net/peer.js';
+import type { MediaRequest } from './media.js';
+import type { DeviceChoice, DeviceKind } from './device-choice.js';
+import { captureShape } from './profiles.js';
+import { MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
+
+/** What local media needs from its session. */
+export interface MediaHost {
+  readonly config: Readonly<SessionConfig>;
+  readonly peers: ReadonlyMap<string, Peer>;
+  readonly destroyed: boolean;
+  /** The chosen camera, microphone and speaker. */
+  readonly devices: Readonly<DeviceChoice>;
+  /** Presence of everyone in the room, ours included. */
+  presences(): Iterable<Partial<PresenceState>>;
+  /** People other than us in the call right now. */
+  othersInCall(): number;
+  publish(media: MediaState | null): void;
+  error(error: ParleyError): void;
+  changed(): void;
+}
+
+export class LocalMedia {
+  stream: MediaStream | null = null;
+  screen: MediaStream | null = null;
+  /** In the call without camera or microphone (capture was refused): receiving only. */
+  #watching = false;
+  #joining: Promise<void> | null = null;
+
+  constructor(private readonly host: MediaHost) {}
+
+  /** In the call (camera or microphone), or sharing a screen without joining. */
+  get active(): boolean {
+    return this.stream !== null || this.screen !== null || this.#watching;
+  }
+
+  join(request: MediaRequest): Promise<void> {
+    if (this.stream) return Promise.resolve();
+    // A second call while the first waits for the camera (a double click) shares it.
+    this.#joining ??= this.#join(request).finally(() => (this.#joining = null));
+    return this.#joining;
+  }
+
+  async #join(request: MediaRequest): Promise<void> {
+    const { host } = this;
+    if (host.destroyed) throw ended();
+    const max = host.config.maxParticipants ?? MAX_PARTICIPANTS;
+    const inCall = host.othersInCall();
+    if (inCall >= max) {
+      throw this.#fail(
+        new ParleyError(
+          'call-full',
+          `This call is full: ${inCall} people are in it, the most it takes (${max}). You can still edit the form; try joining again when someone leaves.`,
+        ),
+      );
+    }
+    let stream: MediaStream;
+    try {
+      const { captureUserMedia } = await loadCapture();
+      stream = await captureUserMedia(request, host.devices, captureShape(host.config.quality));
+    } catch (error) {
+      // No camera or microphone (denied, or none there): still in the call, to see and
+      // hear the others; join() again once the device is allowed.
+      const code = (error as ParleyError).code;
+      if (!host.destroyed && (code === 'permission-denied' || code === 'no-device')) {
+        this.#watching = true;
+        this.#publish();
+      }
+      throw this.#fail(error as ParleyError);
+    }
+    // Destroyed while the camera started (the page removed the room during the prompt):
+    // turn it off again rather than leave it on with nobody to see.
+    if (host.destroyed) {
+      stream.getTracks().forEach((t) => t.stop());
+      throw ended();
+    }
+    this.stream = stream;
+    this.#publish();
+  }
+
+  leave(): void {
+    this.#watching = false;
+    this.stopScreenShare();
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.stream = null;
+    this.#publish();
+  }
+
+  setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
+    const tracks = kind === 'audio' ? this.stream?.getAudioTracks() : this.stream?.getVideoTracks();
+    tracks?.forEach((t) => (t.enabled = enabled));
+    this.#publish();
+  }
+
+  /** In a call, captures from this camera or microphone and swaps it in for the current one. */
+  async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const stream = this.stream;
+    const old = kind === 'camera' ? stream?.getVideoTracks()[0] : kind === 'microphone' ? stream?.getAudioTracks()[0] : undefined;
+    if (!stream || !old || kind === 'speaker') return;
+    let next: MediaStreamTrack;
+    try {
+      const { captureTrack } = await loadCapture();
+      next = await captureTrack(kind, deviceId, captureShape(this.host.config.quality));
+    } catch (error) {
+      throw this.#fail(error as ParleyError);
+    }
+    // Left the call, or another switch replaced the track, while this one was starting.
+    if (this.stream !== stream || !stream.getTracks().includes(old)) return next.stop();
+    next.enabled = old.enabled;
+    stream.removeTrack(old);
+    stream.addTrack(next);
+    old.stop();
+    await this.send(); // replaceTrack on every connection: no renegotiation
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.screen) return;
+    let stream: MediaStream;
+    try {
+      const { captureScreen } = await loadCapture();
+      stream = await captureScreen();
+    } catch (error) {
+      throw this.#fail(error as ParleyError);
+    }
+    if (this.host.destroyed || this.screen) {
+      stream.getTracks().forEach((t) => t.stop());
+      if (this.host.destroyed) throw ended();
+      return;
+    }
+    this.screen = stream;
+    // The browser's own "Stop sharing" ends the track.
+    stream.getVideoTracks()[0]?.addEventListener('ended', () => this.stopScreenShare());
+    this.#publish();
+  }
+
+  stopScreenShare(): void {
+    if (!this.screen) return;
+    this.screen.getTracks().forEach((t) => t.stop());
+    this.screen = null;
+    this.#publish();
+  }
+
+  /**
+   * Puts the local tracks on a connection's pre-made transceivers, or takes them off: a
+   * peer that is not in the call (it shares the form only) receives no media at all.
+   */
+  sendTo(peer: Peer): Promise<void> {
+    const tracks: LocalTracks = {};
+    if (this.#inCall(peer.id)) {
+      tracks.microphone = this.stream?.getAudioTracks()[0];
+      tracks.camera = this.stream?.getVideoTracks()[0];
+      tracks.screen = this.screen?.getVideoTracks()[0];
+      tracks['screen-audio'] = this.screen?.getAudioTracks()[0];
+    }
+    // In auto, the camera starts at half size (a faster first frame) and quality.ts adapts it.
+    return peer.setTracks(tracks, (this.host.config.quality ?? 'auto') === 'auto' ? 2 : undefined);
+  }
+
+  /** sendTo() every connection: after our media changed, or who is in the call did. */
+  send(): Promise<void> {
+    return Promise.all([...this.host.peers.values()].map((peer) => this.sendTo(peer))).then(() => {});
+  }
+
+  /** Whether a remote peer is in the call, by its presence: only then does it get our media. */
+  #inCall(id: string): boolean {
+    for (const presence of this.host.presences()) {
+      if (presence.peer === id) return isRecord(presence.media);
+    }
+    return false;
+  }
+
+  #publish(): void {
+    void this.send();
+    const stream = this.stream;
+    this.host.publish(
+      stream
+        ? {
+            audio: stream.getAudioTracks().some((t) => t.enabled),
+            video: stream.getVideoTracks().some((t) => t.enabled),
+            camera: stream.id,
+            screen: this.screen?.id,
+          }
+        : this.screen || this.#watching
+          ? { audio: false, video: false, screen: this.screen?.id }
+          : null,
+    );
+  }
+
+  #fail(error: ParleyError): ParleyError {
+    this.host.error(error);
+    return error;
+  }
+}
+
+/** What join() and startScreenShare() reject with once the session is destroyed. */
+const ended = () => new ParleyError('media', 'This session has ended.');
+
+/** Capture code, loaded when someone first joins or shares (a form-only page never does). */
+const loadCapture = () => import('./media.js');

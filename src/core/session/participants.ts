@@ -1,0 +1,104 @@
+// The people in a room as stable objects: one Participant per person for as long as they
+// are in it, updated in place, rebuilt only after something changed (presence, a
+// connection, a verified name, local media) and only when someone asks.
+import type { Awareness } from 'y-protocols/awareness';
+import type { Identity } from '../net/signaling.js';
+import type { Peer } from '../net/peer.js';
+import { capName, PALETTE, type Participant, type PresenceState } from './presence.js';
+
+/** What the roster reads from its session. */
+export interface RosterSource {
+  readonly id: string;
+  readonly awareness: Awareness;
+  readonly peers: ReadonlyMap<string, Peer>;
+  readonly localStream: MediaStream | null;
+  readonly screenStream: MediaStream | null;
+}
+
+/** What only the session knows. */
+export interface RosterFacts {
+  /** Whether remote media reaches us (we are in the call, or sharing a screen). */
+  receivingMedia(): boolean;
+  /** Who the relay vouched for behind a peer id (our own included). */
+  identityOf(peer: string): Identity | null;
+}
+
+export class Roster {
+  readonly #byId = new Map<string, Participant>();
+  #list: Participant[] = [];
+  #stale = true;
+
+  constructor(
+    private readonly source: RosterSource,
+    private readonly facts: RosterFacts,
+  ) {}
+
+  /** Something a participant is made of changed: the next read rebuilds. */
+  invalidate(): void {
+    this.#stale = true;
+  }
+
+  /** Everyone in the room, local participant first (nobody once the session is destroyed). */
+  list(): readonly Participant[] {
+    if (this.#stale) this.#rebuild();
+    return this.#list;
+  }
+
+  get(id: string): Participant | undefined {
+    if (this.#stale) this.#rebuild();
+    return this.#byId.get(id);
+  }
+
+  #rebuild(): void {
+    this.#stale = false;
+    const { source, facts } = this;
+    const fresh: Participant[] = [];
+    const local = source.awareness.getLocalState() as PresenceState | null;
+    if (local) {
+      const own = facts.identityOf(source.id);
+      fresh.push({
+        id: source.id,
+        isLocal: true,
+        name: own?.name || capName(local.user.name),
+        verified: own !== null,
+        color: local.user.color,
+        media: local.media,
+        camera: source.localStream,
+        screen: source.screenStream,
+        recording: local.recording === true,
+      });
+      for (const state of source.awareness.getStates().values()) {
+        const presence = state as Partial<PresenceState>;
+        if (!presence.peer || presence.peer === source.id || !presence.user) continue;
+        const peer = source.peers.get(presence.peer);
+        if (!peer || peer.closed) continue;
+        const media = presence.media ?? null;
+        // Media reaches us only while we are in the call too (see LocalMedia on their side).
+        const receiving = facts.receivingMedia();
+        const identity = facts.identityOf(presence.peer);
+        fresh.push({
+          id: presence.peer,
+          isLocal: false,
+          name: identity?.name || capName(String(presence.user.name ?? '')),
+          verified: identity !== null,
+          color: String(presence.user.color ?? PALETTE[0]),
+          media,
+          camera: receiving && media?.camera ? peer.camera : null,
+          screen: receiving && media?.screen ? peer.screen : null,
+          recording: presence.recording === true,
+        });
+      }
+    }
+    const gone = new Set(this.#byId.keys());
+    this.#list = fresh.map((next) => {
+      gone.delete(next.id);
+      const known = this.#byId.get(next.id);
+      if (!known) {
+        this.#byId.set(next.id, next);
+        return next;
+      }
+      return Object.assign(known, next);
+    });
+    for (const id of gone) this.#byId.delete(id);
+  }
+}
