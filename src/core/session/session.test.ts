@@ -304,16 +304,18 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
 
   describe('the camera while joining', () => {
     // Spies on (and calls through to) the real getUserMedia, to see the streams it hands out.
+    // `held` keeps a started camera from reaching the caller until the test lets it go, as a
+    // permission prompt would.
     const real = navigator.mediaDevices.getUserMedia;
     let captured: MediaStream[] = [];
-    let asked = 0;
+    let held: Promise<void> = Promise.resolve();
     beforeEach(() => {
       captured = [];
-      asked = 0;
+      held = Promise.resolve();
       navigator.mediaDevices.getUserMedia = async (constraints) => {
-        asked++;
         const stream = await real.call(navigator.mediaDevices, constraints);
         captured.push(stream);
+        await held;
         return stream;
       };
     });
@@ -322,10 +324,13 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     it('is turned off again when the session is destroyed before it starts', async () => {
       const a = new Session(uniqueRoom(), { signaling: await relayUrl(), name: 'Ada' });
       a.start();
+      let release = () => {};
+      held = new Promise((resolve) => (release = resolve));
       const joining = a.join();
-      // Destroyed while the browser starts the camera (the call code has loaded by then).
-      await waitFor(() => asked > 0, 'the camera to be asked for');
+      // Destroyed once the camera has started, before join() has it.
+      await waitFor(() => captured.length > 0, 'the camera to start');
       a.destroy();
+      release();
       let error: unknown = null;
       await joining.catch((e) => (error = e));
       expect(error).to.have.property('code', 'media');
