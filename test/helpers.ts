@@ -197,3 +197,25 @@ export class RelayListener {
     this.#socket.close();
   }
 }
+
+/**
+ * Every RTCDataChannel the page creates from now on, with its connection: a call-through
+ * spy on the browser's createDataChannel (Parley's own code runs unchanged), so a test can
+ * reach the real channel a peer uses: write on it, or close it from below. `restore()`
+ * puts the browser's own method back.
+ */
+export function watchChannels() {
+  const channels: Array<{ channel: RTCDataChannel; pc: RTCPeerConnection }> = [];
+  const real = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof real>) {
+    const channel = real.apply(this, args);
+    channels.push({ channel, pc: this });
+    return channel;
+  };
+  return {
+    /** The open channel with this label on this connection (the newest, after a re-open). */
+    open: (pc: RTCPeerConnection, label: string) =>
+      [...channels].reverse().find((c) => c.pc === pc && c.channel.label === label && c.channel.readyState === 'open')?.channel,
+    restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
+  };
+}

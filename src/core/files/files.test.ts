@@ -5,29 +5,8 @@ import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './p
 import type { ParleyError } from '../errors.js';
 import { STORE_PREFIX, sweepFileStore } from './store.js';
 import type { Session } from '../session/session.js';
-import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor, watchChannels } from '../../../test/helpers.js';
 import { Session as SessionClass } from '../session/session.js';
-
-/**
- * Every RTCDataChannel the page creates from now on, with its connection: a call-through
- * spy on the browser's createDataChannel (Parley's own code runs unchanged), so a test can
- * reach the real channel a peer uses and break it from below.
- */
-function watchChannels() {
-  const channels: Array<{ channel: RTCDataChannel; pc: RTCPeerConnection }> = [];
-  const real = RTCPeerConnection.prototype.createDataChannel;
-  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof real>) {
-    const channel = real.apply(this, args);
-    channels.push({ channel, pc: this });
-    return channel;
-  };
-  return {
-    /** The open channel with this label on this connection (the newest, after a re-open). */
-    open: (pc: RTCPeerConnection, label: string) =>
-      [...channels].reverse().find((c) => c.pc === pc && c.channel.label === label && c.channel.readyState === 'open')?.channel,
-    restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
-  };
-}
 
 /** The size of the file a receiver writes in the Origin Private File System (null: not there). */
 async function onDisk(receiver: FileReceiver): Promise<number | null> {

@@ -6,24 +6,7 @@ import { expect } from '@open-wc/testing';
 import { FileTransfers } from '../files/files.js';
 import type { FileReceiver } from '../files/receiver.js';
 import type { Session } from '../session/session.js';
-import { bytes, connectedPair, digest, waitFor } from '../../../test/helpers.js';
-
-/** Every data channel the page creates from now on, with its connection (a call-through spy). */
-function watchChannels() {
-  const channels: Array<{ channel: RTCDataChannel; pc: RTCPeerConnection }> = [];
-  const real = RTCPeerConnection.prototype.createDataChannel;
-  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof real>) {
-    const channel = real.apply(this, args);
-    channels.push({ channel, pc: this });
-    return channel;
-  };
-  return {
-    /** The open channel with this label on this connection (the newest, after a re-open). */
-    open: (pc: RTCPeerConnection, label: string) =>
-      [...channels].reverse().find((c) => c.pc === pc && c.channel.label === label && c.channel.readyState === 'open')?.channel,
-    restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
-  };
-}
+import { bytes, connectedPair, digest, waitFor, watchChannels } from '../../../test/helpers.js';
 
 describe('Data channels that close heal on the same connection (real data channels)', function () {
   this.timeout(90000);

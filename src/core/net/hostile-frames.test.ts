@@ -11,28 +11,7 @@ import type { FileReceiver } from '../files/receiver.js';
 import type { ParleyError } from '../errors.js';
 import { FrameKind, MAX_MESSAGE_BYTES, encodeFrames } from './frames.js';
 import type { Peer } from './peer.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
-
-/**
- * Every RTCDataChannel the page creates from now on, with its connection: a call-through
- * spy on the browser's createDataChannel, so the test can write on the real channel a
- * peer uses. Parley's own code runs unchanged.
- */
-function watchChannels() {
-  const channels: Array<{ channel: RTCDataChannel; pc: RTCPeerConnection }> = [];
-  const real = RTCPeerConnection.prototype.createDataChannel;
-  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof real>) {
-    const channel = real.apply(this, args);
-    channels.push({ channel, pc: this });
-    return channel;
-  };
-  return {
-    /** The open channel with this label on this connection (the newest, after a re-open). */
-    open: (pc: RTCPeerConnection, label: string) =>
-      [...channels].reverse().find((c) => c.pc === pc && c.channel.label === label && c.channel.readyState === 'open')?.channel,
-    restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
-  };
-}
+import { relayUrl, uniqueRoom, waitFor, watchChannels } from '../../../test/helpers.js';
 
 describe('Hostile data-channel frames (two sessions, real relay, real data channels)', function () {
   this.timeout(180000);
