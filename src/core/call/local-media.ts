@@ -8,7 +8,7 @@ import { isRecord } from '../net/signaling.js';
 import type { LocalTracks, Peer } from '../net/peer.js';
 import type { MediaRequest } from './media.js';
 import type { DeviceChoice, DeviceKind } from './device-choice.js';
-import { captureShape } from './profiles.js';
+import { cameraStartScale, captureShape } from './profiles.js';
 import { MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
 
 /** What local media needs from its session. */
@@ -159,8 +159,7 @@ export class LocalMedia {
       tracks.screen = this.screen?.getVideoTracks()[0];
       tracks['screen-audio'] = this.screen?.getAudioTracks()[0];
     }
-    // In auto, the camera starts at half size (a faster first frame) and quality.ts adapts it.
-    return peer.setTracks(tracks, (this.host.config.quality ?? 'auto') === 'auto' ? 2 : undefined);
+    return peer.setTracks(tracks, cameraStartScale(this.host.config.quality));
   }
 
   /** sendTo() every connection: after our media changed, or who is in the call did. */

@@ -88,22 +88,40 @@ describe('quality', () => {
     expect(targetEncoding('auto', undefined, { captured: 1280, shown: 1280 })).to.deep.equal({ maxBitrate: 1_500_000, scaleResolutionDownBy: 1 });
   });
 
-  it('in auto, starts the camera at half size (a faster first frame); a fixed profile at full size', async () => {
+  it('in auto, starts the camera at half size (a faster first frame), set before the join on both sides of a pair; a fixed profile at full size', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
-    a.quality.stop(); // what it starts with, before adaptation (every 2 s) changes it
-    await b.join({ audio: true, video: false }); // media goes only to people in the call
-    await a.join({ audio: true, video: true });
-    const camera = a.localStream!.getVideoTracks()[0];
-    // a sends once it has heard that b is in the call.
-    const sender = await waitFor(() => a.peers.get(b.id)!.senderOf(camera), 'a’s camera sender');
-    await waitFor(() => sender.getParameters().encodings[0]?.scaleResolutionDownBy === 2, 'the sender to start at half size');
-    const stream = await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b');
-    const video = Object.assign(document.createElement('video'), { muted: true, srcObject: stream });
-    void video.play();
-    const width = await new Promise<number>((resolve) => video.requestVideoFrameCallback((_, frame) => resolve(frame.width)));
-    expect(width).to.be.at.most(Math.round((camera.getSettings().width ?? 0) / 2));
-    video.remove();
+    a.quality.stop(); // what they start with, before adaptation (every 2 s) changes it
+    b.quality.stop();
+    // Joining only puts tracks on: the size was set on the camera's sender, offerer's and
+    // answerer's alike, when the connection was made, so no encoding changes now.
+    const setParameters = RTCRtpSender.prototype.setParameters;
+    let changes = 0;
+    RTCRtpSender.prototype.setParameters = function (...args) {
+      changes++;
+      return setParameters.apply(this, args);
+    };
+    try {
+      await Promise.all([a.join({ audio: true, video: true }), b.join({ audio: true, video: true })]);
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ]) {
+        const camera = from.localStream!.getVideoTracks()[0]!;
+        // from sends once it has heard that to is in the call.
+        const sender = await waitFor(() => from.peers.get(to.id)!.senderOf(camera), 'the camera sender');
+        expect(sender.getParameters().encodings[0]?.scaleResolutionDownBy).to.equal(2);
+        const stream = await waitFor(() => to.participants().find((p) => p.id === from.id)?.camera, 'the camera on the other side');
+        const video = Object.assign(document.createElement('video'), { muted: true, srcObject: stream });
+        void video.play();
+        const width = await new Promise<number>((resolve) => video.requestVideoFrameCallback((_, frame) => resolve(frame.width)));
+        expect(width).to.be.at.most(Math.round((camera.getSettings().width ?? 0) / 2));
+        video.remove();
+      }
+      expect(changes, 'setParameters calls while joining').to.equal(0);
+    } finally {
+      RTCRtpSender.prototype.setParameters = setParameters;
+    }
 
     // A fixed profile sends the camera at the size it captures: d sees frames as wide as c's
     // camera. (low: a size no encoder shrinks further for a busy CPU or a slow start.)

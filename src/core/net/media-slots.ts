@@ -31,20 +31,33 @@ export class MediaSlots {
   /** The transceivers by slot, once known (at once on the offerer, at the first offer on the answerer). */
   #transceivers: Partial<Record<MediaSlot, RTCRtpTransceiver>> = {};
   #tracks: LocalTracks = {};
+  /**
+   * The track each slot's sender was last asked to carry: `sender.track` changes only once
+   * replaceTrack resolves, so two calls close together would otherwise replace it twice.
+   */
+  readonly #requested = new Map<MediaSlot, { track: MediaStreamTrack | null; done: Promise<void> }>();
   #scale: number | undefined;
 
   /**
    * @param offerer whether this side makes the first offer, and so creates the slots;
    *   the answerer adopts them from that offer (adopt()).
+   * @param cameraScale the camera's first sending size (2: half), set before any track so
+   *   that putting the camera on (a join) is a replaceTrack alone, with no setParameters
+   *   before it.
    */
   constructor(
     private readonly pc: RTCPeerConnection,
     private readonly peerId: string,
     offerer: boolean,
+    cameraScale: number | undefined,
     private readonly on: { streams: () => void; error: (error: ParleyError) => void; closed: () => boolean },
   ) {
+    this.#scale = cameraScale;
     if (!offerer) return;
-    for (const slot of MEDIA_SLOTS) this.#transceivers[slot] = pc.addTransceiver(SLOT_KIND[slot], { direction: 'sendrecv' });
+    for (const slot of MEDIA_SLOTS) {
+      const sendEncodings = slot === 'camera' && cameraScale ? [{ scaleResolutionDownBy: cameraScale }] : undefined;
+      this.#transceivers[slot] = pc.addTransceiver(SLOT_KIND[slot], { direction: 'sendrecv', sendEncodings });
+    }
     this.#collectReceivers();
   }
 
@@ -77,6 +90,8 @@ export class MediaSlots {
       this.#transceivers[slot] = transceiver;
     });
     this.#collectReceivers();
+    const camera = this.#transceivers.camera?.sender;
+    if (camera && !this.#tracks.camera) void this.#scaleCamera(camera);
     void this.#apply(true);
   }
 
@@ -87,16 +102,22 @@ export class MediaSlots {
       const transceiver = this.#transceivers[slot];
       if (!transceiver) continue; // the answerer learns its transceivers from the first offer
       const track = this.#tracks[slot] ?? null;
-      if (transceiver.sender.track === track) continue;
       const { sender } = transceiver;
+      const requested = this.#requested.get(slot);
+      if (requested ? requested.track === track : sender.track === track) {
+        if (requested) replaced.push(requested.done);
+        continue;
+      }
       // The camera's size is set before its first frame: changed after, the encoder restarts.
       const scaled = slot === 'camera' && track && cameraChanged ? this.#scaleCamera(sender) : undefined;
-      const replacing = Promise.resolve(scaled)
+      const done = Promise.resolve(scaled)
         .then(() => sender.replaceTrack(track))
         .catch((cause) => {
+          if (this.#requested.get(slot)?.done === done) this.#requested.delete(slot); // the next call tries again
           if (!this.on.closed()) this.on.error(new ParleyError('peer', `Could not send ${slot} to ${this.peerId}`, { cause }));
         });
-      replaced.push(replacing);
+      this.#requested.set(slot, { track, done });
+      replaced.push(done);
     }
     return Promise.all(replaced).then(() => {});
   }

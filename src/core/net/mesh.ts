@@ -4,7 +4,7 @@
 // the caller's: it attaches to each peer through onPeer and lets go of it in onPeerClosed.
 import { SignalingClient, isRecord, type Identity } from './signaling.js';
 import { fetchRelayIceServers } from './ice-servers.js';
-import { Peer } from './peer.js';
+import { Peer, type PeerOptions } from './peer.js';
 import { RoomSeal, SealError, isSealed, type SealFailure } from './seal.js';
 import { ParleyError } from '../errors.js';
 
@@ -52,6 +52,8 @@ export interface MeshHooks {
   onError: (error: ParleyError) => void;
   /** The relay vouched for who a peer (or we) is: names may change. */
   onIdentity?: () => void;
+  /** Options for each new connection beyond its ICE servers. */
+  peerOptions?: () => Omit<PeerOptions, 'iceServers'>;
 }
 
 export class Mesh {
@@ -222,7 +224,7 @@ export class Mesh {
 
   #createPeer(id: string): Peer {
     this.peers.get(id)?.close();
-    const peer = new Peer(id, this.id, { iceServers: this.#hooks.config().iceServers ?? this.#relayIceServers });
+    const peer = new Peer(id, this.id, { ...this.#hooks.peerOptions?.(), iceServers: this.#hooks.config().iceServers ?? this.#relayIceServers });
     this.peers.set(id, peer);
     peer.events.on('signal', (signal) => this.#publish({ type: 'signal', from: this.id, to: id, signal }));
     const connectTimer = setTimeout(() => {

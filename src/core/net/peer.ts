@@ -63,6 +63,11 @@ export interface PeerEvents {
 
 export interface PeerOptions {
   iceServers?: RTCIceServer[];
+  /**
+   * The camera's first sending size as a fraction of what is captured (2: half), set on its
+   * sender before any track: joining then only puts the track on (see setTracks).
+   */
+  cameraScale?: number;
 }
 
 export class Peer {
@@ -102,7 +107,7 @@ export class Peer {
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => this.#sendSignal({ candidate: candidate?.toJSON() ?? null });
     this.pc.onconnectionstatechange = () => this.#onConnectionState();
-    this.#media = new MediaSlots(this.pc, id, !this.#polite, {
+    this.#media = new MediaSlots(this.pc, id, !this.#polite, options.cameraScale, {
       streams: () => this.events.emit('streams'),
       error: (error) => this.events.emit('error', error),
       closed: () => this.closed,

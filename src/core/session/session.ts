@@ -17,6 +17,7 @@ import type { MediaRequest } from '../call/media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from '../call/device-choice.js';
 import type { LocalMedia, MediaHost } from '../call/local-media.js';
 import { QualityMonitor } from '../call/quality.js';
+import { cameraStartScale } from '../call/profiles.js';
 import { capName, PALETTE, type Participant, type PresenceState, type SessionConfig } from './presence.js';
 import { Roster } from './participants.js';
 
@@ -85,6 +86,7 @@ export class Session {
       onAlone: () => this.#settle(),
       onError: (error) => this.#error(error),
       onIdentity: () => this.#changed(),
+      peerOptions: () => ({ cameraScale: cameraStartScale(this.#config.quality) }),
     });
     this.peers = this.#mesh.peers;
     this.#roster = new Roster(this, {
