@@ -83,6 +83,20 @@ describe('Hostile data-channel frames (two sessions, real relay, real data chann
     expect(peer!.closed).to.equal(false);
   });
 
+  it('drops a JSON signal of no known shape with an error; the same connection keeps syncing', async () => {
+    const { errors, raw, syncs, bobsPeer } = await pair();
+    const peer = bobsPeer();
+    const channel = raw('parley');
+    for (const signal of [[1, 2], { description: { type: 'pranswer', sdp: 'v=0' } }, { description: { type: 'offer', sdp: 42 } }, { candidate: 'a string' }, {}]) {
+      for (const frame of encodeFrames(FrameKind.signal, new TextEncoder().encode(JSON.stringify(signal)))) channel.send(frame);
+    }
+    await syncs('after five signals of no known shape');
+    const dropped = `peer: Peer ${peer!.id} sent a signal that is neither a description nor a candidate; dropped`;
+    expect(errors.map((e) => `${e.code}: ${e.message}`)).to.deep.equal(Array(5).fill(dropped));
+    expect(bobsPeer()).to.equal(peer);
+    expect(peer!.closed).to.equal(false);
+  });
+
   it('rebuilds the connection after a signal whose description cannot be applied, with a warning; syncing goes on', async () => {
     const { bob, mallory, errors, raw, syncs, bobsPeer } = await pair();
     const old = bobsPeer()!;

@@ -13,6 +13,7 @@ import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.j
 import { ParleyError, log } from '../errors.js';
 import { isRecord } from './signaling.js';
 import { Heartbeat } from './heartbeat.js';
+import { BothEnds } from './both-ends.js';
 import { MediaSlots, type LocalTracks, type MediaSlot } from './media-slots.js';
 
 export type { LocalTracks, MediaSlot } from './media-slots.js';
@@ -63,10 +64,7 @@ export interface PeerEvents {
 
 export interface PeerOptions {
   iceServers?: RTCIceServer[];
-  /**
-   * The camera's first sending size as a fraction of what is captured (2: half), set on its
-   * sender before any track: joining then only puts the track on (see setTracks).
-   */
+  /** The camera's first sending size (2: half), set before any track (see setTracks). */
   cameraScale?: number;
 }
 
@@ -87,6 +85,9 @@ export class Peer {
   readonly #heartbeat: Heartbeat;
   #channel!: RTCDataChannel;
   #files!: RTCDataChannel;
+  /** Whether each channel's other end is known to exist (both-ends.ts). */
+  #channelEnds!: BothEnds;
+  #filesEnds!: BothEnds;
   #assembler = new FrameAssembler();
   #makingOffer = false;
   #ignoreOffer = false;
@@ -128,7 +129,7 @@ export class Peer {
 
   /** Sends one message on the file channel; false when it is not open. */
   sendFiles(message: Uint8Array<ArrayBuffer>): boolean {
-    if (this.#files.readyState !== 'open') return false;
+    if (!this.#filesEnds.open) return false;
     try {
       this.#files.send(message);
       return true;
@@ -148,7 +149,7 @@ export class Peer {
   }
 
   get connected(): boolean {
-    return this.#channel.readyState === 'open';
+    return this.#channelEnds.open;
   }
 
   /** Feeds a signal from the remote peer; handled in arrival order. */
@@ -174,9 +175,8 @@ export class Peer {
 
   /**
    * Makes the connection send exactly these local tracks, each on its slot's transceiver
-   * (`replaceTrack`: no renegotiation). `cameraScale` starts the camera at that fraction of
-   * its resolution: an encoder that starts at 720p takes longer to its first frame, and
-   * quality.ts raises it within seconds when the path and the remote tile want more.
+   * (`replaceTrack`: no renegotiation). `cameraScale` sends the camera at that fraction of
+   * its size (a smaller first frame comes sooner; quality.ts adapts it within seconds).
    */
   setTracks(tracks: LocalTracks, cameraScale?: number): Promise<void> {
     if (this.closed) return Promise.resolve();
@@ -210,13 +210,12 @@ export class Peer {
     const channel = this.pc.createDataChannel(DATA_CHANNEL.label, { negotiated: true, id: DATA_CHANNEL.id });
     this.#channel = channel;
     this.#assembler = new FrameAssembler(); // a message cut by the close is gone with it
-    channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = CHUNK_BYTES * 4;
-    channel.onopen = () => {
+    this.#channelEnds = new BothEnds(channel, () => {
       clearTimeout(this.#reopenTimers.channel);
       this.#heartbeat.start();
       this.events.emit('open');
-    };
+    });
     channel.onclose = () => {
       this.#heartbeat.stop();
       this.#reopen('channel', () => this.#openChannel());
@@ -227,14 +226,14 @@ export class Peer {
   #openFiles(): void {
     const files = this.pc.createDataChannel(FILE_CHANNEL.label, { negotiated: true, id: FILE_CHANNEL.id });
     this.#files = files;
-    files.binaryType = 'arraybuffer';
     files.bufferedAmountLowThreshold = FILE_CHANNEL_LOW_WATER;
-    files.onopen = () => {
+    this.#filesEnds = new BothEnds(files, () => {
       clearTimeout(this.#reopenTimers.files);
       this.events.emit('files-open');
-    };
+    });
     files.onbufferedamountlow = () => this.events.emit('files-drain');
     files.onmessage = ({ data }) => {
+      if (this.#filesEnds.heard(data)) return;
       if (data instanceof ArrayBuffer) this.events.emit('files', new Uint8Array(data));
       else this.events.emit('error', new ParleyError('file', `Peer ${this.id} sent a text frame on the file channel; dropped`));
     };
@@ -262,8 +261,7 @@ export class Peer {
     });
     clearTimeout(this.#reopenTimers[which]);
     this.#reopenTimers[which] = setTimeout(() => {
-      const channel = which === 'channel' ? this.#channel : this.#files;
-      if (!this.closed && channel.readyState !== 'open') this.close();
+      if (!this.closed && !(which === 'channel' ? this.#channelEnds : this.#filesEnds).open) this.close();
     }, REOPEN_TIMEOUT_MS);
   }
 
@@ -298,11 +296,9 @@ export class Peer {
   }
 
   async #applySignal(signal: unknown): Promise<void> {
-    if (this.closed || !isRecord(signal)) return;
-    const { description, candidate } = signal;
-    if (isRecord(description)) {
-      if (description.type !== 'offer' && description.type !== 'answer') return;
-      if (typeof description.sdp !== 'string') return;
+    if (this.closed) return;
+    const { description, candidate } = isRecord(signal) ? signal : {};
+    if (isRecord(description) && (description.type === 'offer' || description.type === 'answer') && typeof description.sdp === 'string') {
       const offerCollision =
         description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
       this.#ignoreOffer = !this.#polite && offerCollision;
@@ -315,12 +311,14 @@ export class Peer {
         await this.pc.setLocalDescription();
         if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
       }
-    } else if (candidate !== undefined) {
+    } else if (candidate === null || isRecord(candidate)) {
       try {
-        await this.pc.addIceCandidate(isRecord(candidate) ? (candidate as RTCIceCandidateInit) : undefined);
+        await this.pc.addIceCandidate(candidate ? (candidate as RTCIceCandidateInit) : undefined);
       } catch (error) {
         if (!this.#ignoreOffer) log.debug('addIceCandidate failed', this.id, error);
       }
+    } else {
+      this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a signal that is neither a description nor a candidate; dropped`));
     }
   }
 
@@ -342,6 +340,7 @@ export class Peer {
 
   #onChannelMessage(data: unknown): void {
     this.#heartbeat.heard();
+    if (this.#channelEnds.heard(data)) return;
     if (!(data instanceof ArrayBuffer)) {
       this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a text frame; dropped`));
       return;
