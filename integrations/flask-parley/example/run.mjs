@@ -23,7 +23,7 @@ export function startExampleApp({ port = 0, signaling, relaySecret, roomSecret }
   };
   const child = spawn(PYTHON, ['-m', 'flask', '--app', `${here}app`, 'run', '--port', String(port)], {
     env,
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let output = '';
