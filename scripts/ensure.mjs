@@ -48,6 +48,17 @@ export function ensureSystemPackages(packages = SYSTEM_PACKAGES) {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], env);
 }
 
+/** For the commands that start servers (`npm start`, `npm run example:flask`): on Ctrl+C or
+ * SIGTERM, `close()` what they started, then exit. */
+export function closeOnSignal(close) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, async () => {
+      await close();
+      process.exit(0);
+    });
+  }
+}
+
 function run(command, args, env = process.env) {
   execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
 }

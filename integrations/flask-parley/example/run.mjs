@@ -42,7 +42,7 @@ export function startExampleApp({ port = 0, signaling, relaySecret, roomSecret }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { ensureDependencies, root } = await import('../../../scripts/ensure.mjs');
+  const { closeOnSignal, ensureDependencies, root } = await import('../../../scripts/ensure.mjs');
   const { copyDist } = await import('../copy-dist.mjs');
   const { createRelay } = await import('../../../signaling/src/relay.js');
   ensureDependencies();
@@ -65,11 +65,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   Sign in as Ada in one browser and as Bob in another, open the first invoice in both.
   Ctrl+C to stop.
 `);
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, async () => {
-      app.child.kill();
-      await relay.close();
-      process.exit(0);
-    });
-  }
+  closeOnSignal(async () => {
+    app.child.kill();
+    await relay.close();
+  });
 }
