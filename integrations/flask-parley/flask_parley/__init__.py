@@ -128,24 +128,22 @@ class Parley:
         """``{% call parley.form(room) %}<form>…</form>{% endcall %}``: the form inside
         ``<parley-form>``. The content is template output and is rendered as it is."""
         content = Markup(caller() if caller is not None else "")
-        return self._render(room, lambda: Markup('<parley-form room="{}">{}</parley-form>').format(room, content), content)
+        return self._render(room, Markup('<parley-form room="{}">{}</parley-form>').format(room, content), content)
 
     def call(self, room: str) -> Markup:
         """``{{ parley.call(room) }}``: the video grid and the call controls."""
-        return self._render(
-            room,
-            lambda: Markup('<parley-video-grid room="{0}"></parley-video-grid><parley-controls room="{0}"></parley-controls>').format(room),
-        )
+        return self._render(room, Markup('<parley-video-grid room="{0}"></parley-video-grid><parley-controls room="{0}"></parley-controls>').format(room))
 
-    def _render(self, room: str, elements: Callable[[], Markup], signed_out: Markup = Markup()) -> Markup:
-        """``elements()``, after the room's ``<parley-room>`` when it is the page's first for it."""
+    def _render(self, room: str, elements: Markup, signed_out: Markup = Markup()) -> Markup:
+        """``elements``, after the room's ``<parley-room>`` when it is the page's first for it;
+        ``signed_out`` when nobody is signed in."""
         _check_room(room)
         user = self.current_user()
         if user is None:
             return signed_out
         rendered = g.setdefault("parley_rooms", set())
         if room in rendered:
-            return elements()
+            return elements
         rendered.add(room)
         attributes = {
             "room": room,
@@ -154,7 +152,7 @@ class Parley:
             "password": self.room_password(room),
         }
         shown = Markup(" ").join(Markup('{}="{}"').format(key, value) for key, value in attributes.items() if value is not None)
-        return Markup("<parley-room {}></parley-room>").format(shown) + elements()
+        return Markup("<parley-room {}></parley-room>").format(shown) + elements
 
 
 def _check_room(room: object) -> None:
