@@ -1,7 +1,8 @@
 // Installs what a fresh clone lacks, so `npm start` and `npm test` are the only commands
 // a newcomer types. Dependencies: `npm ci` when node_modules is missing or older than the
-// lock file. System packages (browsers, Redis, coturn) come from Debian: installed with
-// apt-get when we run as root, otherwise we stop and print the exact command to run.
+// lock file. System packages (browsers, Redis, coturn, the Python of flask-parley's tests)
+// come from Debian: installed with apt-get when we run as root, otherwise we stop and print
+// the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +10,17 @@ import { dirname, join } from 'node:path';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Debian packages the test suite needs, with the binary that proves each is installed. */
+/** Debian packages the test suite needs, with the file that proves each is installed (a binary, or a module of Debian's Python). */
 export const SYSTEM_PACKAGES = [
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'firefox-esr', bin: '/usr/bin/firefox-esr' },
   { pkg: 'redis-server', bin: '/usr/bin/redis-server' },
   { pkg: 'coturn', bin: '/usr/bin/turnserver' },
+  { pkg: 'python3-flask', bin: '/usr/lib/python3/dist-packages/flask/__init__.py' },
+  { pkg: 'python3-jwt', bin: '/usr/lib/python3/dist-packages/jwt/__init__.py' },
+  { pkg: 'python3-flask-login', bin: '/usr/lib/python3/dist-packages/flask_login/__init__.py' },
+  { pkg: 'python3-pytest', bin: '/usr/lib/python3/dist-packages/pytest/__init__.py' },
+  { pkg: 'python3-websocket', bin: '/usr/lib/python3/dist-packages/websocket/__init__.py' },
 ];
 
 export function ensureDependencies() {
@@ -40,6 +46,17 @@ export function ensureSystemPackages(packages = SYSTEM_PACKAGES) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], env);
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], env);
+}
+
+/** For the commands that start servers (`npm start`, `npm run example:flask`): on Ctrl+C or
+ * SIGTERM, `close()` what they started, then exit. */
+export function closeOnSignal(close) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, async () => {
+      await close();
+      process.exit(0);
+    });
+  }
 }
 
 function run(command, args, env = process.env) {

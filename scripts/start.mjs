@@ -1,7 +1,7 @@
 // `npm start`: install if needed, build, start the relay and a static server, print the
 // demo URL. Open it in two tabs (or two browsers) to see the call and the shared form.
 import { execFileSync } from 'node:child_process';
-import { ensureDependencies, root } from './ensure.mjs';
+import { closeOnSignal, ensureDependencies, root } from './ensure.mjs';
 
 ensureDependencies();
 console.log('[parley] building…');
@@ -24,10 +24,7 @@ console.log(`
   Ctrl+C to stop.
 `);
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    web.server.close();
-    await relay.close();
-    process.exit(0);
-  });
-}
+closeOnSignal(async () => {
+  web.server.close();
+  await relay.close();
+});

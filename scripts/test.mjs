@@ -1,6 +1,7 @@
 // `npm test`: the whole suite on a fresh clone. Installs what it lacks, builds, then runs
-// type checks, the bundle size budget, the relay tests, the browser tests (Chromium and
-// Firefox ESR) and the multi-browser end-to-end tests, and prints one closing tally.
+// type checks, the bundle size budget, the relay tests, flask-parley's tests (pytest, with
+// Debian's Python), the browser tests (Chromium and Firefox ESR) and the multi-browser
+// end-to-end tests, and prints one closing tally.
 import { spawn } from 'node:child_process';
 import { ensureDependencies, ensureSystemPackages, root } from './ensure.mjs';
 
@@ -15,6 +16,8 @@ const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'] },
   { name: 'size budget', cmd: ['node', 'bench/size.mjs', '--check'] },
   { name: 'relay', cmd: ['node', '--test', TEST_TIMEOUT, '--test-reporter=spec', 'signaling/test/'], counts: nodeCounts },
+  // Debian's interpreter by its path: it is the one that has the python3-* packages installed.
+  { name: 'flask-parley', cmd: ['/usr/bin/python3', '-m', 'pytest', 'integrations/flask-parley/tests'], counts: pytestCounts },
   { name: 'browser', cmd: ['npx', 'web-test-runner'], counts: wtrCounts },
   { name: 'end-to-end', cmd: ['node', '--test', TEST_TIMEOUT, '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/'], counts: nodeCounts },
 ];
@@ -58,6 +61,14 @@ function run([command, ...args]) {
 function nodeCounts(output) {
   const pick = (name) => Number(output.match(new RegExp(`^[#ℹ] ${name} (\\d+)`, 'm'))?.[1] ?? 0);
   return { passed: pick('pass'), failed: pick('fail'), skipped: pick('skipped') };
+}
+
+function pytestCounts(output) {
+  // The closing line: "===== 2 failed, 27 passed, 1 skipped in 1.33s =====" (only the
+  // outcomes that occurred); an error (in a fixture, or collecting) counts as a failure.
+  const summary = output.match(/^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$/m)?.[1] ?? '';
+  const pick = (pattern) => Number(summary.match(new RegExp(`(\\d+) ${pattern}\\b`))?.[1] ?? 0);
+  return { passed: pick('passed'), failed: pick('failed') + pick('errors?'), skipped: pick('skipped') };
 }
 
 function wtrCounts(output) {
