@@ -172,6 +172,23 @@ describe('FormBinding: every control kind between real sessions', () => {
     expect(a.form.querySelector('[contenteditable]')!.textContent).to.equal('Summary, edited');
   });
 
+  it('shows a person in a field only while they are in it: a remote edit there does not put this page in it', async () => {
+    const [a, b] = await peers(2);
+    const title = (form: HTMLFormElement) => form.querySelector<HTMLInputElement>('[name="title"]')!;
+    title(a.form).focus();
+    typeAt(title(a.form), 0, 'Paid ');
+    await waitFor(() => title(b.form).value === 'Paid Invoice 42', 'the edit at b');
+    const at = (watcher: Session, who: Session) => [...watcher.awareness.getStates().values()].find((s) => s.peer === who.id);
+    await waitFor(() => at(b.session, a.session)?.field === 'title', 'a in the title field, at b');
+    // b's page fired input on its title field as it applied the edit; b never entered it.
+    expect(b.session.localPresence.field ?? null).to.equal(null);
+    // What b publishes after it, a hears after it (one ordered channel).
+    b.session.setPresence({ view: { [a.session.id]: 320 } });
+    await waitFor(() => at(a.session, b.session)?.view?.[a.session.id] === 320, 'b’s later presence at a');
+    expect(at(a.session, b.session)?.field ?? null).to.equal(null);
+    title(a.form).blur();
+  });
+
   it('picks up controls the page adds later (dynamic rows) and forgets removed ones', async () => {
     const [a, b] = await peers(2);
     for (const peer of [a, b]) {

@@ -136,9 +136,14 @@ export class FormBinding {
     });
   }
 
-  /** Publishes the field and selection the user is in. */
+  /**
+   * Publishes the field and selection the user is in. Only for the control that has the
+   * focus: a remote edit applied here fires `input` on a control nobody here is in.
+   */
   #onCursor = (event: Event) => {
-    const binding = this.bindingFor(event.target as Element);
+    const target = event.target as Element;
+    if (!target.matches(':focus')) return;
+    const binding = this.bindingFor(target);
     if (!binding) return;
     const cursor: CursorState = { key: binding.key };
     const control = binding.controls[0];

@@ -83,6 +83,23 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     }
   });
 
+  it('sends a presence change only when something changed (each one goes to everyone)', async () => {
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    const heard: unknown[] = [];
+    b.awareness.on('update', ({ updated }: { updated: number[] }) => updated.includes(a.doc.clientID) && heard.push(b.awareness.getStates().get(a.doc.clientID)?.view));
+    // A page re-renders its room element, which configures the session again, unchanged.
+    a.configure({ ...a.config });
+    a.setPresence({ view: { [b.id]: 320 } });
+    a.setPresence({ view: { [b.id]: 320 } });
+    a.setPresence({ view: { [b.id]: 640 } });
+    await waitFor(() => heard.length >= 2, 'both changes at b');
+    // What a sends after them, b hears after them (one ordered channel): then count.
+    a.doc.getText('marker').insert(0, 'x');
+    await waitFor(() => b.doc.getText('marker').length === 1, 'a later edit at b');
+    expect(heard).to.deep.equal([{ [b.id]: 320 }, { [b.id]: 640 }]);
+  });
+
   it('shares presence (name and colour) and fires peer-joined / peer-left with names', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();

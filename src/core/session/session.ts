@@ -345,7 +345,10 @@ export class Session {
     if (synced) this.events.emit('synced');
   }
 
+  /** Changes our presence; a patch that changes nothing sends nothing (each change goes to everyone). */
   #setPresence(patch: Partial<PresenceState>): void {
+    const current: Partial<PresenceState> = this.localPresence ?? {};
+    if (Object.entries(patch).every(([key, value]) => JSON.stringify(current[key as keyof PresenceState]) === JSON.stringify(value))) return;
     this.awareness.setLocalState({ ...this.localPresence, ...patch });
   }
 

@@ -1,6 +1,12 @@
 // Yjs document and awareness sync between peers with y-protocols: the same sync (step 1,
 // step 2, update) and awareness messages y-webrtc and y-websocket use. No transport here:
 // each peer is a "send bytes" function, and the caller feeds received bytes to receive().
+//
+// A peer sends only its own edits: in a full mesh everyone hears the author directly, so
+// passing on what others wrote would only send each keystroke n−1 more times. When a pair
+// cannot connect (one path fails while the others work), the state-vector reports close
+// the gap: a peer that reports holding more than we do, and still does a moment later,
+// is asked for the difference (sync step 1, answered with step 2).
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
@@ -11,12 +17,19 @@ export const messageSync = 0;
 export const messageAwareness = 1;
 export const messageQueryAwareness = 3;
 /**
- * Parley's addition: "this is my state vector now". Sent (debounced) after we apply
- * updates, so each side learns when the other holds everything it has (form "synced").
+ * Parley's addition: "I hold these clocks now", the entries of our state vector that grew
+ * since our last report to that peer (the first report: all of it). Sent (debounced)
+ * after we apply updates, so each side learns when the other holds everything it has
+ * (form "synced"), and who holds what it lacks (see the top of this file).
  */
 export const messageStateVector = 4;
 /** Delay that batches state-vector reports during bursts of typing. */
 export const STATE_VECTOR_REPORT_MS = 30;
+/**
+ * How long a peer may report holding more than we do before we ask it for the difference:
+ * in a full mesh the author's own copy comes first, well within this.
+ */
+export const CATCH_UP_MS = 150;
 /** Largest presence one peer may publish (its JSON); a bigger one is dropped. */
 export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
 /**
@@ -38,8 +51,12 @@ interface SyncPeer {
   owner: number | null;
   /** We received the peer's sync step 2: we hold everything it had. */
   synced: boolean;
-  /** The peer's last reported state vector. */
+  /** What the peer reported holding (its reports merged), once it has reported. */
   stateVector: Map<number, number> | null;
+  /** What we last reported holding to the peer (null: nothing yet, not even "nothing"). */
+  told: Map<number, number> | null;
+  /** Set while we wait to see whether the peer's lead is closed by others (CATCH_UP_MS). */
+  catchUp?: ReturnType<typeof setTimeout>;
 }
 
 export interface DocSyncHooks {
@@ -67,7 +84,7 @@ export class DocSync {
 
   /** Starts syncing with a peer whose channel just opened: we send step 1 and our awareness. */
   addPeer(peerId: string, send: Send): void {
-    this.#peers.set(peerId, { send, owner: null, synced: false, stateVector: null });
+    this.#peers.set(peerId, { send, owner: null, synced: false, stateVector: null, told: null });
     const step1 = encoding.createEncoder();
     encoding.writeVarUint(step1, messageSync);
     syncProtocol.writeSyncStep1(step1, this.doc);
@@ -79,6 +96,7 @@ export class DocSync {
   removePeer(peerId: string): void {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
+    clearTimeout(peer.catchUp);
     this.#peers.delete(peerId);
     const gone = peer.owner === null ? [] : [peer.owner];
     if (!gone.length) return;
@@ -90,16 +108,11 @@ export class DocSync {
     for (const id of gone) this.awareness.meta.delete(id);
   }
 
-  isSynced(peerId: string): boolean {
-    return this.#peers.get(peerId)?.synced ?? false;
-  }
-
   /** True when every connected peer has reported holding everything this doc holds. */
   allPeersHaveOurState(): boolean {
     const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
     for (const peer of this.#peers.values()) {
-      if (!peer.stateVector) return false;
-      for (const [client, clock] of ours) if ((peer.stateVector.get(client) ?? 0) < clock) return false;
+      if (!peer.stateVector || isAhead(ours, peer.stateVector)) return false;
     }
     return true;
   }
@@ -131,8 +144,12 @@ export class DocSync {
           break;
         }
         case messageStateVector: {
-          peer.stateVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+          const held = (peer.stateVector ??= new Map());
+          for (const [client, clock] of Y.decodeStateVector(decoding.readVarUint8Array(decoder))) {
+            if (clock > (held.get(client) ?? 0)) held.set(client, clock);
+          }
           this.hooks.onStateVector?.();
+          this.#catchUpWith(peerId, peer);
           break;
         }
         case messageAwareness: {
@@ -228,31 +245,56 @@ export class DocSync {
     this.hooks.onRefused?.(peerId, reason);
   }
 
+  /** The peer holds what we lack and still does after CATCH_UP_MS: ask it for the difference. */
+  #catchUpWith(peerId: string, peer: SyncPeer): void {
+    const lagging = () => peer.stateVector !== null && isAhead(peer.stateVector, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+    if (peer.catchUp !== undefined || !lagging()) return;
+    peer.catchUp = setTimeout(() => {
+      peer.catchUp = undefined;
+      if (this.#peers.get(peerId) !== peer || !lagging()) return;
+      const step1 = encoding.createEncoder();
+      encoding.writeVarUint(step1, messageSync);
+      syncProtocol.writeSyncStep1(step1, this.doc);
+      peer.send(encoding.toUint8Array(step1));
+    }, CATCH_UP_MS);
+  }
+
   #scheduleStateVectorReport(): void {
     if (this.#reportTimer !== undefined) return;
     this.#reportTimer = setTimeout(() => {
       this.#reportTimer = undefined;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, messageStateVector);
-      encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
-      const bytes = encoding.toUint8Array(encoder);
-      for (const peer of this.#peers.values()) peer.send(bytes);
+      const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+      for (const peer of this.#peers.values()) {
+        const told = peer.told;
+        const grown = new Map([...ours].filter(([client, clock]) => clock > (told?.get(client) ?? 0)));
+        if (told && !grown.size) continue;
+        peer.told = new Map([...(told ?? []), ...grown]);
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, messageStateVector);
+        encoding.writeVarUint8Array(encoder, Y.encodeStateVector(grown));
+        peer.send(encoding.toUint8Array(encoder));
+      }
     }, STATE_VECTOR_REPORT_MS);
   }
 
   destroy(): void {
     clearTimeout(this.#reportTimer);
+    for (const peer of this.#peers.values()) clearTimeout(peer.catchUp);
     this.doc.off('update', this.#onDocUpdate);
     this.awareness.off('update', this.#onAwarenessUpdate);
     for (const id of [...this.#peers.keys()]) this.removePeer(id);
   }
 
   #onDocUpdate = (update: Uint8Array, origin: unknown) => {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, messageSync);
-    syncProtocol.writeUpdate(encoder, update);
-    const bytes = encoding.toUint8Array(encoder);
-    for (const [id, peer] of this.#peers) if (id !== origin) peer.send(bytes);
+    // What a peer sent us is not passed on (see the top of this file); the rest is ours:
+    // an edit here, or the document loaded from this browser's storage.
+    if (typeof origin !== 'string' || !this.#peers.has(origin)) {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, messageSync);
+      syncProtocol.writeUpdate(encoder, update);
+      const bytes = encoding.toUint8Array(encoder);
+      for (const peer of this.#peers.values()) peer.send(bytes);
+    }
     this.hooks.onStateVector?.();
   };
 
@@ -271,4 +313,10 @@ export class DocSync {
     encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
     return encoding.toUint8Array(encoder);
   }
+}
+
+/** Whether `a` holds something `b` does not (a higher clock for some client). */
+function isAhead(a: Map<number, number>, b: Map<number, number>): boolean {
+  for (const [client, clock] of a) if ((b.get(client) ?? 0) < clock) return true;
+  return false;
 }
