@@ -62,12 +62,12 @@ describe('FormBinding: every control kind between real sessions', () => {
   afterEach(() => cleanup.splice(0).reverse().forEach((f) => f()));
 
   /** `count` people in one room, each with the form (or their own `markups[i]`). */
-  async function peers(count: number, room = uniqueRoom('form'), markups: string[] = []) {
+  async function peers(count: number, room = uniqueRoom('form'), markups: string[] = [], options: { notify?: boolean } = {}) {
     const signaling = await relayUrl();
     const list = Array.from({ length: count }, (_, i) => {
       const session = new Session(room, { signaling, name: ['Ada', 'Bob', 'Cy'][i] });
       const form = mount(markups[i]);
-      const binding = new FormBinding(session, form);
+      const binding = new FormBinding(session, form, options);
       cleanup.push(() => {
         binding.destroy();
         session.destroy();
@@ -172,8 +172,8 @@ describe('FormBinding: every control kind between real sessions', () => {
     expect(a.form.querySelector('[contenteditable]')!.textContent).to.equal('Summary, edited');
   });
 
-  it('shows a person in a field only while they are in it: a remote edit there does not put this page in it', async () => {
-    const [a, b] = await peers(2);
+  it('shows a person in a field only while they are in it: a remote edit there (with native events for the page) does not put this page in it', async () => {
+    const [a, b] = await peers(2, uniqueRoom('form'), [], { notify: true });
     const title = (form: HTMLFormElement) => form.querySelector<HTMLInputElement>('[name="title"]')!;
     title(a.form).focus();
     typeAt(title(a.form), 0, 'Paid ');
