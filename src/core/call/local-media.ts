@@ -30,6 +30,11 @@ export interface MediaHost {
 export class LocalMedia {
   stream: MediaStream | null = null;
   screen: MediaStream | null = null;
+  /** Camera and microphone captured for a look before joining (pre-join): sent to no one. */
+  preview: MediaStream | null = null;
+  #previewing: Promise<MediaStream> | null = null;
+  /** Bumped when the preview is stopped: a capture that arrives after belongs to none. */
+  #previewRound = 0;
   /** In the call without camera or microphone (capture was refused): receiving only. */
   #watching = false;
   #joining: Promise<void> | null = null;
@@ -63,8 +68,11 @@ export class LocalMedia {
     }
     let stream: MediaStream;
     try {
-      const { captureUserMedia } = await loadCapture();
-      stream = await captureUserMedia(request, host.devices, captureShape(host.config.quality));
+      // Joining from a preview takes its tracks as they are (device, on/off): no new capture.
+      stream = (await this.#previewing?.catch(() => null)) ?? this.preview ?? (await this.#capture(request));
+      this.preview = null;
+      if (request.audio === false) dropTracks(stream, stream.getAudioTracks());
+      if (request.video === false) dropTracks(stream, stream.getVideoTracks());
     } catch (error) {
       // No camera or microphone (denied, or none there): still in the call, to see and
       // hear the others; join() again once the device is allowed.
@@ -85,7 +93,45 @@ export class LocalMedia {
     this.#publish();
   }
 
+  /**
+   * Captures camera and/or microphone to show the person before they join: nothing is sent
+   * until join(), which then uses these very tracks.
+   */
+  startPreview(request: MediaRequest): Promise<MediaStream> {
+    if (this.stream) return Promise.resolve(this.stream);
+    if (this.preview) return Promise.resolve(this.preview);
+    const round = this.#previewRound;
+    this.#previewing ??= this.#capture(request)
+      .then((stream) => {
+        if (this.host.destroyed || round !== this.#previewRound) {
+          stream.getTracks().forEach((t) => t.stop());
+          throw ended();
+        }
+        this.preview = stream;
+        this.host.changed();
+        return stream;
+      })
+      .catch((error: ParleyError) => {
+        throw this.#fail(error);
+      })
+      .finally(() => {
+        if (round === this.#previewRound) this.#previewing = null;
+      });
+    return this.#previewing;
+  }
+
+  /** Turns the preview's camera and microphone off (closed without joining). */
+  stopPreview(): void {
+    this.#previewRound++; // a capture still starting is stopped when it arrives
+    this.#previewing = null;
+    if (!this.preview) return;
+    this.preview.getTracks().forEach((t) => t.stop());
+    this.preview = null;
+    this.host.changed();
+  }
+
   leave(): void {
+    this.stopPreview();
     this.#watching = false;
     this.stopScreenShare();
     this.stream?.getTracks().forEach((t) => t.stop());
@@ -94,14 +140,16 @@ export class LocalMedia {
   }
 
   setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
-    const tracks = kind === 'audio' ? this.stream?.getAudioTracks() : this.stream?.getVideoTracks();
+    const stream = this.stream ?? this.preview;
+    const tracks = kind === 'audio' ? stream?.getAudioTracks() : stream?.getVideoTracks();
     tracks?.forEach((t) => (t.enabled = enabled));
-    this.#publish();
+    if (this.stream) this.#publish();
+    else this.host.changed();
   }
 
-  /** In a call, captures from this camera or microphone and swaps it in for the current one. */
+  /** In a call or a preview, captures from this camera or microphone and swaps it in for the current one. */
   async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    const stream = this.stream;
+    const stream = this.stream ?? this.preview;
     const old = kind === 'camera' ? stream?.getVideoTracks()[0] : kind === 'microphone' ? stream?.getAudioTracks()[0] : undefined;
     if (!stream || !old || kind === 'speaker') return;
     let next: MediaStreamTrack;
@@ -111,13 +159,14 @@ export class LocalMedia {
     } catch (error) {
       throw this.#fail(error as ParleyError);
     }
-    // Left the call, or another switch replaced the track, while this one was starting.
-    if (this.stream !== stream || !stream.getTracks().includes(old)) return next.stop();
+    // Left the call or preview, or another switch replaced the track, while this one was starting.
+    if ((this.stream ?? this.preview) !== stream || !stream.getTracks().includes(old)) return next.stop();
     next.enabled = old.enabled;
     stream.removeTrack(old);
     stream.addTrack(next);
     old.stop();
-    await this.send(); // replaceTrack on every connection: no renegotiation
+    if (stream === this.stream) await this.send(); // replaceTrack on every connection: no renegotiation
+    else this.host.changed();
   }
 
   async startScreenShare(): Promise<void> {
@@ -192,9 +241,21 @@ export class LocalMedia {
     );
   }
 
+  async #capture(request: MediaRequest): Promise<MediaStream> {
+    const { captureUserMedia } = await loadCapture();
+    return captureUserMedia(request, this.host.devices, captureShape(this.host.config.quality));
+  }
+
   #fail(error: ParleyError): ParleyError {
     this.host.error(error);
     return error;
+  }
+}
+
+function dropTracks(stream: MediaStream, tracks: MediaStreamTrack[]): void {
+  for (const track of tracks) {
+    track.stop();
+    stream.removeTrack(track);
   }
 }
 

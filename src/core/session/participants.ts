@@ -102,3 +102,44 @@ export class Roster {
     for (const id of gone) this.#byId.delete(id);
   }
 }
+
+/**
+ * What presence changes mean beyond the roster: the peer behind each document client (the
+ * first peer to announce it; see Session.writerOf), who has arrived (once for each peer,
+ * with the name they arrived under), and whether who is in the call changed.
+ */
+export class Arrivals {
+  readonly writers = new Map<number, string>();
+  readonly #arrived = new Map<string, string>();
+  #inCall = '';
+
+  /** Reads the room's presence after a change. */
+  update(
+    states: Map<number, Partial<PresenceState>>,
+    source: Pick<RosterSource, 'id' | 'peers'>,
+    nameOf: (presence: Partial<PresenceState>) => string,
+  ): { arrived: Array<{ id: string; name: string }>; callChanged: boolean } {
+    const arrived: Array<{ id: string; name: string }> = [];
+    for (const [client, presence] of states) {
+      const id = presence.peer;
+      if (typeof id !== 'string') continue;
+      if (!this.writers.has(client)) this.writers.set(client, id);
+      if (id === source.id || this.#arrived.has(id) || !source.peers.has(id)) continue;
+      const name = nameOf(presence);
+      this.#arrived.set(id, name);
+      arrived.push({ id, name });
+    }
+    // Presence changes with every caret move; tracks change only when who is in the call does.
+    const inCall = [...states.values()].filter((s) => s.media && typeof s.media === 'object').map((s) => s.peer).join();
+    const callChanged = inCall !== this.#inCall;
+    this.#inCall = inCall;
+    return { arrived, callChanged };
+  }
+
+  /** A peer left: the name it arrived under, if it had arrived. */
+  left(id: string): string | undefined {
+    const name = this.#arrived.get(id);
+    this.#arrived.delete(id);
+    return name;
+  }
+}

@@ -11,7 +11,6 @@ import { DocStore } from '../sync/persistence.js';
 import type { Peer } from '../net/peer.js';
 import { Mesh } from '../net/mesh.js';
 import { ParleyError } from '../errors.js';
-import { isRecord } from '../net/signaling.js';
 import { randomHex } from '../hex.js';
 import type { MediaRequest } from '../call/media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from '../call/device-choice.js';
@@ -19,7 +18,7 @@ import type { LocalMedia, MediaHost } from '../call/local-media.js';
 import { QualityMonitor } from '../call/quality.js';
 import { cameraStartScale } from '../call/profiles.js';
 import { capName, PALETTE, type Participant, type PresenceState, type SessionConfig } from './presence.js';
-import { Roster } from './participants.js';
+import { Arrivals, Roster } from './participants.js';
 
 export { defaultSignalingUrl } from '../net/mesh.js';
 
@@ -58,16 +57,12 @@ export class Session {
   #loadingMedia: Promise<LocalMedia> | null = null;
   #devices: DeviceChoice = loadDeviceChoice();
   readonly #roster: Roster;
-  readonly #joined = new Map<string, string>(); // peer id → name, once we have its presence
-  /** Document client → the peer id it belongs to, as its own presence said (sync.ts checks who may say it). */
-  readonly #writers = new Map<number, string>();
+  readonly #arrivals = new Arrivals();
   #config: SessionConfig = {};
   #settle!: () => void;
   #settled = new Promise<void>((resolve) => (this.#settle = resolve));
   #synced = false;
   #destroyed = false;
-  /** Who was in the call at the last presence change (peer ids), to tell when it changes. */
-  #inCallPeers = '';
   #persistence: DocStore | null = null;
 
   constructor(readonly room: string, config: SessionConfig = {}) {
@@ -109,6 +104,11 @@ export class Session {
   /** The camera and microphone stream while in the call. */
   get localStream(): MediaStream | null {
     return this.#media?.stream ?? null;
+  }
+
+  /** The camera and microphone of a preview (see preview()): shown here, sent to no one. */
+  get previewStream(): MediaStream | null {
+    return this.#media?.preview ?? null;
   }
 
   /** The shared screen, while sharing. */
@@ -190,6 +190,20 @@ export class Session {
     return (await this.#localMedia()).join(request);
   }
 
+  /**
+   * Starts camera and/or microphone for a look before joining (a pre-join screen): nothing
+   * is sent to anyone. setDevice(), setAudioEnabled() and setVideoEnabled() act on it, and
+   * join() then uses these tracks as they are, without capturing again. Rejects like join().
+   */
+  async preview(request: MediaRequest = { audio: true, video: true }): Promise<MediaStream> {
+    return (await this.#localMedia()).startPreview(request);
+  }
+
+  /** Turns the preview's camera and microphone off without joining. */
+  stopPreview(): void {
+    this.#media?.stopPreview();
+  }
+
   /** Leaves the call: stops capture and removes media from every peer. Data sync goes on. */
   leave(): void {
     this.#media?.leave();
@@ -256,7 +270,7 @@ export class Session {
    * chat entries count only when written by the peer they name.
    */
   writerOf(client: number): string | null {
-    return client === this.doc.clientID ? this.id : (this.#writers.get(client) ?? null);
+    return client === this.doc.clientID ? this.id : (this.#arrivals.writers.get(client) ?? null);
   }
 
   /** Whether the relay vouched for the name of the peer behind `peer`. */
@@ -300,11 +314,8 @@ export class Session {
     this.#sync.removePeer(id);
     this.#checkSynced();
     this.#roster.invalidate();
-    const name = this.#joined.get(id);
-    if (name !== undefined) {
-      this.#joined.delete(id);
-      this.events.emit('peer-left', { id, name });
-    }
+    const name = this.#arrivals.left(id);
+    if (name !== undefined) this.events.emit('peer-left', { id, name });
     this.#changed();
   }
 
@@ -354,27 +365,10 @@ export class Session {
 
   #onPresence = () => {
     this.#roster.invalidate();
-    for (const [client, state] of this.awareness.getStates()) {
-      const peer = (state as Partial<PresenceState>).peer;
-      if (typeof peer === 'string' && !this.#writers.has(client)) this.#writers.set(client, peer);
-    }
-    // Presence changes with every caret move; tracks change only when who is in the call does.
-    const inCall = [...this.awareness.getStates().values()]
-      .filter((s) => isRecord((s as Partial<PresenceState>).media))
-      .map((s) => (s as Partial<PresenceState>).peer)
-      .join();
-    if (inCall !== this.#inCallPeers) {
-      this.#inCallPeers = inCall;
-      void this.#media?.send();
-    }
-    for (const [, state] of this.awareness.getStates()) {
-      const presence = state as Partial<PresenceState>;
-      const id = presence.peer;
-      if (typeof id !== 'string' || id === this.id || this.#joined.has(id) || !this.peers.has(id)) continue;
-      const name = this.nameOf(presence);
-      this.#joined.set(id, name);
-      this.events.emit('peer-joined', { id, name });
-    }
+    const states = this.awareness.getStates() as Map<number, Partial<PresenceState>>;
+    const { arrived, callChanged } = this.#arrivals.update(states, this, (presence) => this.nameOf(presence));
+    if (callChanged) void this.#media?.send();
+    for (const person of arrived) this.events.emit('peer-joined', person);
     this.events.emit('change');
   };
 
@@ -385,6 +379,7 @@ export class Session {
    */
   #onPageHide = () => {
     if (this.#media?.active) this.leave();
+    else this.#media?.stopPreview();
   };
 
   /** Participants, media or presence changed: the roster rebuilds on its next read. */
