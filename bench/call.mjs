@@ -3,7 +3,8 @@
 //   - join → first remote frame, p50/p90, for 2 and for 4 participants: all pages call
 //     join() at once; each measures from its own join() to the first decoded frame of a
 //     remote video (and, for 4, of all three remote videos); the same for a Chromium page
-//     and a Firefox page, each side reported on its own;
+//     and a Firefox page, each side reported on its own; and for 2 people joining from
+//     the pre-join preview (camera already on, as after "Join now");
 //   - offers per pair over a scripted call (join, camera off/on, screen share on/off,
 //     device switch, leave, join again), Chromium ↔ Chromium and Chromium ↔ Firefox;
 //   - recovery from a real ICE failure: the other browser is frozen (SIGSTOP on its
@@ -46,10 +47,11 @@ async function openRoom(n, tag) {
 }
 
 /** join() → first remote frame and → frames from all n−1 remote videos, in ms. */
-const measureJoin = (page, others) =>
-  page.evaluate(async (others) => {
+const measureJoin = (page, others, { preview = false } = {}) =>
+  page.evaluate(async (others, preview) => {
     const room = document.querySelector('parley-room');
     const grid = document.querySelector('parley-video-grid');
+    if (preview) await room.session.preview({ audio: true, video: true });
     const start = performance.now();
     await room.join({ audio: true, video: true });
     const seen = new Map();
@@ -68,7 +70,7 @@ const measureJoin = (page, others) =>
     }
     while ([...seen.values()].some((t) => t === null)) await new Promise((resolve) => setTimeout(resolve, 5));
     return { first, all: Math.max(...seen.values()) };
-  }, others);
+  }, others, preview);
 
 /** join() → first remote frame on a Chromium page and a Firefox page joining at once. */
 async function mixedJoinRounds(rounds) {
@@ -145,12 +147,12 @@ async function scriptedOffers(kind) {
   }
 }
 
-async function joinRounds(n, rounds) {
+async function joinRounds(n, rounds, options) {
   const first = [];
   const all = [];
   for (let round = 0; round < rounds; round++) {
     const pages = await openRoom(n, `${n}-${round}`);
-    for (const r of await Promise.all(pages.map((p) => measureJoin(p, n - 1)))) {
+    for (const r of await Promise.all(pages.map((p) => measureJoin(p, n - 1, options)))) {
       first.push(r.first);
       all.push(r.all);
     }
@@ -233,6 +235,7 @@ async function cpuPerParticipant(n) {
 
 try {
   results.join2 = await joinRounds(2, ROUNDS);
+  results.join2preview = await joinRounds(2, ROUNDS, { preview: true });
   results.join4 = await joinRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
   results.mixed = await mixedJoinRounds(ROUNDS);
   results.offers = { chromium: await scriptedOffers('chromium'), firefox: await scriptedOffers('firefox') };
@@ -247,6 +250,7 @@ const stats = (values) =>
   `p50 ${quantile(values, 0.5).toFixed(0)} ms, p90 ${quantile(values, 0.9).toFixed(0)} ms, n=${values.length}`;
 const offers = ({ offers, rebuilt }) => `${offers} offer${offers === 1 ? '' : 's'}, ${rebuilt} rebuilt`;
 console.log(`join() → first remote frame, 2 people:   ${stats(results.join2.first)}   (goal p50 ≤ 150 ms)`);
+console.log(`  from the preview (camera already on):   ${stats(results.join2preview.first)}`);
 console.log(`  Chromium ↔ Firefox, Chromium side:     ${stats(results.mixed.chromiumSide)}   (goal p50 ≤ 200 ms)`);
 console.log(`  Chromium ↔ Firefox, Firefox side:      ${stats(results.mixed.firefoxSide)}   (goal p50 ≤ 200 ms)`);
 console.log(`join() → first remote frame, 4 people:   ${stats(results.join4.first)}`);
