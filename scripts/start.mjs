@@ -14,11 +14,14 @@ const relayPort = Number(process.env.RELAY_PORT ?? 4444);
 const webPort = Number(process.env.PORT ?? 8080);
 const relay = await createRelay({ port: relayPort, host: '127.0.0.1' });
 const web = await serveStatic({ port: webPort, host: '127.0.0.1' });
-const demo = `http://localhost:${web.server.address().port}/demo/`;
+// The elements call ws://<page host>:4444 unless told otherwise: another relay port goes
+// into the demo's URL (?signaling), which the demo hands to <parley-room>.
+const actualRelayPort = new URL(relay.url).port;
+const demo = `http://localhost:${web.server.address().port}/demo/${actualRelayPort === '4444' ? '' : `?signaling=ws://localhost:${actualRelayPort}`}`;
 
 console.log(`
   Parley demo:  ${demo}
-  Relay:        ws://localhost:${relayPort}  (open: no auth)
+  Relay:        ws://localhost:${actualRelayPort}  (open: no auth)
 
   Open the demo in two tabs or two browsers, type in the form, press "Join call".
   Ctrl+C to stop.

@@ -5,9 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { closePages, connectedPeers, freshRoom, launchAll, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
 
-/** Opens the demo with the tools, and records what its elements fire into `window.got`. */
+/** Opens the demo (files, chat and recorder beside the call), and records what its elements fire into `window.got`. */
 async function openTools(browser, url) {
-  const page = await openDemo(browser, `${url}&tools`);
+  const page = await openDemo(browser, url);
   await page.waitForFunction(() =>
     ['parley-files', 'parley-chat', 'parley-recorder'].every((tag) => document.querySelector(tag)?.shadowRoot?.querySelector('[part=base]')),
   );
