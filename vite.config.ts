@@ -70,10 +70,10 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             {
-              // What every element loads: Lit, Yjs and the session.
+              // What every element loads: Lit, Yjs, the session, the icon renderer.
               name: 'base',
               priority: 2,
-              test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts'),
+              test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts', 'src/elements/shared/icons.ts'),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.

@@ -2,6 +2,15 @@ import { LitElement, html, nothing } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
 import { styles } from './controls.styles.js';
+import { icon } from '../shared/icons.js';
+import mic from 'lucide/dist/esm/icons/mic.mjs';
+import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
+import monitorUp from 'lucide/dist/esm/icons/monitor-up.mjs';
+import phone from 'lucide/dist/esm/icons/phone.mjs';
+import phoneOff from 'lucide/dist/esm/icons/phone-off.mjs';
+import settings from 'lucide/dist/esm/icons/settings.mjs';
+import video from 'lucide/dist/esm/icons/video.mjs';
+import videoOff from 'lucide/dist/esm/icons/video-off.mjs';
 import { listDevices, watchDevices, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
 
 const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' };
@@ -18,6 +27,7 @@ const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone
  * @csspart devices - The device settings panel.
  * @csspart select - Each device `<select>`.
  * @csspart error - The message shown when the camera, microphone or screen failed.
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-accent - Join button colour.
  * @cssprop --parley-danger - Leave button and error colour.
@@ -153,7 +163,7 @@ export class ParleyControls extends LitElement {
         ${inCall
           ? html`
               <button part="button mic" type="button" aria-pressed=${String(!media?.audio)} @click=${this.#toggleMic}>
-                Mute
+                ${icon(media?.audio ? mic : micOff)} Mute
               </button>
               <button
                 part="button camera"
@@ -161,7 +171,7 @@ export class ParleyControls extends LitElement {
                 aria-pressed=${String(!media?.video)}
                 @click=${this.#toggleCamera}
               >
-                Camera off
+                ${icon(media?.video ? video : videoOff)} Camera off
               </button>
               <button
                 part="button screen"
@@ -169,12 +179,12 @@ export class ParleyControls extends LitElement {
                 aria-pressed=${String(Boolean(session?.screenStream))}
                 @click=${this.#toggleScreen}
               >
-                Share screen
+                ${icon(monitorUp)} Share screen
               </button>
-              <button part="button leave" type="button" @click=${this.#leave}>Leave call</button>
+              <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} Leave call</button>
             `
           : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#join}>
-              ${this.busy ? 'Joining…' : 'Join call'}
+              ${icon(phone)} ${this.busy ? 'Joining…' : 'Join call'}
             </button>`}
         <button
           part="button devices"
@@ -183,7 +193,7 @@ export class ParleyControls extends LitElement {
           aria-controls=${this.devicesOpen ? 'devices' : nothing}
           @click=${this.#toggleDevices}
         >
-          Devices
+          ${icon(settings)} Devices
         </button>
         ${this.devicesOpen ? this.#renderDevices() : nothing}
         <p part="error" role="alert">${this.error || nothing}</p>

@@ -29,6 +29,7 @@ import { styles } from './field.styles.js';
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.
  * @csspart button - The lock button (also `lock`).
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  */
 export class ParleyField extends LitElement {
   static override properties = {

@@ -4,6 +4,8 @@ import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './recorder.styles.js';
+import { icon } from '../shared/icons.js';
+import circle from 'lucide/dist/esm/icons/circle.mjs';
 import {
   CallRecorder,
   ParleyError,
@@ -32,6 +34,7 @@ import {
  * @csspart indicator - "Recording" notice shown while anyone in the room records.
  * @csspart button - Every button (also `start`, `pause`, `stop`).
  * @csspart download - The link to the last recording.
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-danger - Colour of the recording indicator and Stop button.
  */
@@ -153,7 +156,7 @@ export class ParleyRecorder extends LitElement {
     const last = this.last;
     return html`<div part="base">
       ${names.length
-        ? html`<p part="indicator" role="status"><span aria-hidden="true">●</span> Recording: ${names.join(', ')}</p>`
+        ? html`<p part="indicator" role="status">${icon(circle)} Recording: ${names.join(', ')}</p>`
         : html`<p role="status"></p>`}
       ${state === 'inactive'
         ? html`<label

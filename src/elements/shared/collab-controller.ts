@@ -6,6 +6,8 @@ import { SessionController } from './session-controller.js';
 import { emit } from './emit.js';
 import { safeColor } from './theme.js';
 import { caretBox } from './caret-position.js';
+import { icon } from './icons.js';
+import lock from 'lucide/dist/esm/icons/lock.mjs';
 import {
   FormBinding,
   ParleyError,
@@ -138,12 +140,12 @@ export class CollabController implements ReactiveController {
       if (!field) continue;
       const box = unionRect(field);
       const holder = lockHolder(session, field.key);
-      const label = holder && !holder.isLocal && holder.name === remote.name ? `🔒 ${remote.name}` : remote.name;
+      const locked = holder && !holder.isLocal && holder.name === remote.name;
       layers.push(html`<div
         part="outline"
         style="left:${box.left - origin.left - 2}px;top:${box.top - origin.top - 2}px;width:${box.width}px;height:${box.height}px;border-color:${remote.color}"
       >
-        <span part="flag" style="background:${remote.color}">${label}</span>
+        <span part="flag" style="background:${remote.color}">${locked ? icon(lock, 'locked') : nothing}${remote.name}</span>
       </div>`);
       const range = remote.presence.cursor ? resolveCursor(session.doc, remote.presence.cursor) : null;
       if (range && field.controls.length === 1) {

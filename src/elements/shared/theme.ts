@@ -15,6 +15,12 @@ export const tokens = css`
     font-family: var(--_font);
     color: var(--_text);
   }
+  [part~='icon'] {
+    width: 1.25em;
+    height: 1.25em;
+    flex: none;
+    vertical-align: -0.25em;
+  }
   @media (prefers-color-scheme: dark) {
     :host {
       --_surface: var(--parley-surface, #111827);

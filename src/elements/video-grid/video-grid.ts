@@ -6,6 +6,17 @@ import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { styles } from './video-grid.styles.js';
+import { icon } from '../shared/icons.js';
+import circle from 'lucide/dist/esm/icons/circle.mjs';
+import eye from 'lucide/dist/esm/icons/eye.mjs';
+import eyeOff from 'lucide/dist/esm/icons/eye-off.mjs';
+import info from 'lucide/dist/esm/icons/info.mjs';
+import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
+import pin from 'lucide/dist/esm/icons/pin.mjs';
+import question from 'lucide/dist/esm/icons/circle-question-mark.mjs';
+import signalHigh from 'lucide/dist/esm/icons/signal-high.mjs';
+import signalLow from 'lucide/dist/esm/icons/signal-low.mjs';
+import signalMedium from 'lucide/dist/esm/icons/signal-medium.mjs';
 import { ActiveSpeaker, type Participant, type PeerStats } from '../../core/index.js';
 
 interface Tile {
@@ -44,6 +55,7 @@ export type GridLayout = 'grid' | 'speaker';
  *   good, fair or poor).
  * @csspart stats - The stats panel: bitrate, RTT, loss, codec, resolution, fps.
  * @csspart empty - The message shown when nobody is in the call.
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-tile-min-width - Narrowest a tile gets before the grid wraps (160px).
  * @cssprop --parley-gap - Space between tiles (8px).
@@ -185,9 +197,8 @@ export class ParleyVideoGrid extends LitElement {
 
   #renderNetwork(stats: PeerStats | undefined) {
     if (!stats) return nothing;
-    return html`<span part="network" role="img" aria-label=${`Network: ${stats.quality}`} data-quality=${stats.quality}
-      >${{ good: '▂▄▆', fair: '▂▄', poor: '▂' }[stats.quality]}</span
-    >`;
+    const bars = { good: signalHigh, fair: signalMedium, poor: signalLow }[stats.quality];
+    return html`<span part="network" role="img" aria-label=${`Network: ${stats.quality}`} data-quality=${stats.quality}>${icon(bars)}</span>`;
   }
 
   #renderStats(stats: PeerStats | undefined) {
@@ -258,11 +269,11 @@ export class ParleyVideoGrid extends LitElement {
               </div>`}
         <figcaption part="name">
           ${remote ? this.#renderNetwork(stats) : nothing}${label}${!participant.isLocal && !participant.verified
-            ? html`<span part="badge unverified" role="img" aria-label="name not verified" title="Name not verified: anyone can type any name">?</span>`
+            ? html`<span part="badge unverified" role="img" aria-label="name not verified" title="Name not verified: anyone can type any name">${icon(question)}</span>`
             : nothing}${muted
-            ? html`<span part="badge" role="img" aria-label="microphone off">🔇</span>`
+            ? html`<span part="badge" role="img" aria-label="microphone off">${icon(micOff)}</span>`
             : nothing}${participant.recording && !screen
-            ? html`<span part="badge recording" role="img" aria-label="recording">● REC</span>`
+            ? html`<span part="badge recording" role="img" aria-label="recording">${icon(circle)}REC</span>`
             : nothing}
         </figcaption>
         ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
@@ -275,7 +286,7 @@ export class ParleyVideoGrid extends LitElement {
                 aria-label=${`Connection stats for ${label}`}
                 @click=${() => this.#toggleStats(key)}
               >
-                ℹ︎
+                ${icon(info)}
               </button>`
             : nothing}
           ${minimized
@@ -287,11 +298,11 @@ export class ParleyVideoGrid extends LitElement {
                 aria-label=${`Pin ${label}`}
                 @click=${() => this.pin(this.pinned === key ? null : key)}
               >
-                📌
+                ${icon(pin)}
               </button>`}
           ${self
             ? html`<button part="button self-view" type="button" @click=${() => (this.selfHidden = !this.selfHidden)}>
-                ${minimized ? 'Show self-view' : 'Hide self-view'}
+                ${icon(minimized ? eye : eyeOff)} ${minimized ? 'Show self-view' : 'Hide self-view'}
               </button>`
             : nothing}
         </div>
