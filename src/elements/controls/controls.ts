@@ -1,6 +1,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
+import { Localize } from '../shared/messages.js';
 import { styles } from './controls.styles.js';
 import { icon } from '../shared/icons.js';
 import mic from 'lucide/dist/esm/icons/mic.mjs';
@@ -12,8 +13,6 @@ import settings from 'lucide/dist/esm/icons/settings.mjs';
 import video from 'lucide/dist/esm/icons/video.mjs';
 import videoOff from 'lucide/dist/esm/icons/video-off.mjs';
 import { listDevices, watchDevices, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
-
-const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' };
 
 /**
  * @tag parley-controls
@@ -45,13 +44,14 @@ export class ParleyControls extends LitElement {
   readonly #controller = new SessionController(this, {
     error: (error: ParleyError) => {
       if (['permission-denied', 'no-device', 'media', 'call-full'].includes(error.code)) {
-        this.error = error.message;
+        this.error = error;
       }
     },
   });
+  readonly #l10n = new Localize(this);
 
   private busy = false;
-  private error = '';
+  private error: ParleyError | null = null;
   private devicesOpen = false;
   private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
   #unwatch: (() => void) | null = null;
@@ -77,7 +77,7 @@ export class ParleyControls extends LitElement {
 
   async #chooseDevice(kind: DeviceKind, event: Event): Promise<void> {
     const id = (event.target as HTMLSelectElement).value;
-    this.error = '';
+    this.error = null;
     try {
       await this.#controller.session?.setDevice(kind, id);
     } catch {
@@ -93,13 +93,14 @@ export class ParleyControls extends LitElement {
   }
 
   #renderDevices() {
+    const { t } = this.#l10n;
     const kinds = (['camera', 'microphone', 'speaker'] as const).filter((kind) => this.deviceList[kind].length);
-    return html`<div part="devices" id="devices" role="group" aria-label="Devices">
-      ${kinds.length ? nothing : html`<p>No cameras or microphones found.</p>`}
+    return html`<div part="devices" id="devices" role="group" aria-label=${t('Devices')}>
+      ${kinds.length ? nothing : html`<p>${t('No cameras or microphones found.')}</p>`}
       ${kinds.map((kind) => {
         const current = this.#currentDevice(kind);
         return html`<label
-          >${DEVICE_LABELS[kind]}
+          >${t({ camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' }[kind])}
           <select part="select" data-kind=${kind} @change=${(e: Event) => this.#chooseDevice(kind, e)}>
             ${this.deviceList[kind].map(
               (d) => html`<option value=${d.id} ?selected=${d.id === current}>${d.label}</option>`,
@@ -114,7 +115,7 @@ export class ParleyControls extends LitElement {
     const session = this.#controller.session;
     if (!session) return;
     this.busy = true;
-    this.error = '';
+    this.error = null;
     try {
       await session.join({ audio: true, video: true });
       if (this.devicesOpen) void this.#refreshDevices();
@@ -146,7 +147,7 @@ export class ParleyControls extends LitElement {
       session.stopScreenShare();
       return;
     }
-    this.error = '';
+    this.error = null;
     try {
       await session.startScreenShare();
     } catch {
@@ -158,12 +159,13 @@ export class ParleyControls extends LitElement {
     const session = this.#controller.session;
     const media = session?.localPresence.media;
     const inCall = session?.inCall ?? false;
+    const { t } = this.#l10n;
     return html`
-      <div part="base" role="group" aria-label="Call controls">
+      <div part="base" role="group" aria-label=${t('Call controls')}>
         ${inCall
           ? html`
               <button part="button mic" type="button" aria-pressed=${String(!media?.audio)} @click=${this.#toggleMic}>
-                ${icon(media?.audio ? mic : micOff)} Mute
+                ${icon(media?.audio ? mic : micOff)} ${t('Mute')}
               </button>
               <button
                 part="button camera"
@@ -171,7 +173,7 @@ export class ParleyControls extends LitElement {
                 aria-pressed=${String(!media?.video)}
                 @click=${this.#toggleCamera}
               >
-                ${icon(media?.video ? video : videoOff)} Camera off
+                ${icon(media?.video ? video : videoOff)} ${t('Camera off')}
               </button>
               <button
                 part="button screen"
@@ -179,12 +181,12 @@ export class ParleyControls extends LitElement {
                 aria-pressed=${String(Boolean(session?.screenStream))}
                 @click=${this.#toggleScreen}
               >
-                ${icon(monitorUp)} Share screen
+                ${icon(monitorUp)} ${t('Share screen')}
               </button>
-              <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} Leave call</button>
+              <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} ${t('Leave call')}</button>
             `
           : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#join}>
-              ${icon(phone)} ${this.busy ? 'Joining…' : 'Join call'}
+              ${icon(phone)} ${t(this.busy ? 'Joining…' : 'Join call')}
             </button>`}
         <button
           part="button devices"
@@ -193,10 +195,10 @@ export class ParleyControls extends LitElement {
           aria-controls=${this.devicesOpen ? 'devices' : nothing}
           @click=${this.#toggleDevices}
         >
-          ${icon(settings)} Devices
+          ${icon(settings)} ${t('Devices')}
         </button>
         ${this.devicesOpen ? this.#renderDevices() : nothing}
-        <p part="error" role="alert">${this.error || nothing}</p>
+        <p part="error" role="alert">${this.error ? this.#l10n.error(this.error) : nothing}</p>
       </div>
     `;
   }

@@ -29,7 +29,6 @@ import { styles } from './field.styles.js';
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.
  * @csspart button - The lock button (also `lock`).
- * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  */
 export class ParleyField extends LitElement {
   static override properties = {
@@ -65,7 +64,7 @@ export class ParleyField extends LitElement {
     const others = key ? this.#collab.othersIn(key) : [];
     return html`<slot></slot>
       <div part="presence" aria-live="polite">${others.map(
-        (o) => html`<span part="badge" style="background:${o.color}">${o.name} is here</span>`,
+        (o) => html`<span part="badge" style="background:${o.color}">${this.#collab.l10n.t('{name} is here', { name: o.name })}</span>`,
       )}</div>
       ${this.#collab.renderOverlay()}`;
   }

@@ -27,7 +27,6 @@ import type { Session } from '../../core/index.js';
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.
  * @csspart button - The lock button (also `lock`).
- * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  */
 export class ParleyForm extends LitElement {
   static override properties = {

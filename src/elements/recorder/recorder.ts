@@ -4,6 +4,7 @@ import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './recorder.styles.js';
+import { Localize } from '../shared/messages.js';
 import { icon } from '../shared/icons.js';
 import circle from 'lucide/dist/esm/icons/circle.mjs';
 import {
@@ -51,11 +52,12 @@ export class ParleyRecorder extends LitElement {
   static override styles = [tokens, widgetStyles, styles];
 
   readonly #controller = new SessionController(this);
+  readonly #l10n = new Localize(this);
   #recorder: CallRecorder | null = null;
   #url = '';
   #starting = false;
   private last: Recording | null = null;
-  private error = '';
+  private error: ParleyError | null = null;
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
   room = '';
@@ -92,7 +94,7 @@ export class ParleyRecorder extends LitElement {
   async start(): Promise<void> {
     const session = this.#controller.session;
     if (!session || this.#starting || this.state !== 'inactive') return;
-    this.error = '';
+    this.error = null;
     this.#recorder = new CallRecorder(session);
     this.#recorder.events.on('state', () => this.requestUpdate());
     this.#recorder.events.on('error', (error) => this.#fail(error));
@@ -140,7 +142,7 @@ export class ParleyRecorder extends LitElement {
   }
 
   #fail(error: ParleyError): void {
-    this.error = error.message;
+    this.error = error;
     emit(this, 'parley-error', { code: error.code, message: error.message, error });
   }
 
@@ -154,28 +156,29 @@ export class ParleyRecorder extends LitElement {
     const names = session ? recordingNames(session) : [];
     const state = this.state;
     const last = this.last;
+    const { t } = this.#l10n;
     return html`<div part="base">
       ${names.length
-        ? html`<p part="indicator" role="status">${icon(circle)} Recording: ${names.join(', ')}</p>`
+        ? html`<p part="indicator" role="status">${icon(circle)} ${t('Recording: {names}', { names: names.join(', ') })}</p>`
         : html`<p role="status"></p>`}
       ${state === 'inactive'
         ? html`<label
-              >Record
+              >${t('Record')}
               <select .value=${this.source} @change=${(e: Event) => (this.source = (e.target as HTMLSelectElement).value as RecordingSource)}>
-                <option value="grid" ?selected=${this.source === 'grid'}>Whole call</option>
-                <option value="camera" ?selected=${this.source === 'camera'}>My camera</option>
-                <option value="screen" ?selected=${this.source === 'screen'}>My screen</option>
+                <option value="grid" ?selected=${this.source === 'grid'}>${t('Whole call')}</option>
+                <option value="camera" ?selected=${this.source === 'camera'}>${t('My camera')}</option>
+                <option value="screen" ?selected=${this.source === 'screen'}>${t('My screen')}</option>
               </select></label
             >
-            <button part="button start" type="button" ?disabled=${!session} @click=${this.start}>Start recording</button>`
+            <button part="button start" type="button" ?disabled=${!session} @click=${this.start}>${t('Start recording')}</button>`
         : html`<button part="button pause" type="button" aria-pressed=${String(state === 'paused')} @click=${state === 'paused' ? this.resume : this.pause}>
-              ${state === 'paused' ? 'Resume' : 'Pause'}
+              ${t(state === 'paused' ? 'Resume' : 'Pause')}
             </button>
-            <button part="button stop" class="danger" type="button" @click=${() => void this.stop()}>Stop recording</button>`}
+            <button part="button stop" class="danger" type="button" @click=${() => void this.stop()}>${t('Stop recording')}</button>`}
       ${last
-        ? html`<a part="download" href=${this.#url} download=${this.#fileName(last.type)}>Download recording (${Math.round(last.duration)} s)</a>`
+        ? html`<a part="download" href=${this.#url} download=${this.#fileName(last.type)}>${t('Download recording ({seconds} s)', { seconds: Math.round(last.duration) })}</a>`
         : nothing}
-      ${this.error ? html`<p part="error" role="alert">${this.error}</p>` : nothing}
+      ${this.error ? html`<p part="error" role="alert">${this.#l10n.error(this.error)}</p>` : nothing}
     </div>`;
   }
 }

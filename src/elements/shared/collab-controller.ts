@@ -6,8 +6,7 @@ import { SessionController } from './session-controller.js';
 import { emit } from './emit.js';
 import { safeColor } from './theme.js';
 import { caretBox } from './caret-position.js';
-import { icon } from './icons.js';
-import lock from 'lucide/dist/esm/icons/lock.mjs';
+import { Localize } from './messages.js';
 import {
   FormBinding,
   ParleyError,
@@ -39,6 +38,7 @@ interface Remote {
 
 export class CollabController implements ReactiveController {
   readonly sessions: SessionController;
+  readonly l10n: Localize;
   binding: FormBinding | null = null;
   /** The field the local user was last in: the tools are shown for it. */
   activeKey: string | null = null;
@@ -52,6 +52,7 @@ export class CollabController implements ReactiveController {
     this.sessions = new SessionController(host, {
       synced: () => emit(host, 'parley-form-synced', {}),
     });
+    this.l10n = new Localize(host);
     host.addController(this);
   }
 
@@ -145,7 +146,7 @@ export class CollabController implements ReactiveController {
         part="outline"
         style="left:${box.left - origin.left - 2}px;top:${box.top - origin.top - 2}px;width:${box.width}px;height:${box.height}px;border-color:${remote.color}"
       >
-        <span part="flag" style="background:${remote.color}">${locked ? icon(lock, 'locked') : nothing}${remote.name}</span>
+        <span part="flag" style="background:${remote.color}">${locked ? this.l10n.t('{name} (locked)', { name: remote.name }) : remote.name}</span>
       </div>`);
       const range = remote.presence.cursor ? resolveCursor(session.doc, remote.presence.cursor) : null;
       if (range && field.controls.length === 1) {
@@ -163,7 +164,7 @@ export class CollabController implements ReactiveController {
       if (!assignment) continue;
       const box = unionRect(field);
       layers.push(html`<span part="assignment" style="left:${box.right - origin.left}px;top:${box.top - origin.top}px"
-        >${assignment.peer === session.id ? 'Assigned to you' : `Assigned to ${assignment.name}`}</span
+        >${assignment.peer === session.id ? this.l10n.t('Assigned to you') : this.l10n.t('Assigned to {name}', { name: assignment.name })}</span
       >`);
     }
     return html`<div part="overlay" aria-hidden="true">${layers}</div>${this.#renderTools()}`;
@@ -182,28 +183,29 @@ export class CollabController implements ReactiveController {
     if (!others.length) return nothing;
     const origin = this.host.getBoundingClientRect();
     const box = unionRect(field);
+    const { t } = this.l10n;
     return html`<div
       part="tools"
       role="group"
-      aria-label="Field ${key}"
+      aria-label=${t('Field {name}', { name: key })}
       style="left:${box.left - origin.left}px;top:${box.bottom - origin.top + 2}px"
     >
       ${holder && !holder.isLocal
-        ? html`<span part="lock-status">Locked by ${holder.name}</span>`
+        ? html`<span part="lock-status">${t('Locked by {name}', { name: holder.name })}</span>`
         : html`<button
             part="button lock"
             type="button"
             aria-pressed=${String(holder?.isLocal ?? false)}
             @click=${() => (holder?.isLocal ? unlockField(session, key) : lockField(session, key))}
           >
-            ${holder?.isLocal ? 'Unlock' : 'Lock'}
+            ${t(holder?.isLocal ? 'Unlock' : 'Lock')}
           </button>`}
       <label part="assign"
-        >Assign to
+        >${t('Assign to')}
         <select @change=${(e: Event) => assignField(session, key, (e.target as HTMLSelectElement).value || null)}>
-          <option value="" ?selected=${!assignment}>nobody</option>
+          <option value="" ?selected=${!assignment}>${t('nobody')}</option>
           ${others.map(
-            (p) => html`<option value=${p.id} ?selected=${assignment?.peer === p.id}>${p.name || 'Guest'}</option>`,
+            (p) => html`<option value=${p.id} ?selected=${assignment?.peer === p.id}>${p.name || t('Guest')}</option>`,
           )}
         </select></label
       >

@@ -3,26 +3,19 @@
 // few it draws straight from `lucide/dist/esm/icons/`, so a chunk carries only its own and
 // this module (in every page's base chunk) none. `icon(node)` is decorative (the control
 // around it has the name); `icon(node, label)` is an image with that text alternative.
+/*! Icons: Lucide, ISC License, Copyright (c) Lucide Contributors, https://lucide.dev/license */
 import { html, nothing } from 'lit';
 
 /** Lucide's format: the SVG's children as [tag, attributes]. */
 export type IconNode = Array<[tag: string, attributes: Record<string, string | number>]>;
 
-const markup = new WeakMap<IconNode, string>();
-
 /** The SVG markup of an icon's children (Lucide's constants, never user input). */
-function inner(node: IconNode): string {
-  let text = markup.get(node);
-  if (text === undefined) {
-    text = node.map(([tag, attrs]) => `<${tag} ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`).join('');
-    markup.set(node, text);
-  }
-  return text;
-}
+const inner = (node: IconNode) => node.map(([tag, attrs]) => `<${tag} ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`).join('');
 
 /**
  * An inline SVG icon (`part="icon"`), 1.25em, in the current text colour. Its children
- * are set as markup (parsed as SVG inside the <svg>), and only when the icon changes.
+ * are set as markup (parsed as SVG inside the <svg>); Lit sets it again only when the
+ * markup differs, i.e. when the icon changes.
  */
 export function icon(node: IconNode, label?: string) {
   return html`<svg

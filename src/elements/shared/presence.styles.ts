@@ -26,12 +26,6 @@ export const presenceStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
   }
-  [part='flag'] [part~='icon'] {
-    width: 1em;
-    height: 1em;
-    margin-inline-end: 3px;
-    vertical-align: -0.15em;
-  }
   [part='caret'] {
     position: absolute;
     width: 2px;

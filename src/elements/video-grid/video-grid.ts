@@ -6,6 +6,7 @@ import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { styles } from './video-grid.styles.js';
+import { Localize } from '../shared/messages.js';
 import { icon } from '../shared/icons.js';
 import circle from 'lucide/dist/esm/icons/circle.mjs';
 import eye from 'lucide/dist/esm/icons/eye.mjs';
@@ -76,6 +77,7 @@ export class ParleyVideoGrid extends LitElement {
   static override styles = [tokens, styles];
 
   readonly #controller = new SessionController(this);
+  readonly #l10n = new Localize(this);
   #speaker: ActiveSpeaker | null = null;
   #statsOff: (() => void) | null = null;
   // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
@@ -198,21 +200,23 @@ export class ParleyVideoGrid extends LitElement {
   #renderNetwork(stats: PeerStats | undefined) {
     if (!stats) return nothing;
     const bars = { good: signalHigh, fair: signalMedium, poor: signalLow }[stats.quality];
-    return html`<span part="network" role="img" aria-label=${`Network: ${stats.quality}`} data-quality=${stats.quality}>${icon(bars)}</span>`;
+    const { t } = this.#l10n;
+    return html`<span part="network" role="img" aria-label=${t('Network: {quality}', { quality: t(stats.quality) })} data-quality=${stats.quality}>${icon(bars)}</span>`;
   }
 
   #renderStats(stats: PeerStats | undefined) {
     const video = stats?.received;
     const kbps = (bps?: number) => (bps === undefined ? '–' : `${Math.round(bps / 1000)} kbit/s`);
+    const { t } = this.#l10n;
     const rows: Array<[string, string]> = [
-      ['Bitrate', `${kbps(video?.bitrate)} in, ${kbps(stats?.sent?.bitrate)} out`],
+      ['Bitrate', t('{in} in, {out} out', { in: kbps(video?.bitrate), out: kbps(stats?.sent?.bitrate) })],
       ['RTT', stats?.rtt === undefined ? '–' : `${Math.round(stats.rtt)} ms`],
       ['Loss', stats?.loss === undefined ? '–' : `${(stats.loss * 100).toFixed(1)} %`],
       ['Codec', video?.codec ?? '–'],
       ['Resolution', video?.width ? `${video.width}×${video.height}` : '–'],
       ['FPS', video?.fps === undefined ? '–' : String(Math.round(video.fps))],
     ];
-    return html`<dl part="stats">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
+    return html`<dl part="stats">${rows.map(([name, value]) => html`<dt>${t(name)}</dt><dd>${value}</dd>`)}</dl>`;
   }
 
   #remoteCameraTiles(): HTMLElement[] {
@@ -245,8 +249,9 @@ export class ParleyVideoGrid extends LitElement {
   }
 
   #renderTile({ key, participant, stream, screen }: Tile, featured: boolean) {
-    const name = participant.name || 'Guest';
-    const label = screen ? `${name}'s screen` : participant.isLocal ? `${name} (you)` : name;
+    const { t } = this.#l10n;
+    const name = participant.name || t('Guest');
+    const label = screen ? t("{name}'s screen", { name }) : participant.isLocal ? t('{name} (you)', { name }) : name;
     const self = participant.isLocal && !screen;
     const minimized = self && this.selfHidden;
     const showVideo = !minimized && (screen || (participant.media?.video ?? false));
@@ -269,11 +274,11 @@ export class ParleyVideoGrid extends LitElement {
               </div>`}
         <figcaption part="name">
           ${remote ? this.#renderNetwork(stats) : nothing}${label}${!participant.isLocal && !participant.verified
-            ? html`<span part="badge unverified" role="img" aria-label="name not verified" title="Name not verified: anyone can type any name">${icon(question)}</span>`
+            ? html`<span part="badge unverified" role="img" aria-label=${t('name not verified')} title=${t('Name not verified: anyone can type any name')}>${icon(question)}</span>`
             : nothing}${muted
-            ? html`<span part="badge" role="img" aria-label="microphone off">${icon(micOff)}</span>`
+            ? html`<span part="badge" role="img" aria-label=${t('microphone off')}>${icon(micOff)}</span>`
             : nothing}${participant.recording && !screen
-            ? html`<span part="badge recording" role="img" aria-label="recording">${icon(circle)}REC</span>`
+            ? html`<span part="badge recording" role="img" aria-label=${t('recording')}>${icon(circle)}${t('REC')}</span>`
             : nothing}
         </figcaption>
         ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
@@ -283,7 +288,7 @@ export class ParleyVideoGrid extends LitElement {
                 part="button stats-toggle"
                 type="button"
                 aria-expanded=${String(this.statsOpen.has(key))}
-                aria-label=${`Connection stats for ${label}`}
+                aria-label=${t('Connection stats for {name}', { name: label })}
                 @click=${() => this.#toggleStats(key)}
               >
                 ${icon(info)}
@@ -295,14 +300,14 @@ export class ParleyVideoGrid extends LitElement {
                 part="button pin"
                 type="button"
                 aria-pressed=${String(this.pinned === key)}
-                aria-label=${`Pin ${label}`}
+                aria-label=${t('Pin {name}', { name: label })}
                 @click=${() => this.pin(this.pinned === key ? null : key)}
               >
                 ${icon(pin)}
               </button>`}
           ${self
             ? html`<button part="button self-view" type="button" @click=${() => (this.selfHidden = !this.selfHidden)}>
-                ${icon(minimized ? eye : eyeOff)} ${minimized ? 'Show self-view' : 'Hide self-view'}
+                ${icon(minimized ? eye : eyeOff)} ${t(minimized ? 'Show self-view' : 'Hide self-view')}
               </button>`
             : nothing}
         </div>
@@ -312,13 +317,14 @@ export class ParleyVideoGrid extends LitElement {
 
   override render() {
     const tiles = this.#tiles();
-    if (!tiles.length) return html`<p part="empty">Nobody is in the call yet.</p>`;
+    const { t } = this.#l10n;
+    if (!tiles.length) return html`<p part="empty">${t('Nobody is in the call yet.')}</p>`;
     const featured = this.#featured(tiles);
     // Tiles keyed by whose stream they show: a tile added or removed elsewhere in the list
     // (a screen share) never hands another tile's DOM, and its playing <video>, to a
     // different stream. The large tile is placed by CSS, so featuring one moves nothing.
     return html`${this.audioBlocked
-        ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>Click to enable audio</button>`
+        ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>${t('Click to enable audio')}</button>`
         : nothing}
       <div part="base">
         ${repeat(tiles, (tile) => tile.key, (tile) => this.#renderTile(tile, tile.key === featured))}
