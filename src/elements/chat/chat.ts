@@ -28,6 +28,11 @@ import { Chat, linkify, type ChatMessage } from '../../core/index.js';
  *
  * @cssprop --parley-chat-height - Height of the message list (16rem).
  * @cssprop --parley-accent - Send button and link colour.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyChat extends LitElement {
   static override properties = {

@@ -30,6 +30,10 @@ import { listDevices, watchDevices, type DeviceKind, type DeviceList, type Parle
  *
  * @cssprop --parley-accent - Join button colour.
  * @cssprop --parley-danger - Leave button and error colour.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyControls extends LitElement {
   static override properties = {

@@ -35,6 +35,11 @@ import {
  * @csspart save - The link that saves a received file.
  *
  * @cssprop --parley-accent - Drop zone highlight and primary buttons.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyFiles extends LitElement {
   static override properties = {

@@ -38,6 +38,10 @@ import {
  * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-danger - Colour of the recording indicator and Stop button.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyRecorder extends LitElement {
   static override properties = {

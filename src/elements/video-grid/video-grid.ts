@@ -63,6 +63,8 @@ export type GridLayout = 'grid' | 'speaker';
  * @cssprop --parley-tile-background - Tile background behind the video (#1f2937).
  * @cssprop --parley-radius - Corner radius (8px).
  * @cssprop --parley-accent - The active speaker's outline.
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyVideoGrid extends LitElement {
   static override properties = {
