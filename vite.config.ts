@@ -90,10 +90,11 @@ export default defineConfig({
               test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts', 'src/elements/shared/messages.ts'),
             },
             {
-              // The icons the call's elements draw, and their renderer: one file.
-              name: 'icons',
+              // What the call's elements share: the icons they draw and their renderer, the
+              // text of an error. One file.
+              name: 'call-ui',
               priority: 1,
-              test: (id: string) => /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) || modules('src/elements/shared/icons.ts')(id),
+              test: (id: string) => /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) || modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts')(id),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.

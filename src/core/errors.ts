@@ -27,13 +27,13 @@ export function format(template: string, params: MessageParams = {}): string {
 export class ParleyError extends Error {
   /** The message before its placeholders were filled: `message` is `format(template, params)`. */
   readonly template: string;
-  readonly params: MessageParams;
+  readonly params?: MessageParams;
 
   constructor(readonly code: ParleyErrorCode, template: string, options?: { cause?: unknown; params?: MessageParams }) {
     super(format(template, options?.params), options);
     this.name = 'ParleyError';
     this.template = template;
-    this.params = options?.params ?? {};
+    this.params = options?.params;
   }
 }
 

@@ -2,8 +2,9 @@ import { LitElement, html, nothing } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
 import { Localize } from '../shared/messages.js';
+import { errorText } from '../shared/error-text.js';
 import { styles } from './controls.styles.js';
-import { icon } from '../shared/icons.js';
+import { icon, iconStyles } from '../shared/icons.js';
 import mic from 'lucide/dist/esm/icons/mic.mjs';
 import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
 import monitorUp from 'lucide/dist/esm/icons/monitor-up.mjs';
@@ -43,7 +44,7 @@ export class ParleyControls extends LitElement {
     deviceList: { attribute: false },
   };
 
-  static override styles = [tokens, styles];
+  static override styles = [tokens, styles, iconStyles];
 
   readonly #controller = new SessionController(this, {
     error: (error: ParleyError) => {
@@ -202,7 +203,7 @@ export class ParleyControls extends LitElement {
           ${icon(settings)} ${t('Devices')}
         </button>
         ${this.devicesOpen ? this.#renderDevices() : nothing}
-        <p part="error" role="alert">${this.error ? this.#l10n.error(this.error) : nothing}</p>
+        <p part="error" role="alert">${this.error ? errorText(this.#l10n, this.error) : nothing}</p>
       </div>
     `;
   }

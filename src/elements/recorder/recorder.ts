@@ -5,7 +5,8 @@ import { tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './recorder.styles.js';
 import { Localize } from '../shared/messages.js';
-import { icon } from '../shared/icons.js';
+import { errorText } from '../shared/error-text.js';
+import { icon, iconStyles } from '../shared/icons.js';
 import circle from 'lucide/dist/esm/icons/circle.mjs';
 import {
   CallRecorder,
@@ -53,7 +54,7 @@ export class ParleyRecorder extends LitElement {
     transcribe: { attribute: false },
   };
 
-  static override styles = [tokens, widgetStyles, styles];
+  static override styles = [tokens, widgetStyles, styles, iconStyles];
 
   readonly #controller = new SessionController(this);
   readonly #l10n = new Localize(this);
@@ -182,7 +183,7 @@ export class ParleyRecorder extends LitElement {
       ${last
         ? html`<a part="download" href=${this.#url} download=${this.#fileName(last.type)}>${t('Download recording ({seconds} s)', { seconds: Math.round(last.duration) })}</a>`
         : nothing}
-      ${this.error ? html`<p part="error" role="alert">${this.#l10n.error(this.error)}</p>` : nothing}
+      ${this.error ? html`<p part="error" role="alert">${errorText(this.#l10n, this.error)}</p>` : nothing}
     </div>`;
   }
 }

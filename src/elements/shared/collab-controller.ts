@@ -61,12 +61,18 @@ export class CollabController implements ReactiveController {
     window.addEventListener('resize', this.#redraw);
     window.addEventListener('scroll', this.#redraw, { capture: true, passive: true });
     this.host.addEventListener('focusin', this.#onFocusIn);
+    this.host.addEventListener('keydown', this.#onKeyDown);
+  }
+
+  hostUpdated(): void {
+    this.#placeTools();
   }
 
   hostDisconnected(): void {
     window.removeEventListener('resize', this.#redraw);
     window.removeEventListener('scroll', this.#redraw, { capture: true });
     this.host.removeEventListener('focusin', this.#onFocusIn);
+    this.host.removeEventListener('keydown', this.#onKeyDown);
     this.unbind();
   }
 
@@ -108,6 +114,63 @@ export class CollabController implements ReactiveController {
     if (binding && binding.key !== this.activeKey) {
       this.activeKey = binding.key;
       this.host.requestUpdate();
+    }
+  };
+
+  /** The tools (if shown) and the field they are for. */
+  #tools(): [HTMLElement, FieldBinding] | [] {
+    const tools = this.host.shadowRoot?.querySelector<HTMLElement>('[part=tools]');
+    const field = this.activeKey ? this.binding?.bindings.get(this.activeKey) : undefined;
+    return tools && field ? [tools, field] : [];
+  }
+
+  /**
+   * Puts the tools where they cover no field (the one being edited included): below the
+   * field, above it, beside it; where every spot covers some, the one that covers least,
+   * preferring spots inside the window.
+   */
+  #placeTools(): void {
+    const [tools, field] = this.#tools();
+    if (!tools || !field) return;
+    const box = unionRect(field);
+    const { offsetWidth: w, offsetHeight: h } = tools;
+    const fields = [...this.binding!.bindings.values()].flatMap((f) => f.controls.map(shownRect));
+    const spots = [
+      [box.left, box.bottom + 4],
+      [box.left, box.top - h - 4],
+      [box.right + 4, box.top],
+      [box.left - w - 4, box.top],
+    ] as const;
+    let best = spots[0];
+    let least = Infinity;
+    for (const spot of spots) {
+      const [x, y] = spot;
+      let cost = x < 0 || x + w > innerWidth ? 1e9 : y < 0 || y + h > innerHeight ? 1e8 : 0;
+      for (const r of fields) cost += Math.max(0, Math.min(r.right, x + w) - Math.max(r.left, x)) * Math.max(0, Math.min(r.bottom, y + h) - Math.max(r.top, y));
+      if (cost < least) [least, best] = [cost, spot];
+    }
+    const origin = this.host.getBoundingClientRect();
+    tools.style.left = `${best[0] - origin.left}px`;
+    tools.style.top = `${best[1] - origin.top}px`;
+  }
+
+  /**
+   * The tools come right after their field in the Tab order (they are drawn after the whole
+   * form): Tab from the field enters them, Shift+Tab from their first control goes back to
+   * the field, and Tab from their last one goes on from the field to whatever follows it
+   * (the field is focused, and the browser's Tab moves on from there).
+   */
+  #onKeyDown = (event: KeyboardEvent) => {
+    const [tools, field] = this.#tools();
+    if (event.key !== 'Tab' || !tools || !field) return;
+    const target = event.composedPath()[0] as HTMLElement;
+    const stops = tools.querySelectorAll<HTMLElement>('button, select');
+    const controls = field.controls as HTMLElement[];
+    if (event.shiftKey ? target === stops[0] : controls.includes(target)) {
+      event.preventDefault();
+      (event.shiftKey ? controls[0]! : stops[0]!).focus();
+    } else if (!event.shiftKey && target === stops[stops.length - 1]) {
+      controls.at(-1)!.focus();
     }
   };
 
@@ -181,15 +244,8 @@ export class CollabController implements ReactiveController {
     const others = session.participants().filter((p) => !p.isLocal);
     // Locking and delegating only mean something with someone else in the room.
     if (!others.length) return nothing;
-    const origin = this.host.getBoundingClientRect();
-    const box = unionRect(field);
     const { t } = this.l10n;
-    return html`<div
-      part="tools"
-      role="group"
-      aria-label=${t('Field {name}', { name: key })}
-      style="left:${box.left - origin.left}px;top:${box.bottom - origin.top + 2}px"
-    >
+    return html`<div part="tools" role="group" aria-label=${t('Field {name}', { name: key })}>
       ${holder && !holder.isLocal
         ? html`<span part="lock-status">${t('Locked by {name}', { name: holder.name })}</span>`
         : html`<button
@@ -213,8 +269,14 @@ export class CollabController implements ReactiveController {
   }
 }
 
+/** Where a control shows: a control a page widget hides (select2) shows in its parent. */
+function shownRect(control: Element): DOMRect {
+  const rect = control.getBoundingClientRect();
+  return rect.width > 1 && rect.height > 1 ? rect : control.parentElement!.getBoundingClientRect();
+}
+
 function unionRect(field: FieldBinding): DOMRect {
-  const rects = field.controls.map((c) => c.getBoundingClientRect());
+  const rects = field.controls.map(shownRect);
   const left = Math.min(...rects.map((r) => r.left));
   const top = Math.min(...rects.map((r) => r.top));
   const right = Math.max(...rects.map((r) => r.right));

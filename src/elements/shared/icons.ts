@@ -4,7 +4,17 @@
 // this module (in every page's base chunk) none. `icon(node)` is decorative (the control
 // around it has the name); `icon(node, label)` is an image with that text alternative.
 /*! Icons: Lucide, ISC License, Copyright (c) Lucide Contributors, https://lucide.dev/license */
-import { html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
+
+/** The size of an icon, for the styles of an element that draws icons. */
+export const iconStyles = css`
+  [part~='icon'] {
+    width: 1.25em;
+    height: 1.25em;
+    flex: none;
+    vertical-align: -0.25em;
+  }
+`;
 
 /** Lucide's format: the SVG's children as [tag, attributes]. */
 export type IconNode = Array<[tag: string, attributes: Record<string, string | number>]>;

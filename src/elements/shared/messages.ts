@@ -10,7 +10,7 @@
 // (across shadow roots), then <html>'s. Elements re-render when a `lang` in the document
 // changes, and when a catalogue arrives.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { format, type MessageParams, type ParleyError } from '../../core/errors.js';
+import { format, type MessageParams } from '../../core/errors.js';
 
 /** English text → the text in one language. */
 export type Catalog = Record<string, string>;
@@ -31,7 +31,7 @@ const rerender = () => hosts.forEach((host) => host.requestUpdate());
  */
 export function addMessages(lang: string, messages: Catalog): void {
   if (typeof lang !== 'string' || !lang || typeof messages !== 'object' || !messages) {
-    throw new TypeError('[parley] addMessages(lang, messages): a language tag and an object of strings');
+    throw new TypeError('[parley] addMessages(lang, { text: translation })');
   }
   const key = lang.toLowerCase();
   catalogs[key] = { ...catalogs[key], ...messages };
@@ -85,11 +85,4 @@ export class Localize implements ReactiveController {
     const lang = this.#chain.find((tag) => catalogs[tag] && Object.hasOwn(catalogs[tag], text));
     return format(lang ? String(catalogs[lang]![text]) : text, params);
   };
-
-  /** A Parley error's message in the host's language (its parameters translated too). */
-  error(error: ParleyError): string {
-    const params: MessageParams = {};
-    for (const [name, value] of Object.entries(error.params ?? {})) params[name] = typeof value === 'string' ? this.t(value) : value;
-    return this.t(error.template ?? error.message, params);
-  }
 }

@@ -18,12 +18,6 @@ export const tokens = css`
     font-family: var(--_font);
     color: var(--_text);
   }
-  [part~='icon'] {
-    width: 1.25em;
-    height: 1.25em;
-    flex: none;
-    vertical-align: -0.25em;
-  }
 `;
 
 /** A peer-supplied colour goes into a style attribute: only plain colour syntax gets in. */

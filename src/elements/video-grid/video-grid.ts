@@ -7,7 +7,7 @@ import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { styles } from './video-grid.styles.js';
 import { Localize } from '../shared/messages.js';
-import { icon } from '../shared/icons.js';
+import { icon, iconStyles } from '../shared/icons.js';
 import circle from 'lucide/dist/esm/icons/circle.mjs';
 import eye from 'lucide/dist/esm/icons/eye.mjs';
 import eyeOff from 'lucide/dist/esm/icons/eye-off.mjs';
@@ -76,7 +76,7 @@ export class ParleyVideoGrid extends LitElement {
     layout: { reflect: true },
   };
 
-  static override styles = [tokens, styles];
+  static override styles = [tokens, styles, iconStyles];
 
   readonly #controller = new SessionController(this);
   readonly #l10n = new Localize(this);
