@@ -29,6 +29,20 @@ function lib0StandIns(): Plugin {
   };
 }
 
+/**
+ * Lucide repeats its license header in each icon module; a chunk carries one notice for
+ * them all (src/elements/shared/icons.ts) instead of one per icon.
+ */
+function oneLucideNotice(): Plugin {
+  return {
+    name: 'one-lucide-notice',
+    transform(code, id) {
+      if (!/[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id)) return null;
+      return { code: code.replace(/^\/\*\*[\s\S]*?@license lucide[\s\S]*?\*\/\s*/, ''), map: null };
+    },
+  };
+}
+
 /** Chunk names are hashed, so each build starts from an empty chunk folder (not all of dist/: dist/esm is tsc's). */
 function emptyChunkFolder(): Plugin {
   return {
@@ -47,7 +61,7 @@ function modules(...paths: string[]): (id: string) => boolean {
 
 export default defineConfig({
   // Lit's html`` and css`` templates are strings the JS minifier leaves alone: shrink them.
-  plugins: [minifyTemplateLiterals(), lib0StandIns(), emptyChunkFolder()],
+  plugins: [minifyTemplateLiterals(), lib0StandIns(), oneLucideNotice(), emptyChunkFolder()],
   build: {
     outDir: 'dist',
     emptyOutDir: false,
@@ -70,10 +84,17 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             {
-              // What every element loads: Lit, Yjs and the session.
+              // What every element loads: Lit, Yjs, the session, the message catalogue.
               name: 'base',
               priority: 2,
-              test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts'),
+              test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts', 'src/elements/shared/messages.ts'),
+            },
+            {
+              // What the call's elements share: the icons they draw and their renderer, the
+              // text of an error. One file.
+              name: 'call-ui',
+              priority: 1,
+              test: (id: string) => /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) || modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts')(id),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.

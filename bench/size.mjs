@@ -3,9 +3,11 @@
 // page below it sums dist/parley.js and every chunk its elements import, statically or
 // dynamically (a chunk loaded only for `persist` counts too; the call's capture and stats
 // code, loaded on the first join, counts only on pages that have a call), each gzipped on
-// its own as a server sends it. The build's manifest (dist/.vite/manifest.json) says which chunk holds
-// which element and what each chunk imports. With --check it is the test suite's size
-// budget: it fails when a page loads more than its budget.
+// its own as a server sends it. The pages are in English: a language catalogue (German)
+// is printed on its own line, as a page in that language loads it too. The build's
+// manifest (dist/.vite/manifest.json) says which chunk holds which element and what each
+// chunk imports. With --check it is the test suite's size budget: it fails when a page
+// loads more than its budget.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,8 @@ const keyOf = (tag) => {
 
 /** Modules a page loads only once someone joins the call (or shares a screen). */
 const CALL_ONLY = ['src/core/call/local-media.ts', 'src/core/call/media.ts', 'src/core/call/adapt.ts', 'src/core/call/network-stats.ts'];
+/** Modules only a page in another language than English loads: measured on their own. */
+const LANGUAGES = ['src/elements/shared/messages.de.ts'];
 
 /**
  * The chunks `keys` import, themselves included; with `dynamic`, what they import() too
@@ -69,7 +73,7 @@ for (const page of PAGES) {
   const chunks =
     page.tags === 'all'
       ? closure([entryKey], true)
-      : closure(page.tags.map(keyOf), true, closure([entryKey], false), page.call === false ? CALL_ONLY : []);
+      : closure(page.tags.map(keyOf), true, closure([entryKey], false), [...LANGUAGES, ...(page.call === false ? CALL_ONLY : [])]);
   const files = [...chunks].map((key) => manifest[key].file);
   const raw = files.reduce((sum, file) => sum + sizeOf(file).raw, 0);
   const gz = files.reduce((sum, file) => sum + sizeOf(file).gz, 0);
@@ -79,5 +83,9 @@ for (const page of PAGES) {
     over = true;
     console.error(`  over budget by ${kb(gz - page.budget)}`);
   }
+}
+for (const key of LANGUAGES) {
+  const { gz, raw } = sizeOf(manifest[key].file);
+  console.log(`+ the ${key.replace(/.*messages\.(\w+)\.ts$/, '$1')} catalogue, on a page in that language: ${kb(gz)} gzipped (${kb(raw)} minified)`);
 }
 if (process.argv.includes('--check') && over) process.exit(1);

@@ -8,4 +8,5 @@ export { ParleyChat } from './elements/chat/define.js';
 export { ParleyFiles } from './elements/files/define.js';
 export { ParleyRecorder } from './elements/recorder/define.js';
 export type { ParleyEventMap } from './elements/shared/emit.js';
+export { addMessages, type Catalog } from './elements/shared/messages.js';
 export * from './core/index.js';

@@ -8,6 +8,9 @@
 // task; see core/session/registry.ts). npm users import src/index.ts instead, which registers
 // every element at once.
 import { define } from './elements/shared/define.js';
+import type { Catalog } from './elements/shared/messages.js';
+
+export type { Catalog };
 
 /** Each tag's element class, in dependency order. */
 const elements = {
@@ -61,6 +64,16 @@ export function load(...names: ParleyTag[]): Promise<void> {
  */
 export function loadCore(): Promise<typeof import('./core/index.js')> {
   return import('./bundle/core.js');
+}
+
+/**
+ * Adds messages for a language (`'fr'`, `'de-CH'`), or overrides some of a shipped one
+ * (`'en'` and `'de'`): an object from the English text, as the elements show it, to the
+ * text to show instead; `{name}` placeholders are filled in. Elements re-render with it.
+ * It loads the elements' shared code first (resolving when the messages are in place).
+ */
+export function addMessages(lang: string, messages: Catalog): Promise<void> {
+  return import('./elements/shared/messages.js').then((m) => m.addMessages(lang, messages));
 }
 
 /** Loads the Parley elements in `root` (itself included) not asked for yet. */

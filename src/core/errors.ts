@@ -1,5 +1,7 @@
 // One error type for everything Parley reports to the page: a stable `code` a host app can
-// switch on, a human message, and the underlying cause when there is one.
+// switch on, a human message, and the underlying cause when there is one. A message with
+// `{name}` placeholders keeps its template and values, so the elements can show it in the
+// page's language (the template is the message catalogue's key).
 
 export type ParleyErrorCode =
   | 'signaling'          // the relay refused us or a frame did not parse
@@ -15,10 +17,23 @@ export type ParleyErrorCode =
   | 'room-password'      // a room message was sealed with another password, or with none
   | 'trust';             // a peer spoke for someone else or went over a budget: dropped
 
+export type MessageParams = Record<string, string | number>;
+
+/** Fills a message template's `{name}` placeholders. */
+export function format(template: string, params: MessageParams = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+}
+
 export class ParleyError extends Error {
-  constructor(readonly code: ParleyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The message before its placeholders were filled: `message` is `format(template, params)`. */
+  readonly template: string;
+  readonly params?: MessageParams;
+
+  constructor(readonly code: ParleyErrorCode, template: string, options?: { cause?: unknown; params?: MessageParams }) {
+    super(format(template, options?.params), options);
     this.name = 'ParleyError';
+    this.template = template;
+    this.params = options?.params;
   }
 }
 

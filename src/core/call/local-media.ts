@@ -62,7 +62,8 @@ export class LocalMedia {
       throw this.#fail(
         new ParleyError(
           'call-full',
-          `This call is full: ${inCall} people are in it, the most it takes (${max}). You can still edit the form; try joining again when someone leaves.`,
+          'This call is full: {count} people are in it, the most it takes ({max}). You can still edit the form; try joining again when someone leaves.',
+          { params: { count: inCall, max } },
         ),
       );
     }

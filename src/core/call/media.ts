@@ -62,13 +62,13 @@ export async function captureScreen(): Promise<MediaStream> {
 function mediaError(cause: unknown, what: string): ParleyError {
   const name = (cause as { name?: string })?.name;
   if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return new ParleyError('permission-denied', `Permission to use the ${what} was denied. Allow it in the browser's site settings and try again.`, { cause });
+    return new ParleyError('permission-denied', "Permission to use the {what} was denied. Allow it in the browser's site settings and try again.", { cause, params: { what } });
   }
   if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-    return new ParleyError('no-device', `No ${what} was found. Connect one and try again.`, { cause });
+    return new ParleyError('no-device', 'No {what} was found. Connect one and try again.', { cause, params: { what } });
   }
   if (name === 'NotReadableError') {
-    return new ParleyError('media', `The ${what} is in use by another application.`, { cause });
+    return new ParleyError('media', 'The {what} is in use by another application.', { cause, params: { what } });
   }
-  return new ParleyError('media', `Could not start the ${what}.`, { cause });
+  return new ParleyError('media', 'Could not start the {what}.', { cause, params: { what } });
 }

@@ -158,7 +158,9 @@ export class CallRecorder {
     let blob = new Blob(this.#chunks, { type });
     this.#chunks = [];
     if (!blob.size) {
-      throw new ParleyError('recording', `The recording came out empty${this.#failure ? ` (${this.#failure})` : '; record for longer'}.`);
+      throw this.#failure
+        ? new ParleyError('recording', 'The recording came out empty ({reason}).', { params: { reason: this.#failure } })
+        : new ParleyError('recording', 'The recording came out empty; record for longer.');
     }
     if (type.startsWith('video/webm')) {
       blob = await withWebmDuration(blob, durationMs);

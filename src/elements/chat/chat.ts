@@ -4,6 +4,7 @@ import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './chat.styles.js';
+import { Localize } from '../shared/messages.js';
 import { Chat, linkify, type ChatMessage } from '../../core/index.js';
 
 /**
@@ -27,6 +28,11 @@ import { Chat, linkify, type ChatMessage } from '../../core/index.js';
  *
  * @cssprop --parley-chat-height - Height of the message list (16rem).
  * @cssprop --parley-accent - Send button and link colour.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyChat extends LitElement {
   static override properties = {
@@ -36,6 +42,7 @@ export class ParleyChat extends LitElement {
   static override styles = [tokens, widgetStyles, styles];
 
   readonly #controller = new SessionController(this);
+  readonly #l10n = new Localize(this);
   private get input(): HTMLTextAreaElement {
     return this.renderRoot.querySelector('textarea')!;
   }
@@ -122,11 +129,12 @@ export class ParleyChat extends LitElement {
   }
 
   #renderMessage(m: ChatMessage) {
+    const { t } = this.#l10n;
     const time = new Date(m.time);
     return html`<li part="message" style="border-color:${safeColor(m.color)}">
-      <span part="name">${m.from || 'Guest'}</span>${m.verified || m.peer === this.#chat?.session.id
+      <span part="name">${m.from || t('Guest')}</span>${m.verified || m.peer === this.#chat?.session.id
         ? nothing
-        : html`<span part="unverified" class="muted" title="Anyone can type any name">(name not verified)</span>`}
+        : html`<span part="unverified" class="muted" title=${t('Anyone can type any name')}>${t('(name not verified)')}</span>`}
       <time part="time" class="muted" datetime=${time.toISOString()}>${time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>
       <p part="text">${linkify(m.text).map((p) =>
         p.href ? html`<a href=${p.href} target="_blank" rel="noopener noreferrer nofollow">${p.text}</a>` : p.text,
@@ -137,18 +145,19 @@ export class ParleyChat extends LitElement {
   override render() {
     const messages = this.#chat?.messages() ?? [];
     const unread = this.unread;
-    return html`<section part="base" aria-label="Chat">
+    const { t } = this.#l10n;
+    return html`<section part="base" aria-label=${t('Chat')}>
       <header>
-        <h2>Chat</h2>
-        ${unread ? html`<span part="badge" aria-label="${unread} unread">${unread}</span>` : nothing}
+        <h2>${t('Chat')}</h2>
+        ${unread ? html`<span part="badge" aria-label=${t('{count} unread', { count: unread })}>${unread}</span>` : nothing}
       </header>
-      <div part="log" role="log" aria-live="polite" aria-label="Chat messages" tabindex="0">
+      <div part="log" role="log" aria-live="polite" aria-label=${t('Chat messages')} tabindex="0">
         <ol>
           ${messages.map((m) => this.#renderMessage(m))}
         </ol>
       </div>
       <form @submit=${this.#submit}>
-        <label for="message">Message</label>
+        <label for="message">${t('Message')}</label>
         <textarea
           id="message"
           part="input"
@@ -158,8 +167,8 @@ export class ParleyChat extends LitElement {
           ?disabled=${!this.#chat}
           @keydown=${this.#onKeyDown}
         ></textarea>
-        <span id="hint" class="muted">Enter sends, Shift+Enter adds a line</span>
-        <button part="button" class="primary" type="submit" ?disabled=${!this.#chat}>Send</button>
+        <span id="hint" class="muted">${t('Enter sends, Shift+Enter adds a line')}</span>
+        <button part="button" class="primary" type="submit" ?disabled=${!this.#chat}>${t('Send')}</button>
       </form>
     </section>`;
   }

@@ -14,6 +14,9 @@ export const styles = css`
     align-items: center;
   }
   button {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
     font: inherit;
     min-height: 44px;
     min-width: 44px;

@@ -24,6 +24,18 @@ describe('<parley-controls>', () => {
     await expect(controls).to.be.accessible();
   });
 
+  it('draws its icons as inline SVG, no font glyph or emoji', async () => {
+    const { el, controls, button } = await setup();
+    await el.session!.join({ audio: true, video: true });
+    await waitFor(() => button('Mute'), 'the in-call controls');
+    for (const control of controls.shadowRoot!.querySelectorAll('button')) {
+      const svg = control.querySelector<SVGSVGElement>('svg[part~=icon]');
+      expect(svg, `an icon in ${control.textContent!.trim()}`).to.be.instanceOf(SVGSVGElement);
+      expect(svg!.getBBox().width, 'drawn').to.be.greaterThan(0);
+      expect(control.textContent).not.to.match(/[\p{Extended_Pictographic}\u2580-\u25ff]/u);
+    }
+  });
+
   it('joins by keyboard, then toggles mic and camera with aria-pressed, and leaves', async () => {
     const { el, controls, button } = await setup();
     button('Join call')!.focus();

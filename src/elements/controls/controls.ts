@@ -1,10 +1,19 @@
 import { LitElement, html, nothing } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
+import { Localize } from '../shared/messages.js';
+import { errorText } from '../shared/error-text.js';
 import { styles } from './controls.styles.js';
+import { icon, iconStyles } from '../shared/icons.js';
+import mic from 'lucide/dist/esm/icons/mic.mjs';
+import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
+import monitorUp from 'lucide/dist/esm/icons/monitor-up.mjs';
+import phone from 'lucide/dist/esm/icons/phone.mjs';
+import phoneOff from 'lucide/dist/esm/icons/phone-off.mjs';
+import settings from 'lucide/dist/esm/icons/settings.mjs';
+import video from 'lucide/dist/esm/icons/video.mjs';
+import videoOff from 'lucide/dist/esm/icons/video-off.mjs';
 import { listDevices, watchDevices, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
-
-const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' };
 
 /**
  * @tag parley-controls
@@ -18,9 +27,14 @@ const DEVICE_LABELS: Record<DeviceKind, string> = { camera: 'Camera', microphone
  * @csspart devices - The device settings panel.
  * @csspart select - Each device `<select>`.
  * @csspart error - The message shown when the camera, microphone or screen failed.
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-accent - Join button colour.
  * @cssprop --parley-danger - Leave button and error colour.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyControls extends LitElement {
   static override properties = {
@@ -30,18 +44,19 @@ export class ParleyControls extends LitElement {
     deviceList: { attribute: false },
   };
 
-  static override styles = [tokens, styles];
+  static override styles = [tokens, styles, iconStyles];
 
   readonly #controller = new SessionController(this, {
     error: (error: ParleyError) => {
       if (['permission-denied', 'no-device', 'media', 'call-full'].includes(error.code)) {
-        this.error = error.message;
+        this.error = error;
       }
     },
   });
+  readonly #l10n = new Localize(this);
 
   private busy = false;
-  private error = '';
+  private error: ParleyError | null = null;
   private devicesOpen = false;
   private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
   #unwatch: (() => void) | null = null;
@@ -67,7 +82,7 @@ export class ParleyControls extends LitElement {
 
   async #chooseDevice(kind: DeviceKind, event: Event): Promise<void> {
     const id = (event.target as HTMLSelectElement).value;
-    this.error = '';
+    this.error = null;
     try {
       await this.#controller.session?.setDevice(kind, id);
     } catch {
@@ -83,13 +98,14 @@ export class ParleyControls extends LitElement {
   }
 
   #renderDevices() {
+    const { t } = this.#l10n;
     const kinds = (['camera', 'microphone', 'speaker'] as const).filter((kind) => this.deviceList[kind].length);
-    return html`<div part="devices" id="devices" role="group" aria-label="Devices">
-      ${kinds.length ? nothing : html`<p>No cameras or microphones found.</p>`}
+    return html`<div part="devices" id="devices" role="group" aria-label=${t('Devices')}>
+      ${kinds.length ? nothing : html`<p>${t('No cameras or microphones found.')}</p>`}
       ${kinds.map((kind) => {
         const current = this.#currentDevice(kind);
         return html`<label
-          >${DEVICE_LABELS[kind]}
+          >${t({ camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' }[kind])}
           <select part="select" data-kind=${kind} @change=${(e: Event) => this.#chooseDevice(kind, e)}>
             ${this.deviceList[kind].map(
               (d) => html`<option value=${d.id} ?selected=${d.id === current}>${d.label}</option>`,
@@ -104,7 +120,7 @@ export class ParleyControls extends LitElement {
     const session = this.#controller.session;
     if (!session) return;
     this.busy = true;
-    this.error = '';
+    this.error = null;
     try {
       await session.join({ audio: true, video: true });
       if (this.devicesOpen) void this.#refreshDevices();
@@ -136,7 +152,7 @@ export class ParleyControls extends LitElement {
       session.stopScreenShare();
       return;
     }
-    this.error = '';
+    this.error = null;
     try {
       await session.startScreenShare();
     } catch {
@@ -148,12 +164,13 @@ export class ParleyControls extends LitElement {
     const session = this.#controller.session;
     const media = session?.localPresence.media;
     const inCall = session?.inCall ?? false;
+    const { t } = this.#l10n;
     return html`
-      <div part="base" role="group" aria-label="Call controls">
+      <div part="base" role="group" aria-label=${t('Call controls')}>
         ${inCall
           ? html`
               <button part="button mic" type="button" aria-pressed=${String(!media?.audio)} @click=${this.#toggleMic}>
-                Mute
+                ${icon(media?.audio ? mic : micOff)} ${t('Mute')}
               </button>
               <button
                 part="button camera"
@@ -161,7 +178,7 @@ export class ParleyControls extends LitElement {
                 aria-pressed=${String(!media?.video)}
                 @click=${this.#toggleCamera}
               >
-                Camera off
+                ${icon(media?.video ? video : videoOff)} ${t('Camera off')}
               </button>
               <button
                 part="button screen"
@@ -169,12 +186,12 @@ export class ParleyControls extends LitElement {
                 aria-pressed=${String(Boolean(session?.screenStream))}
                 @click=${this.#toggleScreen}
               >
-                Share screen
+                ${icon(monitorUp)} ${t('Share screen')}
               </button>
-              <button part="button leave" type="button" @click=${this.#leave}>Leave call</button>
+              <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} ${t('Leave call')}</button>
             `
           : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#join}>
-              ${this.busy ? 'Joining…' : 'Join call'}
+              ${icon(phone)} ${t(this.busy ? 'Joining…' : 'Join call')}
             </button>`}
         <button
           part="button devices"
@@ -183,10 +200,10 @@ export class ParleyControls extends LitElement {
           aria-controls=${this.devicesOpen ? 'devices' : nothing}
           @click=${this.#toggleDevices}
         >
-          Devices
+          ${icon(settings)} ${t('Devices')}
         </button>
         ${this.devicesOpen ? this.#renderDevices() : nothing}
-        <p part="error" role="alert">${this.error || nothing}</p>
+        <p part="error" role="alert">${this.error ? errorText(this.#l10n, this.error) : nothing}</p>
       </div>
     `;
   }

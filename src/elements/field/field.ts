@@ -29,6 +29,11 @@ import { styles } from './field.styles.js';
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.
  * @csspart button - The lock button (also `lock`).
+ *
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyField extends LitElement {
   static override properties = {
@@ -64,7 +69,7 @@ export class ParleyField extends LitElement {
     const others = key ? this.#collab.othersIn(key) : [];
     return html`<slot></slot>
       <div part="presence" aria-live="polite">${others.map(
-        (o) => html`<span part="badge" style="background:${o.color}">${o.name} is here</span>`,
+        (o) => html`<span part="badge" style="background:${o.color}">${this.#collab.l10n.t('{name} is here', { name: o.name })}</span>`,
       )}</div>
       ${this.#collab.renderOverlay()}`;
   }

@@ -4,6 +4,7 @@ import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './files.styles.js';
+import { Localize } from '../shared/messages.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
   FileTransfers,
@@ -34,6 +35,11 @@ import {
  * @csspart save - The link that saves a received file.
  *
  * @cssprop --parley-accent - Drop zone highlight and primary buttons.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyFiles extends LitElement {
   static override properties = {
@@ -47,6 +53,7 @@ export class ParleyFiles extends LitElement {
   static override styles = [tokens, widgetStyles, styles];
 
   readonly #controller = new SessionController(this);
+  readonly #l10n = new Localize(this);
   #files: FileTransfers | null = null;
   #off: Array<() => void> = [];
   readonly #urls = new Map<FileTransfer, string>();
@@ -125,7 +132,7 @@ export class ParleyFiles extends LitElement {
   }
 
   #who(peerId: string): string {
-    return this.#controller.session?.participant(peerId)?.name || 'Guest';
+    return this.#controller.session?.participant(peerId)?.name || this.#l10n.t('Guest');
   }
 
   #onPick(event: Event): void {
@@ -145,45 +152,51 @@ export class ParleyFiles extends LitElement {
     this.dragging = true;
   }
 
-  #status(t: FileTransfer): string {
-    const { rate } = t;
-    switch (t.state) {
+  #status(transfer: FileTransfer): string {
+    const { t } = this.#l10n;
+    const { rate } = transfer;
+    const size = formatBytes(rate.size);
+    switch (transfer.state) {
       case 'offered':
-        return t.direction === 'send' ? 'Waiting for them to accept' : `${formatBytes(rate.size)} · offered to you`;
+        return transfer.direction === 'send' ? t('Waiting for them to accept') : t('{size} · offered to you', { size });
       case 'sending':
       case 'receiving': {
-        const left = Number.isFinite(rate.remaining) ? `, ${Math.ceil(rate.remaining)} s left` : '';
-        return `${formatBytes(rate.bytes)} of ${formatBytes(rate.size)} · ${formatBytes(rate.speed)}/s${left}`;
+        const progress = t('{done} of {size} · {speed}/s', { done: formatBytes(rate.bytes), size, speed: formatBytes(rate.speed) });
+        return Number.isFinite(rate.remaining) ? t('{progress}, {seconds} s left', { progress, seconds: Math.ceil(rate.remaining) }) : progress;
       }
       case 'waiting':
-        return 'Connection lost: will resume when they are back';
+        return t('Connection lost: will resume when they are back');
       case 'done':
-        return t.direction === 'send' ? 'Sent' : `Received and verified · ${formatBytes(rate.size)}`;
-      default:
-        return `${t.state[0].toUpperCase()}${t.state.slice(1)}${t.reason ? `: ${t.reason}` : ''}`;
+        return transfer.direction === 'send' ? t('Sent') : t('Received and verified · {size}', { size });
+      default: {
+        const state = t(`${transfer.state[0].toUpperCase()}${transfer.state.slice(1)}`);
+        return transfer.reason ? t('{state}: {reason}', { state, reason: t(transfer.reason) }) : state;
+      }
     }
   }
 
-  #renderTransfer(t: FileTransfer) {
-    const who = this.#who(t.peerId);
-    const label = t.direction === 'send' ? `to ${who}` : `from ${who}`;
-    const url = this.#urls.get(t);
+  #renderTransfer(transfer: FileTransfer) {
+    const { t } = this.#l10n;
+    const who = this.#who(transfer.peerId);
+    const name = transfer.name;
+    const label = t(transfer.direction === 'send' ? 'to {name}' : 'from {name}', { name: who });
+    const url = this.#urls.get(transfer);
     return html`<li part="transfer">
-      <span part="name">${t.name}</span> <span class="muted">${label}</span>
-      <progress part="progress" max=${t.rate.size || 1} .value=${t.rate.bytes} aria-label=${`${t.name} ${label}`}></progress>
-      <span part="status" class="muted">${this.#status(t)}</span>
+      <span part="name">${name}</span> <span class="muted">${label}</span>
+      <progress part="progress" max=${transfer.rate.size || 1} .value=${transfer.rate.bytes} aria-label=${`${name} ${label}`}></progress>
+      <span part="status" class="muted">${this.#status(transfer)}</span>
       <span class="actions">
-        ${t.direction === 'receive' && t.state === 'offered'
-          ? html`<button part="button accept" class="primary" type="button" aria-label=${`Accept ${t.name}`} @click=${() => this.#files?.accept(t)}>Accept</button>
-              <button part="button decline" type="button" aria-label=${`Decline ${t.name}`} @click=${() => t.decline()}>Decline</button>`
-          : t.active
-            ? html`<button part="button cancel" type="button" aria-label=${`Cancel ${t.name}`} @click=${() => t.cancel()}>Cancel</button>`
+        ${transfer.direction === 'receive' && transfer.state === 'offered'
+          ? html`<button part="button accept" class="primary" type="button" aria-label=${t('Accept {name}', { name })} @click=${() => this.#files?.accept(transfer)}>${t('Accept')}</button>
+              <button part="button decline" type="button" aria-label=${t('Decline {name}', { name })} @click=${() => transfer.decline()}>${t('Decline')}</button>`
+          : transfer.active
+            ? html`<button part="button cancel" type="button" aria-label=${t('Cancel {name}', { name })} @click=${() => transfer.cancel()}>${t('Cancel')}</button>`
             : nothing}
-        ${url ? html`<a part="save" data-id=${t.id} href=${url} download=${sanitizeFileName(t.name)}>Save ${t.name}</a>` : nothing}
-        ${t.active
+        ${url ? html`<a part="save" data-id=${transfer.id} href=${url} download=${sanitizeFileName(name)}>${t('Save {name}', { name })}</a>` : nothing}
+        ${transfer.active
           ? nothing
-          : html`<button part="button remove" type="button" aria-label=${`Remove ${t.name} from the list`} @click=${() => this.#remove(t)}>
-              Remove
+          : html`<button part="button remove" type="button" aria-label=${t('Remove {name} from the list', { name })} @click=${() => this.#remove(transfer)}>
+              ${t('Remove')}
             </button>`}
       </span>
     </li>`;
@@ -193,7 +206,8 @@ export class ParleyFiles extends LitElement {
     const session = this.#controller.session;
     const others = session?.participants().filter((p) => !p.isLocal) ?? [];
     const transfers = this.#files?.list() ?? [];
-    return html`<section part="base" aria-label="Files">
+    const { t } = this.#l10n;
+    return html`<section part="base" aria-label=${t('Files')}>
       <div
         part="drop"
         class=${this.dragging ? 'dragging' : ''}
@@ -201,16 +215,16 @@ export class ParleyFiles extends LitElement {
         @dragleave=${() => (this.dragging = false)}
         @drop=${this.#onDrop}
       >
-        <label>Send to
+        <label>${t('Send to')}
           <select @change=${(e: Event) => (this.to = (e.target as HTMLSelectElement).value)}>
-            <option value="">Everyone</option>
-            ${others.map((p) => html`<option value=${p.id} ?selected=${this.to === p.id}>${p.name || 'Guest'}</option>`)}
+            <option value="">${t('Everyone')}</option>
+            ${others.map((p) => html`<option value=${p.id} ?selected=${this.to === p.id}>${p.name || t('Guest')}</option>`)}
           </select>
         </label>
-        <label class="pick">Choose files<input type="file" multiple ?disabled=${!session} @change=${this.#onPick} /></label>
-        <span>or drop them here (up to ${formatBytes(this.maxBytes)} each to receive)</span>
+        <label class="pick">${t('Choose files')}<input type="file" multiple ?disabled=${!session} @change=${this.#onPick} /></label>
+        <span>${t('or drop them here (up to {size} each to receive)', { size: formatBytes(this.maxBytes) })}</span>
       </div>
-      <ul part="list" aria-label="Transfers" aria-live="polite">
+      <ul part="list" aria-label=${t('Transfers')} aria-live="polite">
         ${transfers.map((t) => this.#renderTransfer(t))}
       </ul>
     </section>`;

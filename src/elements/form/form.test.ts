@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import * as Y from 'yjs';
+import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyForm } from './form.js';
 import { FormBinding, Session } from '../../core/index.js';
@@ -101,6 +102,52 @@ describe('<parley-form>', () => {
     select.value = bob.session.id;
     select.dispatchEvent(new Event('change'));
     await waitFor(() => form.shadowRoot!.querySelector('[part=assignment]')?.textContent === 'Assigned to Bob', 'the label');
+  });
+
+  it('puts the field tools where they cover no field, and next to the field in the Tab order', async () => {
+    const room = uniqueRoom('ptools');
+    const signaling = await relayUrl();
+    const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 640px"></div>`);
+    // As the demo (a Flask-AppBuilder edit view): label cells, full-width controls 16px apart.
+    wrapper.innerHTML = `
+      <parley-room room="${room}" signaling="${signaling}" name="Ada"></parley-room>
+      <parley-form room="${room}">
+        <form><table style="width: 100%; border-collapse: collapse">
+          <tr><th style="width: 30%; padding: 8px"><label for="t-title">Number</label></th><td style="padding: 8px"><input id="t-title" name="title" style="display: block; width: 100%; height: 34px; box-sizing: border-box"></td></tr>
+          <tr><th style="padding: 8px"><label for="t-status">Customer</label></th><td style="padding: 8px"><select id="t-status" name="status" style="display: block; width: 100%; height: 34px"><option>Globex</option><option>Initech</option></select></td></tr>
+          <tr><th style="padding: 8px"><label for="t-notes">Notes</label></th><td style="padding: 8px"><textarea id="t-notes" name="notes" style="display: block; width: 100%"></textarea></td></tr>
+        </table><button>Save</button></form>
+      </parley-form>`;
+    const form = wrapper.querySelector('parley-form') as ParleyForm;
+    const bob = peer(room, signaling);
+    await waitFor(() => bob.session.synced && form.session, 'sync');
+    const title = form.querySelector<HTMLInputElement>('[name=title]')!;
+    const customer = form.querySelector<HTMLSelectElement>('[name=status]')!;
+    title.focus();
+    const tools = await waitFor(() => form.shadowRoot!.querySelector<HTMLElement>('[part=tools]'), 'the tools');
+    await form.updateComplete;
+    const overlaps = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const box = tools.getBoundingClientRect();
+    expect(box.width, 'drawn').to.be.greaterThan(0);
+    for (const control of form.querySelectorAll('input, select, textarea')) {
+      expect(overlaps(box, control.getBoundingClientRect()), `the tools cover ${control.getAttribute('name')}`).to.equal(false);
+    }
+
+    // Tab: from the field into its tools, through them, then on to the next field.
+    const lock = tools.querySelector<HTMLButtonElement>('[part~=lock]')!;
+    const assign = tools.querySelector('select')!;
+    await sendKeys({ press: 'Tab' });
+    expect(form.shadowRoot!.activeElement === lock, 'Tab from the field: its lock button').to.equal(true);
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
+    expect(document.activeElement === title, 'Shift+Tab: back to the field').to.equal(true);
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'Tab' });
+    expect(form.shadowRoot!.activeElement === assign, 'then the assign select').to.equal(true);
+    await sendKeys({ press: 'Tab' });
+    expect(document.activeElement === customer, 'then the next field').to.equal(true);
+    await expect(form).to.be.accessible();
   });
 
   it('resets only this page’s view back to the shared values (without sync-reset)', async () => {

@@ -27,6 +27,11 @@ import type { Session } from '../../core/index.js';
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.
  * @csspart button - The lock button (also `lock`).
+ *
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyForm extends LitElement {
   static override properties = {

@@ -13,4 +13,8 @@ export const styles = css`
     color: var(--_danger);
     font-weight: 600;
   }
+  [part='indicator'] [part~='icon'] {
+    fill: currentColor;
+    width: 0.8em;
+  }
 `;

@@ -4,6 +4,10 @@ import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './recorder.styles.js';
+import { Localize } from '../shared/messages.js';
+import { errorText } from '../shared/error-text.js';
+import { icon, iconStyles } from '../shared/icons.js';
+import circle from 'lucide/dist/esm/icons/circle.mjs';
 import {
   CallRecorder,
   ParleyError,
@@ -32,8 +36,13 @@ import {
  * @csspart indicator - "Recording" notice shown while anyone in the room records.
  * @csspart button - Every button (also `start`, `pause`, `stop`).
  * @csspart download - The link to the last recording.
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-danger - Colour of the recording indicator and Stop button.
+ * @cssprop --parley-surface - Background of buttons, selects and panels; light-dark(#fff, #111827), so light or dark as the page's inherited `color-scheme`.
+ * @cssprop --parley-text - Text colour; light-dark(#111827, #f9fafb).
+ * @cssprop --parley-radius - Corner radius (8px).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyRecorder extends LitElement {
   static override properties = {
@@ -45,14 +54,15 @@ export class ParleyRecorder extends LitElement {
     transcribe: { attribute: false },
   };
 
-  static override styles = [tokens, widgetStyles, styles];
+  static override styles = [tokens, widgetStyles, styles, iconStyles];
 
   readonly #controller = new SessionController(this);
+  readonly #l10n = new Localize(this);
   #recorder: CallRecorder | null = null;
   #url = '';
   #starting = false;
   private last: Recording | null = null;
-  private error = '';
+  private error: ParleyError | null = null;
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
   room = '';
@@ -89,7 +99,7 @@ export class ParleyRecorder extends LitElement {
   async start(): Promise<void> {
     const session = this.#controller.session;
     if (!session || this.#starting || this.state !== 'inactive') return;
-    this.error = '';
+    this.error = null;
     this.#recorder = new CallRecorder(session);
     this.#recorder.events.on('state', () => this.requestUpdate());
     this.#recorder.events.on('error', (error) => this.#fail(error));
@@ -137,7 +147,7 @@ export class ParleyRecorder extends LitElement {
   }
 
   #fail(error: ParleyError): void {
-    this.error = error.message;
+    this.error = error;
     emit(this, 'parley-error', { code: error.code, message: error.message, error });
   }
 
@@ -151,28 +161,29 @@ export class ParleyRecorder extends LitElement {
     const names = session ? recordingNames(session) : [];
     const state = this.state;
     const last = this.last;
+    const { t } = this.#l10n;
     return html`<div part="base">
       ${names.length
-        ? html`<p part="indicator" role="status"><span aria-hidden="true">●</span> Recording: ${names.join(', ')}</p>`
+        ? html`<p part="indicator" role="status">${icon(circle)} ${t('Recording: {names}', { names: names.join(', ') })}</p>`
         : html`<p role="status"></p>`}
       ${state === 'inactive'
         ? html`<label
-              >Record
+              >${t('Record')}
               <select .value=${this.source} @change=${(e: Event) => (this.source = (e.target as HTMLSelectElement).value as RecordingSource)}>
-                <option value="grid" ?selected=${this.source === 'grid'}>Whole call</option>
-                <option value="camera" ?selected=${this.source === 'camera'}>My camera</option>
-                <option value="screen" ?selected=${this.source === 'screen'}>My screen</option>
+                <option value="grid" ?selected=${this.source === 'grid'}>${t('Whole call')}</option>
+                <option value="camera" ?selected=${this.source === 'camera'}>${t('My camera')}</option>
+                <option value="screen" ?selected=${this.source === 'screen'}>${t('My screen')}</option>
               </select></label
             >
-            <button part="button start" type="button" ?disabled=${!session} @click=${this.start}>Start recording</button>`
+            <button part="button start" type="button" ?disabled=${!session} @click=${this.start}>${t('Start recording')}</button>`
         : html`<button part="button pause" type="button" aria-pressed=${String(state === 'paused')} @click=${state === 'paused' ? this.resume : this.pause}>
-              ${state === 'paused' ? 'Resume' : 'Pause'}
+              ${t(state === 'paused' ? 'Resume' : 'Pause')}
             </button>
-            <button part="button stop" class="danger" type="button" @click=${() => void this.stop()}>Stop recording</button>`}
+            <button part="button stop" class="danger" type="button" @click=${() => void this.stop()}>${t('Stop recording')}</button>`}
       ${last
-        ? html`<a part="download" href=${this.#url} download=${this.#fileName(last.type)}>Download recording (${Math.round(last.duration)} s)</a>`
+        ? html`<a part="download" href=${this.#url} download=${this.#fileName(last.type)}>${t('Download recording ({seconds} s)', { seconds: Math.round(last.duration) })}</a>`
         : nothing}
-      ${this.error ? html`<p part="error" role="alert">${this.error}</p>` : nothing}
+      ${this.error ? html`<p part="error" role="alert">${errorText(this.#l10n, this.error)}</p>` : nothing}
     </div>`;
   }
 }

@@ -6,6 +6,7 @@ import { SessionController } from './session-controller.js';
 import { emit } from './emit.js';
 import { safeColor } from './theme.js';
 import { caretBox } from './caret-position.js';
+import { Localize } from './messages.js';
 import {
   FormBinding,
   ParleyError,
@@ -37,6 +38,7 @@ interface Remote {
 
 export class CollabController implements ReactiveController {
   readonly sessions: SessionController;
+  readonly l10n: Localize;
   binding: FormBinding | null = null;
   /** The field the local user was last in: the tools are shown for it. */
   activeKey: string | null = null;
@@ -50,6 +52,7 @@ export class CollabController implements ReactiveController {
     this.sessions = new SessionController(host, {
       synced: () => emit(host, 'parley-form-synced', {}),
     });
+    this.l10n = new Localize(host);
     host.addController(this);
   }
 
@@ -58,12 +61,18 @@ export class CollabController implements ReactiveController {
     window.addEventListener('resize', this.#redraw);
     window.addEventListener('scroll', this.#redraw, { capture: true, passive: true });
     this.host.addEventListener('focusin', this.#onFocusIn);
+    this.host.addEventListener('keydown', this.#onKeyDown);
+  }
+
+  hostUpdated(): void {
+    this.#placeTools();
   }
 
   hostDisconnected(): void {
     window.removeEventListener('resize', this.#redraw);
     window.removeEventListener('scroll', this.#redraw, { capture: true });
     this.host.removeEventListener('focusin', this.#onFocusIn);
+    this.host.removeEventListener('keydown', this.#onKeyDown);
     this.unbind();
   }
 
@@ -108,6 +117,63 @@ export class CollabController implements ReactiveController {
     }
   };
 
+  /** The tools (if shown) and the field they are for. */
+  #tools(): [HTMLElement, FieldBinding] | [] {
+    const tools = this.host.shadowRoot?.querySelector<HTMLElement>('[part=tools]');
+    const field = this.activeKey ? this.binding?.bindings.get(this.activeKey) : undefined;
+    return tools && field ? [tools, field] : [];
+  }
+
+  /**
+   * Puts the tools where they cover no field (the one being edited included): below the
+   * field, above it, beside it; where every spot covers some, the one that covers least,
+   * preferring spots inside the window.
+   */
+  #placeTools(): void {
+    const [tools, field] = this.#tools();
+    if (!tools || !field) return;
+    const box = unionRect(field);
+    const { offsetWidth: w, offsetHeight: h } = tools;
+    const fields = [...this.binding!.bindings.values()].flatMap((f) => f.controls.map(shownRect));
+    const spots = [
+      [box.left, box.bottom + 4],
+      [box.left, box.top - h - 4],
+      [box.right + 4, box.top],
+      [box.left - w - 4, box.top],
+    ] as const;
+    let best = spots[0];
+    let least = Infinity;
+    for (const spot of spots) {
+      const [x, y] = spot;
+      let cost = x < 0 || x + w > innerWidth ? 1e9 : y < 0 || y + h > innerHeight ? 1e8 : 0;
+      for (const r of fields) cost += Math.max(0, Math.min(r.right, x + w) - Math.max(r.left, x)) * Math.max(0, Math.min(r.bottom, y + h) - Math.max(r.top, y));
+      if (cost < least) [least, best] = [cost, spot];
+    }
+    const origin = this.host.getBoundingClientRect();
+    tools.style.left = `${best[0] - origin.left}px`;
+    tools.style.top = `${best[1] - origin.top}px`;
+  }
+
+  /**
+   * The tools come right after their field in the Tab order (they are drawn after the whole
+   * form): Tab from the field enters them, Shift+Tab from their first control goes back to
+   * the field, and Tab from their last one goes on from the field to whatever follows it
+   * (the field is focused, and the browser's Tab moves on from there).
+   */
+  #onKeyDown = (event: KeyboardEvent) => {
+    const [tools, field] = this.#tools();
+    if (event.key !== 'Tab' || !tools || !field) return;
+    const target = event.composedPath()[0] as HTMLElement;
+    const stops = tools.querySelectorAll<HTMLElement>('button, select');
+    const controls = field.controls as HTMLElement[];
+    if (event.shiftKey ? target === stops[0] : controls.includes(target)) {
+      event.preventDefault();
+      (event.shiftKey ? controls[0]! : stops[0]!).focus();
+    } else if (!event.shiftKey && target === stops[stops.length - 1]) {
+      controls.at(-1)!.focus();
+    }
+  };
+
   #remotes(): Remote[] {
     const session = this.sessions.session;
     if (!session) return [];
@@ -138,12 +204,12 @@ export class CollabController implements ReactiveController {
       if (!field) continue;
       const box = unionRect(field);
       const holder = lockHolder(session, field.key);
-      const label = holder && !holder.isLocal && holder.name === remote.name ? `🔒 ${remote.name}` : remote.name;
+      const locked = holder && !holder.isLocal && holder.name === remote.name;
       layers.push(html`<div
         part="outline"
         style="left:${box.left - origin.left - 2}px;top:${box.top - origin.top - 2}px;width:${box.width}px;height:${box.height}px;border-color:${remote.color}"
       >
-        <span part="flag" style="background:${remote.color}">${label}</span>
+        <span part="flag" style="background:${remote.color}">${locked ? this.l10n.t('{name} (locked)', { name: remote.name }) : remote.name}</span>
       </div>`);
       const range = remote.presence.cursor ? resolveCursor(session.doc, remote.presence.cursor) : null;
       if (range && field.controls.length === 1) {
@@ -161,7 +227,7 @@ export class CollabController implements ReactiveController {
       if (!assignment) continue;
       const box = unionRect(field);
       layers.push(html`<span part="assignment" style="left:${box.right - origin.left}px;top:${box.top - origin.top}px"
-        >${assignment.peer === session.id ? 'Assigned to you' : `Assigned to ${assignment.name}`}</span
+        >${assignment.peer === session.id ? this.l10n.t('Assigned to you') : this.l10n.t('Assigned to {name}', { name: assignment.name })}</span
       >`);
     }
     return html`<div part="overlay" aria-hidden="true">${layers}</div>${this.#renderTools()}`;
@@ -178,30 +244,24 @@ export class CollabController implements ReactiveController {
     const others = session.participants().filter((p) => !p.isLocal);
     // Locking and delegating only mean something with someone else in the room.
     if (!others.length) return nothing;
-    const origin = this.host.getBoundingClientRect();
-    const box = unionRect(field);
-    return html`<div
-      part="tools"
-      role="group"
-      aria-label="Field ${key}"
-      style="left:${box.left - origin.left}px;top:${box.bottom - origin.top + 2}px"
-    >
+    const { t } = this.l10n;
+    return html`<div part="tools" role="group" aria-label=${t('Field {name}', { name: key })}>
       ${holder && !holder.isLocal
-        ? html`<span part="lock-status">Locked by ${holder.name}</span>`
+        ? html`<span part="lock-status">${t('Locked by {name}', { name: holder.name })}</span>`
         : html`<button
             part="button lock"
             type="button"
             aria-pressed=${String(holder?.isLocal ?? false)}
             @click=${() => (holder?.isLocal ? unlockField(session, key) : lockField(session, key))}
           >
-            ${holder?.isLocal ? 'Unlock' : 'Lock'}
+            ${t(holder?.isLocal ? 'Unlock' : 'Lock')}
           </button>`}
       <label part="assign"
-        >Assign to
+        >${t('Assign to')}
         <select @change=${(e: Event) => assignField(session, key, (e.target as HTMLSelectElement).value || null)}>
-          <option value="" ?selected=${!assignment}>nobody</option>
+          <option value="" ?selected=${!assignment}>${t('nobody')}</option>
           ${others.map(
-            (p) => html`<option value=${p.id} ?selected=${assignment?.peer === p.id}>${p.name || 'Guest'}</option>`,
+            (p) => html`<option value=${p.id} ?selected=${assignment?.peer === p.id}>${p.name || t('Guest')}</option>`,
           )}
         </select></label
       >
@@ -209,8 +269,14 @@ export class CollabController implements ReactiveController {
   }
 }
 
+/** Where a control shows: a control a page widget hides (select2) shows in its parent. */
+function shownRect(control: Element): DOMRect {
+  const rect = control.getBoundingClientRect();
+  return rect.width > 1 && rect.height > 1 ? rect : control.parentElement!.getBoundingClientRect();
+}
+
 function unionRect(field: FieldBinding): DOMRect {
-  const rects = field.controls.map((c) => c.getBoundingClientRect());
+  const rects = field.controls.map(shownRect);
   const left = Math.min(...rects.map((r) => r.left));
   const top = Math.min(...rects.map((r) => r.top));
   const right = Math.max(...rects.map((r) => r.right));

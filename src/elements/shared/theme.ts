@@ -1,26 +1,22 @@
 // Design tokens every element reads. Each has a fallback here, so a page sets only what it
-// wants to change (e.g. `parley-room { --parley-accent: rebeccapurple }`).
+// wants to change (e.g. `parley-room { --parley-accent: rebeccapurple }`). Light or dark is
+// the page's choice, never the OS's alone: the defaults use light-dark(), which follows
+// the CSS `color-scheme` the element inherits (light unless the page declares otherwise;
+// `color-scheme: light dark` on the page follows the OS).
 import { css } from 'lit';
 
 export const tokens = css`
   :host {
     --_accent: var(--parley-accent, #2563eb);
     --_danger: var(--parley-danger, #dc2626);
-    --_surface: var(--parley-surface, #ffffff);
-    --_text: var(--parley-text, #111827);
-    --_muted: var(--parley-muted, #6b7280);
+    --_surface: var(--parley-surface, light-dark(#fff, #111827));
+    --_text: var(--parley-text, light-dark(#111827, #f9fafb));
+    --_muted: var(--parley-muted, light-dark(#6b7280, #9ca3af));
     --_tile: var(--parley-tile-background, #1f2937);
     --_radius: var(--parley-radius, 8px);
     --_font: var(--parley-font, system-ui, sans-serif);
     font-family: var(--_font);
     color: var(--_text);
-  }
-  @media (prefers-color-scheme: dark) {
-    :host {
-      --_surface: var(--parley-surface, #111827);
-      --_text: var(--parley-text, #f9fafb);
-      --_muted: var(--parley-muted, #9ca3af);
-    }
   }
 `;
 

@@ -46,7 +46,6 @@ export const styles = css`
   }
   [part='network'] {
     margin-inline-end: 4px;
-    letter-spacing: -2px;
   }
   [part='network'][data-quality='good'] {
     color: #4ade80;
@@ -83,6 +82,10 @@ export const styles = css`
     gap: 4px;
   }
   button {
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    gap: 6px;
     font: inherit;
     font-size: 0.85rem;
     min-height: 44px;
@@ -155,6 +158,12 @@ export const styles = css`
   [part~='recording'] {
     color: #ff8a80;
     font-weight: 600;
+  }
+  [part~='recording'] [part~='icon'] {
+    fill: currentColor;
+    width: 0.8em;
+    vertical-align: -0.1em;
+    margin-inline-end: 2px;
   }
   [part='empty'] {
     color: var(--_muted);

@@ -470,6 +470,8 @@ describe('<parley-video-grid>', () => {
     const network = await waitFor(() => tile.querySelector('[part=network]'), 'the network indicator', 20000);
     expect(network.getAttribute('data-quality')).to.equal('good');
     expect(network.getAttribute('aria-label')).to.equal('Network: good');
+    expect(network.querySelector('svg[part~=icon] path'), 'bars drawn as SVG').to.be.instanceOf(SVGPathElement);
+    expect(tile.textContent).not.to.match(/[\p{Extended_Pictographic}\u2580-\u25ff]/u);
     expect(tileOf(grid, el.session!.id)!.querySelector('[part=network]'), 'none on my own tile').to.equal(null);
 
     const toggle = buttonIn(tile, 'Connection stats for Bob')!;

@@ -6,6 +6,18 @@ import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { styles } from './video-grid.styles.js';
+import { Localize } from '../shared/messages.js';
+import { icon, iconStyles } from '../shared/icons.js';
+import circle from 'lucide/dist/esm/icons/circle.mjs';
+import eye from 'lucide/dist/esm/icons/eye.mjs';
+import eyeOff from 'lucide/dist/esm/icons/eye-off.mjs';
+import info from 'lucide/dist/esm/icons/info.mjs';
+import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
+import pin from 'lucide/dist/esm/icons/pin.mjs';
+import question from 'lucide/dist/esm/icons/circle-question-mark.mjs';
+import signalHigh from 'lucide/dist/esm/icons/signal-high.mjs';
+import signalLow from 'lucide/dist/esm/icons/signal-low.mjs';
+import signalMedium from 'lucide/dist/esm/icons/signal-medium.mjs';
 import { ActiveSpeaker, type Participant, type PeerStats } from '../../core/index.js';
 
 interface Tile {
@@ -44,12 +56,15 @@ export type GridLayout = 'grid' | 'speaker';
  *   good, fair or poor).
  * @csspart stats - The stats panel: bitrate, RTT, loss, codec, resolution, fps.
  * @csspart empty - The message shown when nobody is in the call.
+ * @csspart icon - Each icon: an inline SVG drawn in the text colour.
  *
  * @cssprop --parley-tile-min-width - Narrowest a tile gets before the grid wraps (160px).
  * @cssprop --parley-gap - Space between tiles (8px).
  * @cssprop --parley-tile-background - Tile background behind the video (#1f2937).
  * @cssprop --parley-radius - Corner radius (8px).
  * @cssprop --parley-accent - The active speaker's outline.
+ * @cssprop --parley-muted - Secondary text; light-dark(#6b7280, #9ca3af).
+ * @cssprop --parley-font - Font family (system-ui, sans-serif).
  */
 export class ParleyVideoGrid extends LitElement {
   static override properties = {
@@ -61,9 +76,10 @@ export class ParleyVideoGrid extends LitElement {
     layout: { reflect: true },
   };
 
-  static override styles = [tokens, styles];
+  static override styles = [tokens, styles, iconStyles];
 
   readonly #controller = new SessionController(this);
+  readonly #l10n = new Localize(this);
   #speaker: ActiveSpeaker | null = null;
   #statsOff: (() => void) | null = null;
   // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
@@ -185,23 +201,24 @@ export class ParleyVideoGrid extends LitElement {
 
   #renderNetwork(stats: PeerStats | undefined) {
     if (!stats) return nothing;
-    return html`<span part="network" role="img" aria-label=${`Network: ${stats.quality}`} data-quality=${stats.quality}
-      >${{ good: '▂▄▆', fair: '▂▄', poor: '▂' }[stats.quality]}</span
-    >`;
+    const bars = { good: signalHigh, fair: signalMedium, poor: signalLow }[stats.quality];
+    const { t } = this.#l10n;
+    return html`<span part="network" role="img" aria-label=${t('Network: {quality}', { quality: t(stats.quality) })} data-quality=${stats.quality}>${icon(bars)}</span>`;
   }
 
   #renderStats(stats: PeerStats | undefined) {
     const video = stats?.received;
     const kbps = (bps?: number) => (bps === undefined ? '–' : `${Math.round(bps / 1000)} kbit/s`);
+    const { t } = this.#l10n;
     const rows: Array<[string, string]> = [
-      ['Bitrate', `${kbps(video?.bitrate)} in, ${kbps(stats?.sent?.bitrate)} out`],
+      ['Bitrate', t('{in} in, {out} out', { in: kbps(video?.bitrate), out: kbps(stats?.sent?.bitrate) })],
       ['RTT', stats?.rtt === undefined ? '–' : `${Math.round(stats.rtt)} ms`],
       ['Loss', stats?.loss === undefined ? '–' : `${(stats.loss * 100).toFixed(1)} %`],
       ['Codec', video?.codec ?? '–'],
       ['Resolution', video?.width ? `${video.width}×${video.height}` : '–'],
       ['FPS', video?.fps === undefined ? '–' : String(Math.round(video.fps))],
     ];
-    return html`<dl part="stats">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
+    return html`<dl part="stats">${rows.map(([name, value]) => html`<dt>${t(name)}</dt><dd>${value}</dd>`)}</dl>`;
   }
 
   #remoteCameraTiles(): HTMLElement[] {
@@ -234,8 +251,9 @@ export class ParleyVideoGrid extends LitElement {
   }
 
   #renderTile({ key, participant, stream, screen }: Tile, featured: boolean) {
-    const name = participant.name || 'Guest';
-    const label = screen ? `${name}'s screen` : participant.isLocal ? `${name} (you)` : name;
+    const { t } = this.#l10n;
+    const name = participant.name || t('Guest');
+    const label = screen ? t("{name}'s screen", { name }) : participant.isLocal ? t('{name} (you)', { name }) : name;
     const self = participant.isLocal && !screen;
     const minimized = self && this.selfHidden;
     const showVideo = !minimized && (screen || (participant.media?.video ?? false));
@@ -258,11 +276,11 @@ export class ParleyVideoGrid extends LitElement {
               </div>`}
         <figcaption part="name">
           ${remote ? this.#renderNetwork(stats) : nothing}${label}${!participant.isLocal && !participant.verified
-            ? html`<span part="badge unverified" role="img" aria-label="name not verified" title="Name not verified: anyone can type any name">?</span>`
+            ? html`<span part="badge unverified" role="img" aria-label=${t('name not verified')} title=${t('Name not verified: anyone can type any name')}>${icon(question)}</span>`
             : nothing}${muted
-            ? html`<span part="badge" role="img" aria-label="microphone off">🔇</span>`
+            ? html`<span part="badge" role="img" aria-label=${t('microphone off')}>${icon(micOff)}</span>`
             : nothing}${participant.recording && !screen
-            ? html`<span part="badge recording" role="img" aria-label="recording">● REC</span>`
+            ? html`<span part="badge recording" role="img" aria-label=${t('recording')}>${icon(circle)}${t('REC')}</span>`
             : nothing}
         </figcaption>
         ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
@@ -272,10 +290,10 @@ export class ParleyVideoGrid extends LitElement {
                 part="button stats-toggle"
                 type="button"
                 aria-expanded=${String(this.statsOpen.has(key))}
-                aria-label=${`Connection stats for ${label}`}
+                aria-label=${t('Connection stats for {name}', { name: label })}
                 @click=${() => this.#toggleStats(key)}
               >
-                ℹ︎
+                ${icon(info)}
               </button>`
             : nothing}
           ${minimized
@@ -284,14 +302,14 @@ export class ParleyVideoGrid extends LitElement {
                 part="button pin"
                 type="button"
                 aria-pressed=${String(this.pinned === key)}
-                aria-label=${`Pin ${label}`}
+                aria-label=${t('Pin {name}', { name: label })}
                 @click=${() => this.pin(this.pinned === key ? null : key)}
               >
-                📌
+                ${icon(pin)}
               </button>`}
           ${self
             ? html`<button part="button self-view" type="button" @click=${() => (this.selfHidden = !this.selfHidden)}>
-                ${minimized ? 'Show self-view' : 'Hide self-view'}
+                ${icon(minimized ? eye : eyeOff)} ${t(minimized ? 'Show self-view' : 'Hide self-view')}
               </button>`
             : nothing}
         </div>
@@ -301,13 +319,14 @@ export class ParleyVideoGrid extends LitElement {
 
   override render() {
     const tiles = this.#tiles();
-    if (!tiles.length) return html`<p part="empty">Nobody is in the call yet.</p>`;
+    const { t } = this.#l10n;
+    if (!tiles.length) return html`<p part="empty">${t('Nobody is in the call yet.')}</p>`;
     const featured = this.#featured(tiles);
     // Tiles keyed by whose stream they show: a tile added or removed elsewhere in the list
     // (a screen share) never hands another tile's DOM, and its playing <video>, to a
     // different stream. The large tile is placed by CSS, so featuring one moves nothing.
     return html`${this.audioBlocked
-        ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>Click to enable audio</button>`
+        ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>${t('Click to enable audio')}</button>`
         : nothing}
       <div part="base">
         ${repeat(tiles, (tile) => tile.key, (tile) => this.#renderTile(tile, tile.key === featured))}
