@@ -52,7 +52,8 @@ export const presenceStyles = css`
   [part='tools'] button,
   [part='tools'] select {
     font: inherit;
-    min-height: 28px;
+    min-height: 44px;
+    min-width: 44px;
   }
   [part~='lock'][aria-pressed='true'] {
     background: var(--_text);

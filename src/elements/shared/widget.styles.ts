@@ -18,6 +18,9 @@ export const widgetStyles = css`
     border: 1px solid color-mix(in srgb, var(--_text) 25%, transparent);
     border-radius: var(--_radius);
   }
+  select {
+    min-height: 44px;
+  }
   button {
     min-height: 44px;
     min-width: 44px;

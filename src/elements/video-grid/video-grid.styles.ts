@@ -3,6 +3,7 @@ import { css } from 'lit';
 export const styles = css`
   :host {
     display: block;
+    container-type: inline-size;
     --_tile-min: var(--parley-tile-min-width, 160px);
   }
   :host([hidden]) {
@@ -29,6 +30,13 @@ export const styles = css`
   }
   :host([layout='speaker']) [part='base'] {
     grid-template-columns: repeat(auto-fill, minmax(min(100%, 112px), 1fr));
+  }
+  /* A phone: one tile per row, each wide enough for its name and buttons. */
+  @container (max-width: 420px) {
+    [part='base'],
+    :host([layout='speaker']) [part='base'] {
+      grid-template-columns: 1fr;
+    }
   }
   [part~='speaking'] {
     outline: 3px solid var(--_accent);
