@@ -9,6 +9,7 @@ import type { LocalTracks, Peer } from '../net/peer.js';
 import type { MediaRequest } from './media.js';
 import type { DeviceChoice, DeviceKind } from './device-choice.js';
 import { cameraStartScale, captureShape } from './profiles.js';
+import { sendTracks } from './send-tracks.js';
 import { MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
 
 /** What local media needs from its session. */
@@ -209,7 +210,7 @@ export class LocalMedia {
       tracks.screen = this.screen?.getVideoTracks()[0];
       tracks['screen-audio'] = this.screen?.getAudioTracks()[0];
     }
-    return peer.setTracks(tracks, cameraStartScale(this.host.config.quality));
+    return sendTracks(peer, tracks, cameraStartScale(this.host.config.quality), (error) => this.host.error(error));
   }
 
   /** sendTo() every connection: after our media changed, or who is in the call did. */

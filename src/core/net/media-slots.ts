@@ -1,8 +1,7 @@
 // The media one connection carries: one transceiver per slot (microphone, camera, screen,
 // screen audio), negotiated once with no track, and the two remote streams they feed. A
-// local track is put on or taken off with `replaceTrack`, never a new m-line, so media
-// never renegotiates (see peer.ts).
-import { ParleyError } from '../errors.js';
+// local track is put on or taken off with `replaceTrack` (call/send-tracks.ts, loaded with
+// the call), never a new m-line, so media never renegotiates (see peer.ts).
 
 /**
  * The media a connection carries, one transceiver each, in m-line order. Every pair
@@ -30,13 +29,6 @@ export class MediaSlots {
   readonly screen = new MediaStream();
   /** The transceivers by slot, once known (at once on the offerer, at the first offer on the answerer). */
   #transceivers: Partial<Record<MediaSlot, RTCRtpTransceiver>> = {};
-  #tracks: LocalTracks = {};
-  /**
-   * The track each slot's sender was last asked to carry: `sender.track` changes only once
-   * replaceTrack resolves, so two calls close together would otherwise replace it twice.
-   */
-  readonly #requested = new Map<MediaSlot, { track: MediaStreamTrack | null; done: Promise<void> }>();
-  #scale: number | undefined;
 
   /**
    * @param offerer whether this side makes the first offer, and so creates the slots;
@@ -47,12 +39,10 @@ export class MediaSlots {
    */
   constructor(
     private readonly pc: RTCPeerConnection,
-    private readonly peerId: string,
     offerer: boolean,
-    cameraScale: number | undefined,
-    private readonly on: { streams: () => void; error: (error: ParleyError) => void; closed: () => boolean },
+    private readonly cameraScale: number | undefined,
+    private readonly on: { streams: () => void; adopted: () => void },
   ) {
-    this.#scale = cameraScale;
     if (!offerer) return;
     for (const slot of MEDIA_SLOTS) {
       const sendEncodings = slot === 'camera' && cameraScale ? [{ scaleResolutionDownBy: cameraScale }] : undefined;
@@ -61,21 +51,13 @@ export class MediaSlots {
     this.#collectReceivers();
   }
 
-  /** See Peer.setTracks. */
-  set(tracks: LocalTracks, cameraScale?: number): Promise<void> {
-    const cameraChanged = tracks.camera !== this.#tracks.camera;
-    this.#tracks = { ...tracks };
-    this.#scale = cameraScale;
-    return this.#apply(cameraChanged);
+  /** The slot's transceiver, once known. */
+  transceiver(slot: MediaSlot): RTCRtpTransceiver | undefined {
+    return this.#transceivers[slot];
   }
 
   senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
-    const slot = MEDIA_SLOTS.find((s) => this.#tracks[s] === track);
-    return slot && this.#transceivers[slot]?.sender;
-  }
-
-  receiverOf(slot: MediaSlot): RTCRtpReceiver | undefined {
-    return this.#transceivers[slot]?.receiver;
+    return MEDIA_SLOTS.map((slot) => this.#transceivers[slot]?.sender).find((sender) => sender?.track === track);
   }
 
   /** The answerer's transceivers are the offer's m-lines, in order: take them as our slots. */
@@ -90,44 +72,15 @@ export class MediaSlots {
       this.#transceivers[slot] = transceiver;
     });
     this.#collectReceivers();
-    const camera = this.#transceivers.camera?.sender;
-    if (camera && !this.#tracks.camera) void this.#scaleCamera(camera);
-    void this.#apply(true);
-  }
-
-  /** Resolves once every slot carries its track (replaceTrack is asynchronous). */
-  #apply(cameraChanged: boolean): Promise<void> {
-    const replaced: Array<Promise<void>> = [];
-    for (const slot of MEDIA_SLOTS) {
-      const transceiver = this.#transceivers[slot];
-      if (!transceiver) continue; // the answerer learns its transceivers from the first offer
-      const track = this.#tracks[slot] ?? null;
-      const { sender } = transceiver;
-      const requested = this.#requested.get(slot);
-      if (requested ? requested.track === track : sender.track === track) {
-        if (requested) replaced.push(requested.done);
-        continue;
-      }
-      // The camera's size is set before its first frame: changed after, the encoder restarts.
-      const scaled = slot === 'camera' && track && cameraChanged ? this.#scaleCamera(sender) : undefined;
-      const done = Promise.resolve(scaled)
-        .then(() => sender.replaceTrack(track))
-        .catch((cause) => {
-          if (this.#requested.get(slot)?.done === done) this.#requested.delete(slot); // the next call tries again
-          if (!this.on.closed()) this.on.error(new ParleyError('peer', `Could not send ${slot} to ${this.peerId}`, { cause }));
-        });
-      this.#requested.set(slot, { track, done });
-      replaced.push(done);
+    // The camera's starting size, as the offerer's was made with (before any track).
+    const sender = this.#transceivers.camera?.sender;
+    const params = sender?.getParameters();
+    const encoding = params?.encodings?.[0];
+    if (sender && encoding && this.cameraScale && !sender.track) {
+      encoding.scaleResolutionDownBy = this.cameraScale;
+      void sender.setParameters(params!).catch(() => {}); // not supported: starts full size
     }
-    return Promise.all(replaced).then(() => {});
-  }
-
-  #scaleCamera(sender: RTCRtpSender): Promise<void> | undefined {
-    const params = sender.getParameters();
-    const encoding = params.encodings?.[0];
-    if (!encoding || (encoding.scaleResolutionDownBy ?? 1) === (this.#scale ?? 1)) return; // not negotiated yet: quality.ts applies its own target soon
-    encoding.scaleResolutionDownBy = this.#scale ?? 1;
-    return sender.setParameters(params).catch(() => {}); // not supported: starts full size
+    this.on.adopted();
   }
 
   /** Puts each slot's receiving track into the stream it belongs to (once per slot). */

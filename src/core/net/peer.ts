@@ -14,7 +14,7 @@ import { ParleyError, log } from '../errors.js';
 import { isRecord } from './signaling.js';
 import { Heartbeat } from './heartbeat.js';
 import { BothEnds } from './both-ends.js';
-import { MediaSlots, type LocalTracks, type MediaSlot } from './media-slots.js';
+import { MediaSlots, type MediaSlot } from './media-slots.js';
 
 export type { LocalTracks, MediaSlot } from './media-slots.js';
 
@@ -49,6 +49,8 @@ export interface PeerEvents {
   sync: (payload: Uint8Array) => void;
   /** Remote media started or stopped arriving on one of the streams. */
   streams: () => void;
+  /** The answerer learned the media slots from the first offer: local tracks can go on. */
+  slots: () => void;
   /** The file channel is open (again). */
   'files-open': () => void;
   /** The file channel closed while the connection lives; it is being re-opened. */
@@ -64,7 +66,7 @@ export interface PeerEvents {
 
 export interface PeerOptions {
   iceServers?: RTCIceServer[];
-  /** The camera's first sending size (2: half), set before any track (see setTracks). */
+  /** The camera's first sending size (2: half), set before any track (see MediaSlots). */
   cameraScale?: number;
 }
 
@@ -108,10 +110,9 @@ export class Peer {
     this.pc.onnegotiationneeded = () => void this.#negotiate();
     this.pc.onicecandidate = ({ candidate }) => this.#sendSignal({ candidate: candidate?.toJSON() ?? null });
     this.pc.onconnectionstatechange = () => this.#onConnectionState();
-    this.#media = new MediaSlots(this.pc, id, !this.#polite, options.cameraScale, {
+    this.#media = new MediaSlots(this.pc, !this.#polite, options.cameraScale, {
       streams: () => this.events.emit('streams'),
-      error: (error) => this.events.emit('error', error),
-      closed: () => this.closed,
+      adopted: () => this.events.emit('slots'),
     });
     this.camera = this.#media.camera;
     this.screen = this.#media.screen;
@@ -173,14 +174,9 @@ export class Peer {
     this.#sendFrames(FrameKind.sync, payload);
   }
 
-  /**
-   * Makes the connection send exactly these local tracks, each on its slot's transceiver
-   * (`replaceTrack`: no renegotiation). `cameraScale` sends the camera at that fraction of
-   * its size (a smaller first frame comes sooner; quality.ts adapts it within seconds).
-   */
-  setTracks(tracks: LocalTracks, cameraScale?: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return this.#media.set(tracks, cameraScale);
+  /** The transceiver of one media slot, once known (see MediaSlots). */
+  transceiver(slot: MediaSlot): RTCRtpTransceiver | undefined {
+    return this.#media.transceiver(slot);
   }
 
   /** The sender carrying this local track, if any (for quality adaptation and stats). */
@@ -190,7 +186,7 @@ export class Peer {
 
   /** The receiver of one slot's remote media, once negotiated. */
   receiverOf(slot: MediaSlot): RTCRtpReceiver | undefined {
-    return this.#media.receiverOf(slot);
+    return this.#media.transceiver(slot)?.receiver;
   }
 
   close(): void {

@@ -303,6 +303,7 @@ export class Session {
     peer.events.on('open', () => this.#sync.addPeer(id, (bytes) => peer.sendSync(bytes)));
     peer.events.on('sync', (bytes) => this.#sync.receive(id, bytes));
     peer.events.on('streams', () => this.#changed());
+    peer.events.on('slots', () => void this.#media?.sendTo(peer));
     peer.events.on('error', (error) => this.#error(error));
     void this.#media?.sendTo(peer);
     this.#roster.invalidate();

@@ -1,0 +1,50 @@
+// Putting this page's tracks on a connection's pre-made transceivers, or taking them off:
+// `replaceTrack` only, never a new m-line (net/media-slots.ts). Loaded with the call.
+import { ParleyError } from '../errors.js';
+import { MEDIA_SLOTS, type LocalTracks } from '../net/media-slots.js';
+import type { Peer } from '../net/peer.js';
+
+/**
+ * The track each sender was last asked to carry: `sender.track` changes only once
+ * replaceTrack resolves, so two sends close together would otherwise replace it twice.
+ */
+const requested = new WeakMap<RTCRtpSender, { track: MediaStreamTrack | null; done: Promise<void> }>();
+
+/**
+ * Makes the connection send exactly these tracks, each on its slot (a slot the answerer has
+ * not learned yet, from the first offer, is skipped: the peer's `slots` event says when).
+ * `cameraScale` sends a camera that goes on at that fraction of its size. Resolves once
+ * every slot carries its track; a failure is reported to `onError`.
+ */
+export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number | undefined, onError: (error: ParleyError) => void): Promise<void> {
+  const replaced: Array<Promise<void>> = [];
+  for (const slot of MEDIA_SLOTS) {
+    const sender = peer.transceiver(slot)?.sender;
+    if (!sender) continue;
+    const track = tracks[slot] ?? null;
+    const pending = requested.get(sender);
+    if (pending ? pending.track === track : sender.track === track) {
+      if (pending) replaced.push(pending.done);
+      continue;
+    }
+    // The camera's size is set before its first frame: changed after, the encoder restarts.
+    const scaled = slot === 'camera' && track ? scaleCamera(sender, cameraScale ?? 1) : undefined;
+    const done: Promise<void> = Promise.resolve(scaled)
+      .then(() => sender.replaceTrack(track))
+      .catch((cause) => {
+        if (requested.get(sender)?.done === done) requested.delete(sender); // the next send tries again
+        if (!peer.closed) onError(new ParleyError('peer', `Could not send ${slot} to ${peer.id}`, { cause }));
+      });
+    requested.set(sender, { track, done });
+    replaced.push(done);
+  }
+  return Promise.all(replaced).then(() => {});
+}
+
+function scaleCamera(sender: RTCRtpSender, scale: number): Promise<void> | undefined {
+  const params = sender.getParameters();
+  const encoding = params.encodings?.[0];
+  if (!encoding || (encoding.scaleResolutionDownBy ?? 1) === scale) return; // set when the connection was made
+  encoding.scaleResolutionDownBy = scale;
+  return sender.setParameters(params).catch(() => {}); // not supported: starts full size
+}
