@@ -1,6 +1,6 @@
 // Installs what a fresh clone lacks, so `npm start` and `npm test` are the only commands
 // a newcomer types. Dependencies: `npm ci` when node_modules is missing or older than the
-// lock file. System packages (browsers, Redis, coturn) come from Debian: installed with
+// lock file. System packages (browsers, Redis, coturn, Janus) come from Debian: installed with
 // apt-get when we run as root, otherwise we stop and print the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -15,6 +15,7 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'firefox-esr', bin: '/usr/bin/firefox-esr' },
   { pkg: 'redis-server', bin: '/usr/bin/redis-server' },
   { pkg: 'coturn', bin: '/usr/bin/turnserver' },
+  { pkg: 'janus', bin: '/usr/bin/janus' },
 ];
 
 export function ensureDependencies() {
