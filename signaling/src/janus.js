@@ -24,6 +24,9 @@ export const VIDEOROOM = 'janus.plugin.videoroom';
 /** Prefix of Parley's VideoRoom ids (string ids), followed by a hash of the room name. */
 export const ROOM_ID_PREFIX = 'parley-';
 
+/** Whether `url` can name a Janus WebSocket. @param {string} url */
+export const isJanusUrl = (url) => /^wss?:\/\/\S+$/.test(url);
+
 /** @param {string} text */
 const sha256 = (text) => createHash('sha256').update(text).digest();
 
