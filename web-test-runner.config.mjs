@@ -6,6 +6,7 @@ import puppeteer from 'puppeteer-core';
 import { createRelay } from './signaling/src/relay.js';
 import { mintToken } from './signaling/src/auth.js';
 import { chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
+import { janusInstalled, startJanus, JANUS_BIN } from './sfu/janus.mjs';
 
 const relay = await createRelay({ port: 0, log: () => {} });
 // A relay that requires a token, and one it accepts for every room.
@@ -28,10 +29,19 @@ const identityTokens = Object.fromEntries(
     Object.entries(people).map(async ([key, [subject, name]]) => [key, await mintToken({ secret: authSecret, rooms: '*', ttlSeconds: 3600, subject, name })]),
   ),
 );
+// A real Janus for the media-server tests, and a relay that sends rooms' media to it. Without
+// the janus binary the tests that need it fail with this reason instead of waiting.
+const janusSecret = 'wtr-janus-secret';
+const janus = janusInstalled() ? await startJanus({ secret: janusSecret }) : null;
+const sfuRelay = janus ? await createRelay({ port: 0, log: () => {}, janusUrls: [janus.url], janusSecret }) : null;
+const sfu = sfuRelay ? { sfuRelayUrl: sfuRelay.url } : { sfuMissing: `janus is not installed at ${JANUS_BIN} (Debian: apt-get install janus; npm test installs it)` };
 process.on('exit', () => {
   relay.server.close();
   turnRelay.server.close();
   authRelay.server.close();
+  sfuRelay?.server.close();
+  // Janus is our child: stopped with the run (setpriv also sends it SIGTERM if we are killed).
+  if (janus) process.kill(janus.pid, 'SIGTERM');
 });
 
 const only = process.env.BROWSERS?.split(',');
@@ -56,7 +66,7 @@ export default {
       name: 'parley-relay-url',
       serve(context) {
         if (context.path === '/__parley/relay') {
-          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken, identityTokens }), type: 'json' };
+          return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken, identityTokens, ...sfu }), type: 'json' };
         }
       },
     },

@@ -1,8 +1,8 @@
 // Installs what a fresh clone lacks, so `npm start` and `npm test` are the only commands
 // a newcomer types. Dependencies: `npm ci` when node_modules is missing or older than the
-// lock file. System packages (browsers, Redis, coturn, the Python of flask-parley's tests)
-// come from Debian: installed with apt-get when we run as root, otherwise we stop and print
-// the exact command to run.
+// lock file. System packages (browsers, Redis, coturn, Janus, the Python of flask-parley's
+// tests) come from Debian: installed with apt-get when we run as root, otherwise we stop and
+// print the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'python3-flask-login', bin: '/usr/lib/python3/dist-packages/flask_login/__init__.py' },
   { pkg: 'python3-pytest', bin: '/usr/lib/python3/dist-packages/pytest/__init__.py' },
   { pkg: 'python3-websocket', bin: '/usr/lib/python3/dist-packages/websocket/__init__.py' },
+  { pkg: 'janus', bin: '/usr/bin/janus' },
 ];
 
 export function ensureDependencies() {

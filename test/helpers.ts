@@ -23,6 +23,14 @@ export async function authRelay(): Promise<{ url: string; token: string }> {
   return { url: authRelayUrl, token: authToken };
 }
 
+/** A relay that sends rooms' media to a real Janus (fails with the reason when there is none). */
+export async function sfuRelay(): Promise<string> {
+  const response = await fetch('/__parley/relay');
+  const { sfuRelayUrl, sfuMissing } = (await response.json()) as { sfuRelayUrl?: string; sfuMissing?: string };
+  if (!sfuRelayUrl) throw new Error(sfuMissing ?? 'no media-server relay in this test run');
+  return sfuRelayUrl;
+}
+
 /** Tokens for the relay that requires one, each carrying a person (`sub` and `name`). */
 export async function identityTokens(): Promise<{ url: string; ada: string; bob: string; eve: string }> {
   const response = await fetch('/__parley/relay');
@@ -70,6 +78,16 @@ export async function connectedPair(room = uniqueRoom()): Promise<[Session, Sess
   b.start();
   await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the two peers to connect');
   return [a, b];
+}
+
+/** A muted `<video>` playing `stream` in the page, remembered in `shown` (to remove after the test). */
+export function showStream(stream: MediaStream, shown: HTMLVideoElement[]): HTMLVideoElement {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = stream;
+  document.body.append(video);
+  shown.push(video);
+  return video;
 }
 
 /** Resolves once a video element has decoded frames of its stream (width known, time moving). */

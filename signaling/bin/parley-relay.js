@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { isProxyEntry } from '../src/address.js';
 import { ALL_ROOMS, mintToken, parseDuration } from '../src/auth.js';
 import { TURN_CREDENTIAL_TTL_S } from '../src/ice.js';
+import { JANUS_TOKEN_TTL_S, isJanusUrl } from '../src/janus.js';
 import * as limits from '../src/limits.js';
 
 /** Node flags the relay runs with: its garbage is small and short-lived, so a 1 MB young
@@ -51,6 +52,12 @@ Options:
   --turn-ttl <duration>    TURN credential lifetime (default ${TURN_CREDENTIAL_TTL_S / 3600}h)
   --stun-url <url>         stun: URL handed out by GET /ice; repeat or comma-separate
                            (env PARLEY_RELAY_STUN_URL)
+  --janus <url>            ws:// or wss:// URL of a Janus for rooms' media (GET /sfu); repeat
+                           or comma-separate for several: each room lives on one, chosen by
+                           a hash of its name (env PARLEY_RELAY_JANUS; default: mesh only)
+  --janus-secret <secret>  Janus token_auth_secret, the same as \`npm run sfu --secret\`
+                           (env PARLEY_JANUS_SECRET)
+  --janus-ttl <duration>   Janus token lifetime (default ${JANUS_TOKEN_TTL_S / 3600}h)
   --max-connections <n>    open connections per process (default ${limits.MAX_CONNECTIONS})
   --max-connections-per-ip <n>
                            open connections per client address (default ${limits.MAX_CONNECTIONS_PER_IP})
@@ -69,8 +76,9 @@ token: prints a JWT for the rooms (--room '*' for all) as the last line of stdou
   --ttl accepts 90s, 30m, 1h, 7d or seconds (default 1h). --sub (or --subject) and
   --name say who it is: the relay stamps them on every message the holder publishes.
 
-HTTP: GET /healthz, /readyz, /metrics (Prometheus) and /ice (TURN/STUN servers; needs
-?token= when a secret is set). Logs are JSON lines on stdout.
+HTTP: GET /healthz, /readyz, /metrics (Prometheus), /ice (TURN/STUN servers) and
+/sfu?room= (the room's Janus and tokens for it); /ice and /sfu need ?token= when a secret
+is set. Logs are JSON lines on stdout.
 SIGTERM or SIGINT closes all sockets (code 1001) and exits 0.
 `;
 
@@ -89,6 +97,7 @@ try {
     options: {
       port: one, host: one, secret: one, 'allow-origin': list, redis: one,
       'turn-url': list, 'turn-secret': one, 'turn-ttl': one, 'stun-url': list,
+      janus: list, 'janus-secret': one, 'janus-ttl': one,
       'max-connections': one, 'max-frame-bytes': one, 'max-topics': one, 'max-subscribers': one,
       'max-connections-per-ip': one, 'max-connections-per-identity': one, 'max-topics-total': one, 'trusted-proxy': list,
       rate: one, burst: one, 'log-level': one,
@@ -155,6 +164,13 @@ if (maxTokenTtl !== undefined && !(maxTokenTtl > 0)) fail(`invalid --max-token-t
 const turnUrls = listOf(values['turn-url'], 'PARLEY_RELAY_TURN_URL');
 const turnSecret = /** @type {string | undefined} */ (values['turn-secret']) ?? process.env.PARLEY_RELAY_TURN_SECRET ?? undefined;
 if (turnUrls.length && !turnSecret) fail('--turn-url needs --turn-secret (coturn static-auth-secret)');
+const janusUrls = listOf(values.janus, 'PARLEY_RELAY_JANUS');
+const notJanus = janusUrls.find((url) => !isJanusUrl(url));
+if (notJanus !== undefined) fail(`invalid --janus (a ws:// or wss:// URL): ${notJanus}`);
+const janusSecret = /** @type {string | undefined} */ (values['janus-secret']) ?? process.env.PARLEY_JANUS_SECRET ?? undefined;
+if (janusUrls.length && !janusSecret) fail('--janus needs --janus-secret (the token_auth_secret Janus runs with)');
+const janusTtl = values['janus-ttl'] === undefined ? undefined : parseDuration(String(values['janus-ttl']));
+if (janusTtl !== undefined && !(janusTtl > 0)) fail(`invalid --janus-ttl: ${values['janus-ttl']}`);
 const trustedProxies = listOf(values['trusted-proxy'], 'PARLEY_RELAY_TRUSTED_PROXY');
 const notProxy = trustedProxies.find((entry) => !isProxyEntry(entry));
 if (notProxy !== undefined) fail(`invalid --trusted-proxy (an address or CIDR range): ${notProxy}`);
@@ -228,6 +244,9 @@ async function serve() {
       turnSecret,
       turnTtlSeconds: turnTtl,
       stunUrls: listOf(values['stun-url'], 'PARLEY_RELAY_STUN_URL'),
+      janusUrls,
+      janusSecret,
+      janusTtlSeconds: janusTtl,
       maxConnections: count('max-connections'),
       maxConnectionsPerIp: count('max-connections-per-ip'),
       maxConnectionsPerIdentity: count('max-connections-per-identity'),

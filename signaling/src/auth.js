@@ -114,10 +114,18 @@ function cut(text, max) {
  * @param {string | undefined} url @returns {string | null}
  */
 export function tokenFromUrl(url) {
+  return queryParam(url, 'token');
+}
+
+/**
+ * Reads one query parameter from a request URL without ever throwing on a malformed one.
+ * @param {string | undefined} url @param {string} name @returns {string | null}
+ */
+export function queryParam(url, name) {
   const q = url?.indexOf('?') ?? -1;
   if (q < 0) return null;
   try {
-    return new URLSearchParams(/** @type {string} */ (url).slice(q + 1)).get('token');
+    return new URLSearchParams(/** @type {string} */ (url).slice(q + 1)).get(name);
   } catch {
     return null;
   }

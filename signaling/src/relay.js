@@ -7,7 +7,8 @@
  * and a graceful close. Who may connect is in admission.js (tokens in auth.js), one
  * connection's handling and limits in connection.js, what its frames mean in protocol.js,
  * topics and fan-out in topics.js (scale-out in redis.js), the write path in wire.js, every
- * bound in limits.js, the HTTP endpoints in http.js (TURN credentials in ice.js), counters
+ * bound in limits.js, the HTTP endpoints in http.js (TURN credentials in ice.js, Janus
+ * tokens in janus.js), counters
  * in metrics.js.
  */
 import http from 'node:http';
@@ -17,6 +18,7 @@ import { createAdmission } from './admission.js';
 import { MIN_SECRET_BYTES, createVerifier } from './auth.js';
 import { createConnectionHandler } from './connection.js';
 import { createHttpHandler } from './http.js';
+import { isJanusUrl } from './janus.js';
 import {
   CloseCode, HEARTBEAT_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IDENTITY, MAX_CONNECTIONS_PER_IP,
   MAX_FRAME_BYTES, MAX_SUBSCRIBERS_PER_TOPIC, MAX_TOPICS, MAX_TOPICS_PER_CONNECTION, MAX_TOPIC_LENGTH, RATE_LIMIT_BURST,
@@ -48,6 +50,10 @@ export * from './limits.js';
  * @property {string} [turnSecret] coturn `static-auth-secret` for REST-API credentials.
  * @property {number} [turnTtlSeconds] Lifetime of TURN credentials.
  * @property {string[]} [stunUrls] stun: URLs handed out by GET /ice.
+ * @property {string[]} [janusUrls] ws:/wss: URLs of Janus instances (janus.js): GET /sfu
+ *   tells a room's members which one hosts its media. Absent: rooms stay mesh-only.
+ * @property {string} [janusSecret] Janus's `token_auth_secret`: signs the tokens /sfu hands out.
+ * @property {number} [janusTtlSeconds] Lifetime of Janus tokens. Default JANUS_TOKEN_TTL_S.
  * @property {number} [maxFrameBytes] Default {@link MAX_FRAME_BYTES}.
  * @property {number} [maxTopicsPerConnection] Default {@link MAX_TOPICS_PER_CONNECTION}.
  * @property {number} [maxTopics] Default {@link MAX_TOPICS}.
@@ -97,6 +103,9 @@ export function createRelay(options = {}) {
     turnSecret,
     turnTtlSeconds,
     stunUrls = [],
+    janusUrls = [],
+    janusSecret,
+    janusTtlSeconds,
     maxFrameBytes = MAX_FRAME_BYTES,
     maxTopicsPerConnection = MAX_TOPICS_PER_CONNECTION,
     maxTopics = MAX_TOPICS,
@@ -116,6 +125,9 @@ export function createRelay(options = {}) {
   } = options;
   const notProxy = trustedProxies.find((entry) => !isProxyEntry(entry));
   if (notProxy !== undefined) return Promise.reject(new TypeError(`trustedProxies: not an address or CIDR range: ${notProxy}`));
+  const notJanus = janusUrls.find((url) => !isJanusUrl(url));
+  if (notJanus !== undefined) return Promise.reject(new TypeError(`janusUrls: not a ws:// or wss:// URL: ${notJanus}`));
+  if (janusUrls.length && !janusSecret) return Promise.reject(new TypeError('janusUrls need janusSecret (Janus token_auth_secret)'));
   const log = toLogger(options.log);
   const verify = secret ? createVerifier(secret, { maxLifetimeSeconds: maxTokenLifetimeSeconds }) : null;
 
@@ -163,6 +175,8 @@ export function createRelay(options = {}) {
       originAllowed: admission.originAllowed,
       echoOrigin: origins.size > 0,
       ice: { stunUrls, turnUrls, turnSecret, ttlSeconds: turnTtlSeconds },
+      janus: { urls: janusUrls, secret: janusSecret, ttlSeconds: janusTtlSeconds },
+      maxTopicLength,
       log,
     }),
   );
@@ -219,6 +233,9 @@ export function createRelay(options = {}) {
       if (turnConfigured && !secret) {
         log('warn', { event: 'config', message: 'TURN is configured but the relay runs open: /ice hands out no TURN credentials until it has a secret' });
       }
+      if (janusUrls.length && !secret) {
+        log('warn', { event: 'config', message: 'Janus is configured but the relay runs open: /sfu hands Janus tokens to anyone who asks' });
+      }
       // Running open is worth a warning: it shows even at --log-level warn.
       log(secret ? 'info' : 'warn', {
         event: 'start',
@@ -227,6 +244,7 @@ export function createRelay(options = {}) {
         origins: origins.size ? [...origins] : 'any',
         redis: Boolean(bus),
         turn: Boolean(secret && turnConfigured),
+        janus: janusUrls.length,
         ...(bus && { node: bus.nodeId }),
         message: secret
           ? `relay listening on ${url}; authentication ON: every connection needs a token (?token=) for its rooms`

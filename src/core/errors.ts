@@ -15,6 +15,7 @@ export type ParleyErrorCode =
   | 'recording'          // the recorder could not start or produce a file
   | 'sync'               // a document update could not be applied
   | 'room-password'      // a room message was sealed with another password, or with none
+  | 'sfu'                // the media server (Janus) is not configured, refused us or went away
   | 'trust';             // a peer spoke for someone else or went over a budget: dropped
 
 export type MessageParams = Record<string, string | number>;

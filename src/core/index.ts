@@ -2,6 +2,7 @@
 export { Session, defaultSignalingUrl } from './session/session.js';
 export type { SessionEvents } from './session/session.js';
 export { MAX_PARTICIPANTS } from './session/presence.js';
+export type { MediaMode } from './session/presence.js';
 export type { SessionConfig, Participant, PresenceState, MediaState, CursorState } from './session/presence.js';
 export { acquireSession, releaseSession, findSession } from './session/registry.js';
 export { SignalingClient } from './net/signaling.js';

@@ -11,10 +11,15 @@ import type { DeviceChoice, DeviceKind } from './device-choice.js';
 import { cameraStartScale, captureShape } from './profiles.js';
 import { sendTracks } from './send-tracks.js';
 import { MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
+import { defaultSignalingUrl } from '../net/mesh.js';
+import type { SfuMedia } from '../sfu/sfu-media.js';
 
 /** What local media needs from its session. */
 export interface MediaHost {
   readonly config: Readonly<SessionConfig>;
+  /** The room's name, and our peer id in it. */
+  readonly room: string;
+  readonly id: string;
   readonly peers: ReadonlyMap<string, Peer>;
   readonly destroyed: boolean;
   /** The chosen camera, microphone and speaker. */
@@ -39,6 +44,8 @@ export class LocalMedia {
   /** In the call without camera or microphone (capture was refused): receiving only. */
   #watching = false;
   #joining: Promise<void> | null = null;
+  /** The media server our camera and microphone go through, when the room's media is `sfu`. */
+  #sfu: SfuMedia | null = null;
 
   constructor(private readonly host: MediaHost) {}
 
@@ -59,7 +66,7 @@ export class LocalMedia {
     if (host.destroyed) throw ended();
     const max = host.config.maxParticipants ?? MAX_PARTICIPANTS;
     const inCall = host.othersInCall();
-    if (inCall >= max) {
+    if (host.config.media !== 'sfu' && inCall >= max) {
       throw this.#fail(
         new ParleyError(
           'call-full',
@@ -81,12 +88,18 @@ export class LocalMedia {
       const code = (error as ParleyError).code;
       if (!host.destroyed && (code === 'permission-denied' || code === 'no-device')) {
         this.#watching = true;
+        await this.#openSfu();
         this.#publish();
       }
       throw this.#fail(error as ParleyError);
     }
     // Destroyed while the camera started (the page removed the room during the prompt):
     // turn it off again rather than leave it on with nobody to see.
+    if (host.destroyed) {
+      stream.getTracks().forEach((t) => t.stop());
+      throw ended();
+    }
+    await this.#openSfu();
     if (host.destroyed) {
       stream.getTracks().forEach((t) => t.stop());
       throw ended();
@@ -138,7 +151,64 @@ export class LocalMedia {
     this.stopScreenShare();
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
+    this.#sfu?.close();
+    this.#sfu = null;
     this.#publish();
+  }
+
+  /** The SFU that forwards our media, while it does (for stats and tests). */
+  get sfu(): SfuMedia | null {
+    return this.#sfu;
+  }
+
+  /**
+   * The stream a person's camera reaches us in: the media server's when both of us send
+   * there (null until their feed is known there: a placeholder, not their empty connection
+   * stream), else their connection's.
+   */
+  cameraOf(id: string, media: MediaState, peer: Peer): MediaStream | null {
+    return this.#sfu && media.feed ? this.#sfu.streamOf(id, media.feed) : peer.camera;
+  }
+
+  /**
+   * With media="sfu", connects to the room's media server before we publish. When there
+   * is none (or it refuses us) the error is reported and the call goes over the mesh.
+   */
+  async #openSfu(): Promise<void> {
+    const { config } = this.host;
+    if (config.media !== 'sfu' || this.#sfu) return;
+    try {
+      const { SfuMedia } = await import('../sfu/sfu-media.js');
+      this.#sfu = await SfuMedia.open({
+        room: this.host.room,
+        peerId: this.host.id,
+        signaling: config.signaling ?? defaultSignalingUrl(),
+        token: config.token,
+        password: config.password,
+        encryption: config.mediaEncryption,
+        iceServers: config.iceServers,
+        changed: () => this.host.changed(),
+        ended: (error) => this.#sfuEnded(error),
+      });
+    } catch (error) {
+      this.host.error(error as ParleyError);
+    }
+  }
+
+  /** The media server went away mid-call: back to the mesh if the call fits one, else out. */
+  #sfuEnded(error: ParleyError): void {
+    this.#sfu = null;
+    const max = this.host.config.maxParticipants ?? MAX_PARTICIPANTS;
+    const others = this.host.othersInCall();
+    if (others < max) {
+      this.host.error(new ParleyError('sfu', `${error.message} The call goes on peer-to-peer.`, { cause: error }));
+      this.#publish();
+      return;
+    }
+    this.host.error(
+      new ParleyError('sfu', `${error.message} The call has ${others + 1} people, more than a peer-to-peer call takes (${max}): you left the call. The form goes on.`, { cause: error }),
+    );
+    this.leave();
   }
 
   setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
@@ -204,9 +274,13 @@ export class LocalMedia {
    */
   sendTo(peer: Peer): Promise<void> {
     const tracks: LocalTracks = {};
-    if (this.#inCall(peer.id)) {
-      tracks.microphone = this.stream?.getAudioTracks()[0];
-      tracks.camera = this.stream?.getVideoTracks()[0];
+    const media = this.#mediaOf(peer.id);
+    if (media) {
+      // Through the media server to those who take it from there; over the mesh to the others.
+      if (!this.#sfu || !media.feed) {
+        tracks.microphone = this.stream?.getAudioTracks()[0];
+        tracks.camera = this.stream?.getVideoTracks()[0];
+      }
       tracks.screen = this.screen?.getVideoTracks()[0];
       tracks['screen-audio'] = this.screen?.getAudioTracks()[0];
     }
@@ -218,17 +292,19 @@ export class LocalMedia {
     return Promise.all([...this.host.peers.values()].map((peer) => this.sendTo(peer))).then(() => {});
   }
 
-  /** Whether a remote peer is in the call, by its presence: only then does it get our media. */
-  #inCall(id: string): boolean {
+  /** A remote peer's media state when it is in the call, by its presence: only then does it get our media. */
+  #mediaOf(id: string): Partial<MediaState> | null {
     for (const presence of this.host.presences()) {
-      if (presence.peer === id) return isRecord(presence.media);
+      if (presence.peer === id) return isRecord(presence.media) ? presence.media : null;
     }
-    return false;
+    return null;
   }
 
   #publish(): void {
     void this.send();
     const stream = this.stream;
+    const sfu = this.#sfu;
+    if (sfu) void sfu.publish(stream).catch((error: unknown) => this.host.error(error as ParleyError));
     this.host.publish(
       stream
         ? {
@@ -236,9 +312,10 @@ export class LocalMedia {
             video: stream.getVideoTracks().some((t) => t.enabled),
             camera: stream.id,
             screen: this.screen?.id,
+            ...(sfu?.feed && { feed: sfu.feed }),
           }
         : this.screen || this.#watching
-          ? { audio: false, video: false, screen: this.screen?.id }
+          ? { audio: false, video: false, screen: this.screen?.id, ...(sfu?.feed && { feed: sfu.feed }) }
           : null,
     );
   }

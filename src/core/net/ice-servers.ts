@@ -37,11 +37,7 @@ export const ICE_FETCH_TIMEOUT_MS = 2000;
  */
 export async function fetchRelayIceServers(signalingUrl: string, token?: string): Promise<RTCIceServer[] | null | 'unauthorized'> {
   try {
-    const url = new URL(signalingUrl, globalThis.location?.href);
-    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-    url.pathname = `${url.pathname.replace(/\/$/, '')}/ice`;
-    url.search = token ? `?token=${encodeURIComponent(token)}` : '';
-    const response = await fetch(url, { signal: AbortSignal.timeout(ICE_FETCH_TIMEOUT_MS) });
+    const response = await fetch(relayEndpoint(signalingUrl, 'ice', { token }), { signal: AbortSignal.timeout(ICE_FETCH_TIMEOUT_MS) });
     if (response.status === 401) return 'unauthorized';
     if (!response.ok) return null;
     const body: unknown = await response.json();
@@ -50,4 +46,13 @@ export async function fetchRelayIceServers(signalingUrl: string, token?: string)
   } catch {
     return null; // no /ice (another relay, or none configured): connect without TURN
   }
+}
+
+/** The URL of one of the relay's HTTP endpoints (`ice`, `sfu`), beside its WebSocket. */
+export function relayEndpoint(signalingUrl: string, path: string, query: Record<string, string | undefined>): URL {
+  const url = new URL(signalingUrl, globalThis.location?.href);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/${path}`;
+  url.search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1])).toString();
+  return url;
 }

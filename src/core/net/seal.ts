@@ -19,13 +19,18 @@ export function isSealed(value: unknown): value is Sealed {
 }
 
 /** Derives the room's key. Everyone with the same password and room name gets the same one. */
-export async function roomKey(password: string, room: string): Promise<CryptoKey> {
+export function roomKey(password: string, room: string): Promise<CryptoKey> {
+  return passwordKey(password, `parley-room:${room}`, 256);
+}
+
+/** An AES-GCM key from a password (PBKDF2 over SHA-256, KEY_ITERATIONS rounds), not extractable. */
+export async function passwordKey(password: string, salt: string, bits: 128 | 256): Promise<CryptoKey> {
   const text = new TextEncoder();
   const material = await crypto.subtle.importKey('raw', text.encode(password), 'PBKDF2', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', salt: text.encode(`parley-room:${room}`), iterations: KEY_ITERATIONS, hash: 'SHA-256' },
+    { name: 'PBKDF2', salt: text.encode(salt), iterations: KEY_ITERATIONS, hash: 'SHA-256' },
     material,
-    { name: 'AES-GCM', length: 256 },
+    { name: 'AES-GCM', length: bits },
     false,
     ['encrypt', 'decrypt'],
   );

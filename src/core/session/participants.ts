@@ -4,7 +4,7 @@
 import type { Awareness } from 'y-protocols/awareness';
 import type { Identity } from '../net/signaling.js';
 import type { Peer } from '../net/peer.js';
-import { capName, PALETTE, type Participant, type PresenceState } from './presence.js';
+import { capName, PALETTE, type MediaState, type Participant, type PresenceState } from './presence.js';
 
 /** What the roster reads from its session. */
 export interface RosterSource {
@@ -21,6 +21,8 @@ export interface RosterFacts {
   receivingMedia(): boolean;
   /** Who the relay vouched for behind a peer id (our own included). */
   identityOf(peer: string): Identity | null;
+  /** The stream a person's camera reaches us in: from their connection, or from the media server. */
+  cameraOf(id: string, media: MediaState, peer: Peer): MediaStream | null;
 }
 
 export class Roster {
@@ -83,7 +85,7 @@ export class Roster {
           verified: identity !== null,
           color: String(presence.user.color ?? PALETTE[0]),
           media,
-          camera: receiving && media?.camera ? peer.camera : null,
+          camera: receiving && media?.camera ? facts.cameraOf(presence.peer, media, peer) : null,
           screen: receiving && media?.screen ? peer.screen : null,
           recording: presence.recording === true,
         });

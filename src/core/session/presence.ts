@@ -27,7 +27,20 @@ export interface SessionConfig {
   maxParticipants?: number;
   /** Camera quality: a fixed profile, or `auto` (default) to adapt per peer to the network. */
   quality?: QualityProfile;
+  /**
+   * Where the call's camera and microphone go: `mesh` (default) to every other person
+   * directly; `sfu` once, to the media server the relay names (Janus), which forwards them.
+   * Document, chat and files stay peer-to-peer either way. See docs/mesh-and-sfu.md.
+   */
+  media?: MediaMode;
+  /**
+   * `password` (default): media through the SFU is encrypted end to end with a key derived
+   * from `password`, and without one the SFU is refused; `none` lets it through in clear.
+   */
+  mediaEncryption?: 'password' | 'none';
 }
+
+export type MediaMode = 'mesh' | 'sfu';
 
 /**
  * Default most people in one call. Every participant uploads their video once per other
@@ -41,6 +54,8 @@ export interface MediaState {
   /** Stream ids, so receivers can tell the camera from a screen share. */
   camera?: string;
   screen?: string;
+  /** Our camera's feed id at the SFU, when it goes there (sfu/sfu-media.ts). */
+  feed?: string;
 }
 
 /** Where someone is in a field, for remote carets (forms/form-binding.ts). */

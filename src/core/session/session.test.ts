@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor, showStream } from '../../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -273,14 +273,7 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await inCallAt(a, b, (m) => m.video);
     await inCallAt(b, a, (m) => m.video);
     const videos: HTMLVideoElement[] = [];
-    const attach = (stream: MediaStream) => {
-      const v = document.createElement('video');
-      v.muted = true;
-      v.srcObject = stream;
-      document.body.append(v);
-      videos.push(v);
-      return v;
-    };
+    const attach = (stream: MediaStream) => showStream(stream, videos);
     const video = attach(b.participants().find((p) => p.id === a.id)!.camera!);
     try {
       await decodedFrames(video);

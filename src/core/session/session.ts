@@ -15,6 +15,7 @@ import { randomHex } from '../hex.js';
 import type { MediaRequest } from '../call/media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from '../call/device-choice.js';
 import type { LocalMedia, MediaHost } from '../call/local-media.js';
+import type { SfuMedia } from '../sfu/sfu-media.js';
 import { QualityMonitor } from '../call/quality.js';
 import { cameraStartScale } from '../call/profiles.js';
 import { capName, PALETTE, type Participant, type PresenceState, type SessionConfig } from './presence.js';
@@ -87,6 +88,7 @@ export class Session {
     this.#roster = new Roster(this, {
       receivingMedia: () => this.#media?.active ?? false,
       identityOf: (peer) => this.#mesh.identityOf(peer),
+      cameraOf: (id, media, peer) => (this.#media ? this.#media.cameraOf(id, media, peer) : peer.camera),
     });
     this.awareness.setLocalState({
       user: { name: config.name ?? '', color: config.color ?? PALETTE[this.doc.clientID % PALETTE.length] },
@@ -114,6 +116,14 @@ export class Session {
   /** The shared screen, while sharing. */
   get screenStream(): MediaStream | null {
     return this.#media?.screen ?? null;
+  }
+
+  /**
+   * The media server (Janus) this page's call goes through, while it does (`media: 'sfu'`):
+   * its `upstream` and `downstream` connections, for stats.
+   */
+  get sfu(): SfuMedia | null {
+    return this.#media?.sfu ?? null;
   }
 
   get inCall(): boolean {
@@ -333,6 +343,8 @@ export class Session {
       get devices() {
         return session.#devices;
       },
+      room: this.room,
+      id: this.id,
       peers: this.peers,
       presences: () => this.awareness.getStates().values() as Iterable<Partial<PresenceState>>,
       othersInCall: () => this.participants().filter((p) => !p.isLocal && p.media).length,

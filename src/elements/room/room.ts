@@ -1,7 +1,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
-import { ParleyError, isQualityProfile, parseIceServers, type MediaRequest, type QualityProfile, type Session } from '../../core/index.js';
+import { ParleyError, isQualityProfile, parseIceServers, type MediaMode, type MediaRequest, type QualityProfile, type Session } from '../../core/index.js';
 
 /**
  * @tag parley-room
@@ -25,6 +25,8 @@ export class ParleyRoom extends LitElement {
     iceServers: { attribute: 'ice-servers', converter: { fromAttribute: (v: string | null) => (v ? (parseIceServers(v) ?? undefined) : undefined) } },
     quality: {},
     maxParticipants: { attribute: 'max-participants', type: Number },
+    media: {},
+    mediaEncryption: { attribute: 'media-encryption' },
   };
 
   static override styles = css`
@@ -84,6 +86,20 @@ export class ParleyRoom extends LitElement {
   /** Most people in the call, you included (default 6); the next one gets a clear "call is full" error. */
   maxParticipants?: number;
 
+  /**
+   * Where the call's camera and microphone go: `mesh` (default) straight to each other
+   * person; `sfu` once, to the media server the relay names (Janus), which forwards them:
+   * for calls larger than a mesh carries. Form, chat and files stay peer-to-peer. A relay
+   * without a media server keeps the call peer-to-peer and says so (`parley-error`, code `sfu`).
+   */
+  media?: MediaMode;
+
+  /**
+   * `password` (default): media through the media server is encrypted end to end with a key
+   * from `password` (without one, `media="sfu"` is refused); `none` sends it in clear.
+   */
+  mediaEncryption?: 'password' | 'none';
+
   /** The framework-free session behind this element (for advanced use). */
   get session(): Session | null {
     return this.#controller.session;
@@ -127,6 +143,8 @@ export class ParleyRoom extends LitElement {
       iceServers: this.iceServers,
       maxParticipants: this.maxParticipants,
       quality: isQualityProfile(this.quality) ? this.quality : undefined,
+      media: this.media === 'sfu' || this.media === 'mesh' ? this.media : undefined,
+      mediaEncryption: this.mediaEncryption === 'none' ? 'none' : undefined,
     });
   }
 

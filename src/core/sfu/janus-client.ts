@@ -1,0 +1,137 @@
+// The few requests of Janus's API Parley needs, as JSON over one WebSocket (subprotocol
+// `janus-protocol`): a session kept alive, plugin handles, messages with an optional JSEP,
+// trickled candidates. Every request carries the relay-issued token (Janus checks it on
+// each one, keepalives included), which `token` replaces before it expires. A request
+// resolves with its answer: `success`, or for a plugin request that answers later, the
+// `event` after Janus's `ack`; `error` rejects. Events Janus sends on its own (a new
+// publisher, a hang-up) go to the handle's listener.
+import { ParleyError } from '../errors.js';
+
+/** Janus drops a session after 60 s without a request; a keepalive every 25 s keeps it. */
+export const KEEPALIVE_MS = 25_000;
+/** How long a request may wait for its answer. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface JanusMessage {
+  janus: string;
+  transaction?: string;
+  sender?: number;
+  session_id?: number;
+  data?: { id?: number };
+  error?: { code: number; reason: string };
+  plugindata?: { plugin: string; data: Record<string, unknown> };
+  jsep?: RTCSessionDescriptionInit;
+}
+
+type Listener = (message: JanusMessage) => void;
+
+export class JanusClient {
+  /** The token every request carries; replace it with a fresh one before it expires. */
+  token: string;
+  /** Called once when the connection to Janus ends (closed, failed, or the session timed out). */
+  onclose: ((reason: string) => void) | null = null;
+  readonly #ws: WebSocket;
+  readonly #pending = new Map<string, { resolve: (m: JanusMessage) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #handles = new Map<number, Listener>();
+  #session = 0;
+  #next = 0;
+  #keepalive: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  private constructor(ws: WebSocket, token: string) {
+    this.#ws = ws;
+    this.token = token;
+    ws.onmessage = (event) => this.#receive(event.data);
+    ws.onclose = () => this.#end('the connection to the media server closed');
+  }
+
+  /** Connects and creates a session. */
+  static async connect(url: string, token: string): Promise<JanusClient> {
+    const ws = new WebSocket(url, 'janus-protocol');
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new ParleyError('sfu', `Could not reach the media server at ${url}`));
+    });
+    const client = new JanusClient(ws, token);
+    const created = await client.#request({ janus: 'create' });
+    client.#session = created.data?.id ?? 0;
+    client.#keepalive = setInterval(() => void client.#request({ janus: 'keepalive', session_id: client.#session }).catch(() => {}), KEEPALIVE_MS);
+    return client;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Attaches a plugin handle; `listener` receives the events Janus sends it unasked. */
+  async attach(plugin: string, listener: Listener): Promise<number> {
+    const reply = await this.#request({ janus: 'attach', session_id: this.#session, plugin });
+    const id = reply.data?.id ?? 0;
+    this.#handles.set(id, listener);
+    return id;
+  }
+
+  /** A plugin request on a handle; resolves with the whole answer (plugin data and JSEP). */
+  async message(handle: number, body: Record<string, unknown>, jsep?: RTCSessionDescriptionInit): Promise<JanusMessage> {
+    return this.#request({ janus: 'message', session_id: this.#session, handle_id: handle, body, ...(jsep && { jsep }) });
+  }
+
+  /** Sends one of our ICE candidates (null: gathering is complete). */
+  trickle(handle: number, candidate: RTCIceCandidate | null): void {
+    const body = candidate ? { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex } : { completed: true };
+    void this.#request({ janus: 'trickle', session_id: this.#session, handle_id: handle, candidate: body }).catch(() => {});
+  }
+
+  /** Ends the session (Janus hangs up every handle) and the connection. */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify({ janus: 'destroy', session_id: this.#session, transaction: 'bye', token: this.token }));
+    this.#end('closed');
+    this.#ws.close();
+  }
+
+  #request(request: Record<string, unknown>): Promise<JanusMessage> {
+    if (this.#closed) return Promise.reject(new ParleyError('sfu', 'The connection to the media server has ended'));
+    const transaction = `p${(this.#next++).toString(36)}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(transaction);
+        reject(new ParleyError('sfu', `The media server did not answer ${String(request.janus)}`));
+      }, REQUEST_TIMEOUT_MS);
+      this.#pending.set(transaction, { resolve, reject, timer });
+      this.#ws.send(JSON.stringify({ ...request, transaction, token: this.token }));
+    });
+  }
+
+  #receive(data: unknown): void {
+    let message: JanusMessage;
+    try {
+      message = JSON.parse(String(data)) as JanusMessage;
+    } catch {
+      return; // not JSON: nothing Janus sends
+    }
+    if (typeof message !== 'object' || message === null || typeof message.janus !== 'string' || message.janus === 'ack') return;
+    const pending = message.transaction ? this.#pending.get(message.transaction) : undefined;
+    if (pending) {
+      this.#pending.delete(message.transaction!);
+      clearTimeout(pending.timer);
+      if (message.janus === 'error') pending.reject(new ParleyError('sfu', `The media server refused: ${message.error?.reason ?? 'unknown error'}`));
+      else pending.resolve(message);
+      return;
+    }
+    if (message.janus === 'timeout') return this.#end('the media server ended the session');
+    if (typeof message.sender === 'number') this.#handles.get(message.sender)?.(message);
+  }
+
+  #end(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#keepalive);
+    for (const { reject, timer } of this.#pending.values()) {
+      clearTimeout(timer);
+      reject(new ParleyError('sfu', `The media server went away: ${reason}`));
+    }
+    this.#pending.clear();
+    this.onclose?.(reason);
+  }
+}

@@ -1,0 +1,325 @@
+// A call's media through Janus's VideoRoom instead of the mesh (loaded only when a room's
+// media is `sfu`): one RTCPeerConnection up, publishing the camera as three simulcast
+// layers and the microphone, and one down, subscribed to every other publisher in the
+// room's VideoRoom (multistream: one m-line per remote track, renegotiated by Janus as
+// people come and go). Frames are sealed with the room's media key (e2ee.ts) unless the
+// page chose no media encryption. The relay's `/sfu` says which Janus and hands the tokens
+// (fetched again at half their life); document, chat and files stay on the mesh.
+//
+// Who is who: a publisher's `display` is its peer id, and its presence names the feed id
+// Janus gave it (MediaState.feed). A feed is shown as a person's camera only when both
+// agree, so nobody can put their video on someone else's tile.
+import { ParleyError } from '../errors.js';
+import { relayEndpoint } from '../net/ice-servers.js';
+import { JanusClient, type JanusMessage } from './janus-client.js';
+import { frameApi, mediaKey, transformFrames, type FrameKind } from './e2ee.js';
+
+const VIDEOROOM = 'janus.plugin.videoroom';
+/** VideoRoom error code for "room already exists": someone else created it first. */
+const ROOM_EXISTS = 427;
+/** Simulcast layers, highest first as Janus reads the rids (its substreams 2, 1, 0). */
+const LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', maxBitrate: 900_000 },
+  { rid: 'm', maxBitrate: 300_000, scaleResolutionDownBy: 2 },
+  { rid: 'l', maxBitrate: 100_000, scaleResolutionDownBy: 4 },
+];
+
+/** What the relay's `/sfu` answers (docs/protocol.md). */
+export interface SfuGrant {
+  url: string;
+  room: string;
+  token: string;
+  roomToken: string;
+  expires: number;
+}
+
+export interface SfuOptions {
+  room: string;
+  /** Our peer id: the display name of our feed. */
+  peerId: string;
+  signaling: string;
+  token?: string;
+  /** The room password the media key derives from; absent only with `encryption: 'none'`. */
+  password?: string;
+  encryption?: 'password' | 'none';
+  iceServers?: RTCIceServer[];
+  /** Remote feeds or our own feed id changed. */
+  changed(): void;
+  /** Janus went away (or refused us) after the start. */
+  ended(error: ParleyError): void;
+}
+
+interface RemoteFeed {
+  display: string;
+  stream: MediaStream;
+}
+
+function isGrant(value: unknown): value is SfuGrant {
+  const g = value as Partial<SfuGrant> | null;
+  return typeof g === 'object' && g !== null && typeof g.url === 'string' && /^wss?:\/\//.test(g.url) && typeof g.room === 'string' && typeof g.token === 'string' && typeof g.roomToken === 'string' && typeof g.expires === 'number';
+}
+
+/** Asks the relay where the room's media goes. Rejects with a ParleyError that says why not. */
+export async function fetchSfuGrant(signaling: string, room: string, token?: string): Promise<SfuGrant> {
+  let response: Response;
+  try {
+    response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }));
+  } catch (cause) {
+    throw new ParleyError('sfu', 'Could not ask the relay for a media server', { cause });
+  }
+  if (response.status === 404) throw new ParleyError('sfu', 'This relay has no media server: the call stays peer-to-peer (mesh).');
+  if (response.status === 401 || response.status === 403) throw new ParleyError('sfu', 'The relay refused a media server for this room (token).');
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok || !isGrant(body)) throw new ParleyError('sfu', `The relay's answer about its media server did not parse (HTTP ${response.status})`);
+  return body;
+}
+
+export class SfuMedia {
+  /** Our feed id in the VideoRoom, once joined. */
+  feed: string | null = null;
+  readonly #options: SfuOptions;
+  readonly #client: JanusClient;
+  readonly #grant: SfuGrant;
+  readonly #key: CryptoKey | null;
+  #publisher = 0;
+  #subscriber = 0;
+  #up: RTCPeerConnection | null = null;
+  #down: RTCPeerConnection | null = null;
+  readonly #senders: Partial<Record<FrameKind, RTCRtpSender>> = {};
+  /** Feeds in the room (not ours), by feed id. */
+  readonly #feeds = new Map<string, RemoteFeed>();
+  /** Feeds we are subscribed to. */
+  readonly #subscribed = new Set<string>();
+  /** Subscription m-line → its feed. */
+  readonly #mids = new Map<string, string>();
+  readonly #decrypting = new WeakSet<RTCRtpReceiver>();
+  /** Subscriber negotiations, one at a time. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #refresh: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  private constructor(options: SfuOptions, client: JanusClient, grant: SfuGrant, key: CryptoKey | null) {
+    this.#options = options;
+    this.#client = client;
+    this.#grant = grant;
+    this.#key = key;
+    client.onclose = (reason) => {
+      if (!this.#closed) this.#end(new ParleyError('sfu', `The media server went away (${reason}).`));
+    };
+  }
+
+  /**
+   * Connects to the room's Janus (as the relay says), creates the VideoRoom if nobody has,
+   * and joins it. Rejects with a ParleyError (code `sfu`): no password without
+   * `encryption: 'none'`, a browser that cannot encrypt frames, no media server, refused.
+   */
+  static async open(options: SfuOptions): Promise<SfuMedia> {
+    const encrypt = options.encryption !== 'none';
+    if (encrypt && !options.password) {
+      throw new ParleyError('sfu', 'A call through the media server needs a room password (its key encrypts the media end to end), or media-encryption="none".');
+    }
+    if (encrypt && !frameApi()) throw new ParleyError('sfu', 'This browser cannot encrypt media end to end (no encoded-transform API).');
+    const [grant, key] = await Promise.all([
+      fetchSfuGrant(options.signaling, options.room, options.token),
+      encrypt ? mediaKey(options.password!, options.room) : null,
+    ]);
+    const client = await JanusClient.connect(grant.url, grant.token);
+    const media = new SfuMedia(options, client, grant, key);
+    try {
+      await media.#join();
+    } catch (error) {
+      media.close();
+      throw error;
+    }
+    return media;
+  }
+
+  /** The camera (and microphone) stream of the feed a person publishes, if they and it agree. */
+  streamOf(peerId: string, feed: string): MediaStream | null {
+    const remote = this.#feeds.get(feed);
+    return remote?.display === peerId ? remote.stream : null;
+  }
+
+  /** Every remote feed's stream, by feed id (for tests and diagnostics). */
+  get feeds(): ReadonlyMap<string, { display: string; stream: MediaStream }> {
+    return this.#feeds;
+  }
+
+  /** The connection that publishes (null before publish()); for stats. */
+  get upstream(): RTCPeerConnection | null {
+    return this.#up;
+  }
+
+  /** The connection that receives; for stats. */
+  get downstream(): RTCPeerConnection | null {
+    return this.#down;
+  }
+
+  /**
+   * Publishes the camera and microphone (the first call negotiates; later ones only
+   * replace tracks), or stops sending them with null.
+   */
+  async publish(stream: MediaStream | null): Promise<void> {
+    const audio = stream?.getAudioTracks()[0] ?? null;
+    const video = stream?.getVideoTracks()[0] ?? null;
+    if (this.#up) {
+      await Promise.all([this.#senders.audio?.replaceTrack(audio), this.#senders.video?.replaceTrack(video)]);
+      return;
+    }
+    if (!stream) return;
+    const pc = (this.#up = this.#connection(this.#publisher));
+    this.#senders.audio = pc.addTransceiver(audio ?? 'audio', { direction: 'sendonly' }).sender;
+    this.#senders.video = pc.addTransceiver(video ?? 'video', { direction: 'sendonly', sendEncodings: LAYERS }).sender;
+    if (this.#key) for (const kind of ['audio', 'video'] as const) transformFrames(this.#senders[kind]!, this.#key, 'encrypt', kind);
+    await pc.setLocalDescription(await pc.createOffer());
+    const reply = await this.#client.message(this.#publisher, { request: 'publish' }, pc.localDescription!.toJSON());
+    const data = pluginData(reply);
+    if (!reply.jsep) throw new ParleyError('sfu', `The media server did not take our media: ${String(data.error ?? 'no answer')}`);
+    await pc.setRemoteDescription(reply.jsep);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#refresh);
+    this.#client.close();
+    this.#up?.close();
+    this.#down?.close();
+    this.#feeds.clear();
+  }
+
+  async #join(): Promise<void> {
+    const { room, roomToken } = this.#grant;
+    this.#publisher = await this.#client.attach(VIDEOROOM, (event) => this.#onPublisherEvent(event));
+    const created = pluginData(await this.#client.message(this.#publisher, { request: 'create', room, signed_tokens: true, publishers: 100, videocodec: 'vp8', audiocodec: 'opus' }));
+    if (created.videoroom !== 'created' && created.error_code !== ROOM_EXISTS) throw refused(created);
+    const joined = pluginData(await this.#client.message(this.#publisher, { request: 'join', ptype: 'publisher', room, display: this.#options.peerId, token: roomToken }));
+    if (joined.videoroom !== 'joined') throw refused(joined);
+    this.feed = String(joined.id);
+    this.#scheduleRefresh();
+    this.#addFeeds(joined.publishers);
+  }
+
+  #onPublisherEvent(event: JanusMessage): void {
+    if (event.janus === 'hangup' || event.janus === 'detached') return this.#end(new ParleyError('sfu', 'The media server hung up.'));
+    const data = pluginData(event);
+    this.#addFeeds(data.publishers);
+    const gone = data.unpublished ?? data.leaving;
+    if (gone !== undefined && gone !== 'ok') this.#removeFeed(String(gone));
+  }
+
+  /** New publishers (not us): subscribe to them all in one renegotiation. */
+  #addFeeds(list: unknown): void {
+    if (!Array.isArray(list)) return;
+    const fresh: string[] = [];
+    for (const entry of list as Array<{ id?: unknown; display?: unknown }>) {
+      const id = String(entry?.id ?? '');
+      if (!id || id === this.feed || this.#feeds.has(id)) continue;
+      this.#feeds.set(id, { display: String(entry.display ?? ''), stream: new MediaStream() });
+      fresh.push(id);
+    }
+    if (fresh.length) this.#negotiate(() => this.#subscribe(fresh));
+  }
+
+  #removeFeed(id: string): void {
+    if (!this.#feeds.delete(id)) return;
+    this.#subscribed.delete(id);
+    this.#options.changed();
+  }
+
+  async #subscribe(feeds: string[]): Promise<void> {
+    const streams = feeds.filter((f) => this.#feeds.has(f) && !this.#subscribed.has(f)).map((feed) => ({ feed }));
+    if (!streams.length) return;
+    streams.forEach(({ feed }) => this.#subscribed.add(feed));
+    if (!this.#subscriber) {
+      this.#subscriber = await this.#client.attach(VIDEOROOM, (event) => this.#onSubscriberEvent(event));
+      const reply = await this.#client.message(this.#subscriber, { request: 'join', ptype: 'subscriber', room: this.#grant.room, streams, token: this.#grant.roomToken });
+      await this.#answer(reply);
+    } else {
+      await this.#answer(await this.#client.message(this.#subscriber, { request: 'subscribe', streams }));
+    }
+  }
+
+  /** Janus renegotiates the subscription itself when a publisher leaves. */
+  #onSubscriberEvent(event: JanusMessage): void {
+    if (event.jsep) this.#negotiate(() => this.#answer(event));
+  }
+
+  /** Takes Janus's offer for the subscription, answers it, and starts the media. */
+  async #answer(reply: JanusMessage): Promise<void> {
+    const data = pluginData(reply);
+    if (!reply.jsep) {
+      if (data.error) throw refused(data);
+      return;
+    }
+    if (Array.isArray(data.streams)) {
+      for (const s of data.streams as Array<{ mid?: unknown; feed_id?: unknown; active?: unknown }>) {
+        if (typeof s.mid === 'string' && s.feed_id !== undefined && s.active !== false) this.#mids.set(s.mid, String(s.feed_id));
+      }
+    }
+    const pc = (this.#down ??= this.#connection(this.#subscriber, true));
+    await pc.setRemoteDescription(reply.jsep);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.#client.message(this.#subscriber, { request: 'start' }, pc.localDescription!.toJSON());
+  }
+
+  #onTrack = (event: RTCTrackEvent): void => {
+    const { receiver, transceiver, track } = event;
+    if (this.#key && !this.#decrypting.has(receiver)) {
+      this.#decrypting.add(receiver);
+      transformFrames(receiver, this.#key, 'decrypt', track.kind as FrameKind);
+    }
+    const feed = this.#feeds.get(this.#mids.get(transceiver.mid ?? '') ?? '');
+    if (!feed) return;
+    for (const old of feed.stream.getTracks()) if (old.kind === track.kind && old !== track) feed.stream.removeTrack(old);
+    if (!feed.stream.getTracks().includes(track)) feed.stream.addTrack(track);
+    track.onunmute = track.onended = () => this.#options.changed();
+    this.#options.changed();
+  };
+
+  #connection(handle: number, receiving = false): RTCPeerConnection {
+    const config: RTCConfiguration & { encodedInsertableStreams?: boolean } = { iceServers: this.#options.iceServers ?? [] };
+    if (this.#key && frameApi() === 'insertable') config.encodedInsertableStreams = true;
+    const pc = new RTCPeerConnection(config);
+    pc.onicecandidate = ({ candidate }) => this.#client.trickle(handle, candidate);
+    if (receiving) pc.ontrack = this.#onTrack;
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed' && !this.#closed) this.#end(new ParleyError('sfu', 'The media connection to the media server failed.'));
+    };
+    return pc;
+  }
+
+  #negotiate(step: () => Promise<void>): void {
+    this.#queue = this.#queue.then(step).catch((error: unknown) => {
+      if (!this.#closed) this.#end(error instanceof ParleyError ? error : new ParleyError('sfu', 'Could not receive media from the media server', { cause: error }));
+    });
+  }
+
+  /** Fetches fresh tokens at half their life: Janus checks the token on every request. */
+  #scheduleRefresh(expires = this.#grant.expires): void {
+    const wait = Math.max(10_000, ((expires * 1000 - Date.now()) / 2) | 0);
+    this.#refresh = setTimeout(async () => {
+      try {
+        const grant = await fetchSfuGrant(this.#options.signaling, this.#options.room, this.#options.token);
+        this.#client.token = grant.token;
+        this.#scheduleRefresh(grant.expires);
+      } catch {
+        if (!this.#closed) this.#scheduleRefresh(expires); // try again; the old token may still hold
+      }
+    }, wait);
+  }
+
+  #end(error: ParleyError): void {
+    if (this.#closed) return;
+    this.close();
+    this.#options.ended(error);
+  }
+}
+
+function pluginData(message: JanusMessage): Record<string, unknown> {
+  return message.plugindata?.data ?? {};
+}
+
+function refused(data: Record<string, unknown>): ParleyError {
+  return new ParleyError('sfu', `The media server refused: ${String(data.error ?? 'unknown error')}`);
+}
