@@ -26,9 +26,17 @@ const MAX = 2;
 /** People in the call as this page sees them (itself included). */
 const inCall = (page) => page.evaluate(() => document.querySelector('parley-room').session.participants().filter((p) => p.media).length);
 
-/** Presses the Join button in the page's <parley-controls>, as a user does. */
+/**
+ * Presses "Join call" in the page's <parley-controls>, as a user does, then "Join now" in the
+ * preview it opens (a full call says so at once instead: no preview, nothing to press).
+ */
 const pressJoin = (page) =>
-  page.evaluate(() => document.querySelector('parley-controls').shadowRoot.querySelector('[part~=join]').click());
+  page.evaluate(async () => {
+    const controls = document.querySelector('parley-controls');
+    controls.shadowRoot.querySelector('[part~=join]').click();
+    await controls.updateComplete;
+    controls.shadowRoot.querySelector('[part~=join-now]')?.click();
+  });
 
 /**
  * What came of pressing Join: 'joined', or the code of the call error it raised (errors of

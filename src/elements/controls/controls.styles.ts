@@ -49,6 +49,46 @@ export const styles = css`
     border-color: var(--_danger);
     color: #fff;
   }
+  [part='preview'] {
+    flex-basis: 100%;
+    display: flex;
+    flex-direction: column;
+    gap: 10px;
+    padding: 12px;
+    border-radius: var(--_radius);
+    border: 1px solid color-mix(in srgb, var(--_text) 25%, transparent);
+    background: var(--_surface);
+  }
+  [part='preview'] .row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+  }
+  [part='preview-video'] {
+    width: 100%;
+    max-width: 480px;
+    aspect-ratio: 16 / 9;
+    object-fit: cover;
+    border-radius: var(--_radius);
+    background: var(--_tile, #1f2937);
+    transform: scaleX(-1);
+  }
+  [part='level'] {
+    display: block;
+    width: 100%;
+    max-width: 240px;
+    height: 12px;
+  }
+  [part='name'] {
+    display: block;
+    font: inherit;
+    min-height: 44px;
+    padding: 0 10px;
+    border-radius: var(--_radius);
+    border: 1px solid color-mix(in srgb, var(--_text) 35%, transparent);
+    background: var(--_surface);
+    color: var(--_text);
+  }
   [part='devices'] {
     flex-basis: 100%;
     display: flex;

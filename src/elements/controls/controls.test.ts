@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyControls } from './controls.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { framesArrive, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 import { Session } from '../../core/index.js';
 
 describe('<parley-controls>', () => {
@@ -36,9 +36,15 @@ describe('<parley-controls>', () => {
     }
   });
 
-  it('joins by keyboard, then toggles mic and camera with aria-pressed, and leaves', async () => {
+  it('joins by keyboard through the preview, then toggles mic and camera with aria-pressed, and leaves', async () => {
     const { el, controls, button } = await setup();
     button('Join call')!.focus();
+    await sendKeys({ press: 'Enter' });
+    // The preview opens with the focus on "Join now".
+    await waitFor(() => controls.shadowRoot!.activeElement === button('Join now'), 'the focus on Join now');
+    await waitFor(() => el.session?.previewStream, 'the preview');
+    await controls.updateComplete;
+    await expect(controls).to.be.accessible();
     await sendKeys({ press: 'Enter' });
     await waitFor(() => el.session?.inCall && button('Mute'), 'the in-call controls');
     await controls.updateComplete;
@@ -59,6 +65,50 @@ describe('<parley-controls>', () => {
     await controls.updateComplete;
     expect(el.session!.inCall).to.equal(false);
     expect(button('Join call')).to.exist;
+  });
+
+  it('previews camera and microphone before joining: nothing reaches the others until Join now', async () => {
+    const { el, controls, button } = await setup();
+    const other = new Session(el.room, { signaling: el.signaling, name: 'Bob' });
+    try {
+      other.start();
+      await other.join({ audio: true, video: true });
+      await waitFor(() => el.session!.peers.get(other.id)?.connected, 'Bob connected');
+      button('Join call')!.click();
+      const video = await waitFor(() => controls.shadowRoot!.querySelector<HTMLVideoElement>('video[part=preview-video]'), 'the preview video');
+      await framesArrive(video, 10);
+      // The fake microphone plays a tone: the meter moves.
+      const meter = controls.shadowRoot!.querySelector<HTMLMeterElement>('meter[part=level]')!;
+      await waitFor(() => meter.value > 0, 'the microphone level to move');
+      const name = controls.shadowRoot!.querySelector<HTMLInputElement>('input[part=name]');
+      expect(name, 'a name field: the relay vouched for no name').to.exist;
+      expect(other.participant(el.session!.id)?.media ?? null, 'me in the call, at Bob').to.equal(null);
+      await expect(controls).to.be.accessible();
+
+      button('Camera off')!.click();
+      await controls.updateComplete;
+      expect(button('Camera off')!.getAttribute('aria-pressed')).to.equal('true');
+      name!.value = 'Ada';
+      name!.dispatchEvent(new Event('change'));
+      button('Join now')!.click();
+      await waitFor(() => other.participant(el.session!.id)?.media?.video === false, 'me in the call with the camera off, at Bob');
+      await waitFor(() => other.participant(el.session!.id)?.name === 'Ada', 'my new name at Bob');
+      expect(controls.shadowRoot!.querySelector('[part=preview]')).to.equal(null);
+    } finally {
+      other.destroy();
+    }
+  });
+
+  it('closes the preview with Escape: the camera goes off, the focus back on Join call', async () => {
+    const { el, controls, button } = await setup();
+    button('Join call')!.focus();
+    await sendKeys({ press: 'Enter' });
+    const stream = await waitFor(() => el.session?.previewStream, 'the preview');
+    await waitFor(() => controls.shadowRoot!.activeElement === button('Join now'), 'the focus on Join now');
+    await sendKeys({ press: 'Escape' });
+    await waitFor(() => controls.shadowRoot!.activeElement === button('Join call'), 'the focus back on Join call');
+    expect(stream.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
+    expect(el.session!.inCall).to.equal(false);
   });
 
   /** Joins, opens the Devices disclosure and resolves with the select for `kind`. */
@@ -190,7 +240,8 @@ describe('<parley-controls>', () => {
         'the error message',
       );
       expect(alert).to.match(/No camera or microphone was found/);
-      expect(button('Join call')).to.exist;
+      // Still possible: joining to watch and listen.
+      expect(button('Join now')).to.exist;
     } finally {
       navigator.mediaDevices.getUserMedia = original;
     }

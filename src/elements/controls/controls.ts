@@ -13,17 +13,24 @@ import phoneOff from 'lucide/dist/esm/icons/phone-off.mjs';
 import settings from 'lucide/dist/esm/icons/settings.mjs';
 import video from 'lucide/dist/esm/icons/video.mjs';
 import videoOff from 'lucide/dist/esm/icons/video-off.mjs';
-import { listDevices, watchDevices, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
+import { listDevices, watchDevices, MAX_PARTICIPANTS, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
 
 /**
  * @tag parley-controls
  * @summary Call controls: join / leave, microphone and camera toggles, screen share, and a
  * "Devices" disclosure to pick the camera, microphone and speaker (remembered per origin;
- * hot-plugged devices appear). Every control is a native button or select with an
- * accessible name; toggles use `aria-pressed`.
+ * hot-plugged devices appear). "Join call" opens a preview first: your own camera, a live
+ * microphone level, the device choice, microphone and camera toggles and (when the relay
+ * has not vouched for your name) your name; nothing is sent to anyone before "Join now".
+ * `room.join()` from code joins at once. Every control is a native button, select or
+ * input with an accessible name; toggles use `aria-pressed`; Escape closes the preview.
  *
  * @csspart base - The button row.
- * @csspart button - Every button (also `join`, `leave`, `mic`, `camera`, `screen`, `devices`).
+ * @csspart button - Every button (also `join`, `leave`, `mic`, `camera`, `screen`, `devices`, `join-now`, `cancel`).
+ * @csspart preview - The pre-join panel.
+ * @csspart preview-video - Your own camera in the preview.
+ * @csspart level - The microphone level meter in the preview.
+ * @csspart name - The name field in the preview.
  * @csspart devices - The device settings panel.
  * @csspart select - Each device `<select>`.
  * @csspart error - The message shown when the camera, microphone or screen failed.
@@ -42,6 +49,8 @@ export class ParleyControls extends LitElement {
     error: { attribute: false },
     devicesOpen: { attribute: false },
     deviceList: { attribute: false },
+    previewing: { attribute: false },
+    level: { attribute: false },
   };
 
   static override styles = [tokens, styles, iconStyles];
@@ -58,6 +67,11 @@ export class ParleyControls extends LitElement {
   private busy = false;
   private error: ParleyError | null = null;
   private devicesOpen = false;
+  /** The pre-join preview is open. */
+  private previewing = false;
+  /** The preview's microphone level, 0 to 1. */
+  private level = 0;
+  #meter: { context: AudioContext; frame: number } | null = null;
   private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
   #unwatch: (() => void) | null = null;
 
@@ -69,6 +83,7 @@ export class ParleyControls extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unwatch?.();
+    if (this.previewing) this.#closePreview();
   }
 
   async #refreshDevices(): Promise<void> {
@@ -90,10 +105,11 @@ export class ParleyControls extends LitElement {
     }
   }
 
-  /** The device in use: the live track's, else the remembered choice. */
+  /** The device in use: the live (or previewed) track's, else the remembered choice. */
   #currentDevice(kind: DeviceKind): string {
     const session = this.#controller.session;
-    const track = kind === 'camera' ? session?.localStream?.getVideoTracks()[0] : session?.localStream?.getAudioTracks()[0];
+    const stream = session?.localStream ?? session?.previewStream;
+    const track = kind === 'camera' ? stream?.getVideoTracks()[0] : stream?.getAudioTracks()[0];
     return (kind !== 'speaker' && track?.getSettings().deviceId) || session?.devices[kind] || '';
   }
 
@@ -116,6 +132,62 @@ export class ParleyControls extends LitElement {
     </div>`;
   }
 
+  /** "Join call": camera and microphone for the person alone first (nothing is sent). */
+  async #openPreview(): Promise<void> {
+    const session = this.#controller.session;
+    if (!session) return;
+    this.error = null;
+    // A full call says so at once (join() refuses before any capture), with no camera opened.
+    const max = session.config.maxParticipants ?? MAX_PARTICIPANTS;
+    if (session.participants().filter((p) => !p.isLocal && p.media).length >= max) return void session.join().catch(() => {});
+    this.previewing = true;
+    void this.#refreshDevices();
+    void this.updateComplete.then(() => this.#button('join-now')?.focus());
+    // Made inside the click: a page may start audio only on a user's gesture.
+    const context = new AudioContext();
+    try {
+      const stream = await session.preview({ audio: true, video: true });
+      if (this.previewing) this.#startMeter(context, stream);
+      else void context.close();
+    } catch {
+      void context.close(); // no camera or microphone: "Join now" still joins, to watch and listen
+    }
+  }
+
+  #startMeter(context: AudioContext, stream: MediaStream): void {
+    const track = stream.getAudioTracks()[0];
+    if (!track) return void context.close();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 512;
+    context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const meter = { context, frame: 0 };
+    const read = () => {
+      analyser.getFloatTimeDomainData(samples);
+      const rms = Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
+      const level = track.enabled ? Math.min(1, rms * 4) : 0;
+      if (Math.abs(level - this.level) > 0.02) this.level = level;
+      meter.frame = requestAnimationFrame(read);
+    };
+    this.#meter = meter;
+    read();
+  }
+
+  #stopMeter(): void {
+    if (!this.#meter) return;
+    cancelAnimationFrame(this.#meter.frame);
+    void this.#meter.context.close();
+    this.#meter = null;
+    this.level = 0;
+  }
+
+  #closePreview(): void {
+    this.#stopMeter();
+    this.previewing = false;
+    this.#controller.session?.stopPreview();
+  }
+
+  /** "Join now": into the call with the previewed camera and microphone, as left. */
   async #join(): Promise<void> {
     const session = this.#controller.session;
     if (!session) return;
@@ -123,12 +195,81 @@ export class ParleyControls extends LitElement {
     this.error = null;
     try {
       await session.join({ audio: true, video: true });
+      this.#stopMeter();
+      this.previewing = false;
       if (this.devicesOpen) void this.#refreshDevices();
     } catch {
       // The session reported it as an error event (shown above via the listener).
     } finally {
       this.busy = false;
     }
+  }
+
+  #onPreviewKey = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    event.stopPropagation();
+    this.#closePreview();
+    void this.updateComplete.then(() => this.#button('join')?.focus());
+  };
+
+  #button(part: string): HTMLButtonElement | null {
+    return this.renderRoot.querySelector(`button[part~='${part}']`);
+  }
+
+  /** The name others see: the room element's, so that it stays when the room re-renders. */
+  #rename(event: Event): void {
+    const name = (event.target as HTMLInputElement).value.trim();
+    if (!name) return;
+    const room = this.closest('parley-room') as (HTMLElement & { name?: string }) | null;
+    if (room) room.name = name;
+    else this.#controller.session?.configure({ name });
+  }
+
+  #renderPreview() {
+    const session = this.#controller.session;
+    const { t } = this.#l10n;
+    const stream = session?.previewStream ?? null;
+    const audio = stream?.getAudioTracks()[0];
+    const camera = stream?.getVideoTracks()[0];
+    const verified = session ? session.isVerified(session.id) : false;
+    return html`<section part="preview" aria-label=${t('Before you join')} @keydown=${this.#onPreviewKey}>
+      <video part="preview-video" aria-label=${t('Your camera')} .srcObject=${stream} .muted=${true} autoplay playsinline></video>
+      <label
+        >${t('Microphone level')}
+        <meter part="level" min="0" max="1" .value=${this.level}></meter
+      ></label>
+      <div class="row">
+        <button part="button mic" type="button" aria-pressed=${String(audio ? !audio.enabled : false)} ?disabled=${!audio} @click=${() => this.#togglePreview('audio')}>
+          ${icon(audio?.enabled ? mic : micOff)} ${t('Mute')}
+        </button>
+        <button part="button camera" type="button" aria-pressed=${String(camera ? !camera.enabled : false)} ?disabled=${!camera} @click=${() => this.#togglePreview('video')}>
+          ${icon(camera?.enabled ? video : videoOff)} ${t('Camera off')}
+        </button>
+      </div>
+      ${this.#renderDevices()}
+      ${verified
+        ? nothing
+        : html`<label
+            >${t('Your name')}
+            <input part="name" type="text" maxlength="64" autocomplete="name" .value=${session?.localPresence.user?.name ?? ''} @change=${this.#rename}
+          /></label>`}
+      <div class="row">
+        <button part="button join join-now" type="button" ?disabled=${this.busy} @click=${this.#join}>
+          ${icon(phone)} ${t(this.busy ? 'Joining…' : 'Join now')}
+        </button>
+        <button part="button cancel" type="button" @click=${() => this.#closePreview()}>${t('Cancel')}</button>
+      </div>
+    </section>`;
+  }
+
+  #togglePreview(kind: 'audio' | 'video'): void {
+    const session = this.#controller.session;
+    const stream = session?.previewStream;
+    const track = kind === 'audio' ? stream?.getAudioTracks()[0] : stream?.getVideoTracks()[0];
+    if (!session || !track) return;
+    if (kind === 'audio') session.setAudioEnabled(!track.enabled);
+    else session.setVideoEnabled(!track.enabled);
+    this.requestUpdate();
   }
 
   #leave(): void {
@@ -190,9 +331,11 @@ export class ParleyControls extends LitElement {
               </button>
               <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} ${t('Leave call')}</button>
             `
-          : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#join}>
-              ${icon(phone)} ${t(this.busy ? 'Joining…' : 'Join call')}
-            </button>`}
+          : this.previewing
+            ? nothing
+            : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#openPreview}>
+                ${icon(phone)} ${t('Join call')}
+              </button>`}
         <button
           part="button devices"
           type="button"
@@ -202,7 +345,7 @@ export class ParleyControls extends LitElement {
         >
           ${icon(settings)} ${t('Devices')}
         </button>
-        ${this.devicesOpen ? this.#renderDevices() : nothing}
+        ${this.previewing && !inCall ? this.#renderPreview() : this.devicesOpen ? this.#renderDevices() : nothing}
         <p part="error" role="alert">${this.error ? errorText(this.#l10n, this.error) : nothing}</p>
       </div>
     `;
