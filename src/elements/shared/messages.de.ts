@@ -1,9 +1,9 @@
 // German: every string the elements show or name, keyed by its English text (the keys
 // double as the list of strings a page can override with `addMessages`). Loaded only on
-// pages that render an element under a German `lang`.
-import type { Catalog } from './messages.js';
+// pages that render an element under a German `lang`. (A plain record, as messages.ts's
+// Catalog is: this file imports nothing, so the two make no import cycle.)
 
-const de: Catalog = {
+const de: Record<string, string> = {
   // <parley-controls>
   'Call controls': 'Anrufsteuerung',
   'Join call': 'Anruf beitreten',
