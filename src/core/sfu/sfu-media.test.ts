@@ -31,7 +31,7 @@ describe('media="sfu" (real relay, real Janus)', () => {
 
   const show = (stream: MediaStream) => showStream(stream, videos);
 
-  it('three people see each other’s video through Janus; each sends its camera once, none over the mesh', async function () {
+  it('three people see each other’s video through Janus; each sends its camera once, offered in three simulcast layers, none over the mesh', async function () {
     this.timeout(45000); // three cameras encoding three layers each, on two cores
     const signaling = await sfuRelay();
     const { people, errors } = await call(3, { signaling, password, media: 'sfu' });
@@ -57,13 +57,16 @@ describe('media="sfu" (real relay, real Janus)', () => {
         const sending = peer.pc.getSenders().filter((s) => s.track?.kind === 'video');
         expect(sending, 'no camera on the mesh').to.have.length(0);
       }
-      // One camera up, in three simulcast layers.
-      const layers = await waitFor(async () => {
-        const stats = [...(await person.sfu!.upstream!.getStats()).values()];
-        const video = stats.filter((s) => s.type === 'outbound-rtp' && s.kind === 'video' && s.bytesSent > 0);
-        return video.length === 3 ? video.map((s) => s.rid as string).sort() : null;
-      }, 'three simulcast layers sending');
-      expect(layers).to.deep.equal(['h', 'l', 'm']);
+      // One camera up, offered in three simulcast layers. Which of them send at a given moment
+      // is the browser's call (bandwidth estimate, CPU: on a busy two-core machine Chromium
+      // holds the top layer back for a while); at least one does.
+      const upstream = person.sfu!.upstream!;
+      const sender = upstream.getSenders().find((s) => s.track?.kind === 'video')!;
+      expect(sender.getParameters().encodings.map((e) => e.rid).sort(), 'the layers offered').to.deep.equal(['h', 'l', 'm']);
+      await waitFor(async () => {
+        const stats = [...(await upstream.getStats()).values()];
+        return stats.some((s) => s.type === 'outbound-rtp' && s.kind === 'video' && s.bytesSent > 0 && ['h', 'l', 'm'].includes(s.rid));
+      }, 'a simulcast layer sending');
     }));
     expect(errors.filter((e) => e.code === 'sfu'), errors.map((e) => e.message).join('; ')).to.have.length(0);
   });
