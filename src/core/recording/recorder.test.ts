@@ -1,17 +1,17 @@
 import { expect } from '@open-wc/testing';
 import { CallRecorder, bestRecordingType, recordingNames, type Recording } from './recorder.js';
 import type { Session } from '../session/session.js';
-import { connectedPair, decodedFrames, waitFor } from '../../../test/helpers.js';
+import { connectedPair, decodedFrames, framesArrive, waitFor } from '../../../test/helpers.js';
 
 /** Loads a recording into a <video>; resolves once its metadata (and duration) is known. */
-async function load(recording: Recording): Promise<HTMLVideoElement> {
+async function load(recording: Recording, what = 'the recording'): Promise<HTMLVideoElement> {
   const video = document.createElement('video');
   video.muted = true;
   video.src = URL.createObjectURL(recording.blob);
   document.body.append(video);
   await new Promise((resolve, reject) => {
     video.onloadedmetadata = resolve;
-    video.onerror = () => reject(new Error(`the recording does not decode: ${video.error?.message}`));
+    video.onerror = () => reject(new Error(`${what} does not decode: ${video.error?.message} (${recording.blob.size} bytes)`));
   });
   return video;
 }
@@ -143,16 +143,23 @@ describe('CallRecorder (two-party call, real relay)', function () {
     const [a] = await connectedPair();
     sessions.push(a);
     await a.join();
+    // The camera's frames are flowing before recording starts (join() resolves when capture
+    // does; on a busy machine the first frames can come a second later, and a WebM whose
+    // video track holds no frame does not decode).
+    const camera = Object.assign(document.createElement('video'), { muted: true, srcObject: a.localStream });
+    document.body.append(camera);
+    await framesArrive(camera, 5);
+    camera.remove();
     const recorder = new CallRecorder(a, { mimeType: 'video/webm' });
     await recorder.start('camera');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the length of the recording
     const recording = await recorder.stop();
     expect(recording.type).to.match(/^video\/webm/);
-    const video = await load(recording);
+    const video = await load(recording, 'the recording with its duration written in');
     expect(video.duration).to.be.finite;
     expect(video.duration).to.be.closeTo(recording.duration, 1);
     video.remove();
-    const raw = await load({ ...recording, blob: new Blob([await rawWebm(a)], { type: 'video/webm' }) });
+    const raw = await load({ ...recording, blob: new Blob([await rawWebm(a)], { type: 'video/webm' }) }, 'the recording straight from MediaRecorder');
     console.log(`unpatched WebM duration here: ${raw.duration}`);
     raw.remove();
   });
