@@ -49,6 +49,11 @@ export class LocalMedia {
 
   constructor(private readonly host: MediaHost) {}
 
+  /** Loads the capture code ahead of a join (see Session.prepareCall()). */
+  prepare(): void {
+    void loadCapture().catch(() => {}); // join() loads it again, and reports a failure
+  }
+
   /** In the call (camera or microphone), or sharing a screen without joining. */
   get active(): boolean {
     return this.stream !== null || this.screen !== null || this.#watching;

@@ -209,6 +209,14 @@ export class Session {
     return (await this.#localMedia()).startPreview(request);
   }
 
+  /**
+   * Loads the call's code ahead of the first join, when the page is idle (a page showing
+   * call controls does): join() then starts the camera at once. Captures nothing.
+   */
+  prepareCall(): void {
+    void this.#localMedia().then((media) => media.prepare(), () => {});
+  }
+
   /** Turns the preview's camera and microphone off without joining. */
   stopPreview(): void {
     this.#media?.stopPreview();

@@ -18,6 +18,17 @@ describe('<parley-controls>', () => {
     return { el, controls, button };
   }
 
+  // First in this file: the page has not loaded the call code yet.
+  it('loads the call code while the page is idle, before Join, and captures nothing', async () => {
+    const loaded = () => performance.getEntriesByType('resource').some((entry) => /\/call\/media\.(ts|js)\b/.test(entry.name));
+    expect(loaded(), 'the capture code before any call element').to.equal(false);
+    const { el } = await setup();
+    await waitFor(loaded, 'the capture code to load');
+    expect(el.session!.localStream).to.equal(null);
+    expect(el.session!.previewStream).to.equal(null);
+    expect(el.session!.inCall).to.equal(false);
+  });
+
   it('offers a named Join button and is accessible', async () => {
     const { controls, button } = await setup();
     expect(button('Join call')).to.exist;

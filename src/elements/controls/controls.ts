@@ -78,6 +78,8 @@ export class ParleyControls extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#unwatch = watchDevices(() => void this.#refreshDevices());
+    // The call's code loads while the page is idle, so that Join starts the camera at once.
+    whenIdle(() => this.#controller.session?.prepareCall());
   }
 
   override disconnectedCallback(): void {
@@ -350,4 +352,10 @@ export class ParleyControls extends LitElement {
       </div>
     `;
   }
+}
+
+/** Runs `task` once the page is idle (at the latest after 2 s; Safari has no requestIdleCallback). */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 2000 });
+  else setTimeout(task, 500);
 }
