@@ -59,7 +59,7 @@ export function load(...names: ParleyTag[]): Promise<void> {
 
 /**
  * Loads the framework-free engine (Session, FileTransfers, Chat, …: what npm users import
- * from `parley/core`) and resolves with it. It is not among this file's exports so that a
+ * from `parley-rtc/core`) and resolves with it. It is not among this file's exports so that a
  * page that only uses the elements does not load all of it.
  */
 export function loadCore(): Promise<typeof import('./core/index.js')> {
