@@ -2,7 +2,7 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../index.js';
 import type { ParleyField } from './field.js';
 import { FieldBinding, Session } from '../../core/index.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { identityTokens, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 describe('<parley-field>', () => {
   let other: Session | null = null;
@@ -116,6 +116,41 @@ describe('<parley-field>', () => {
     await expect(field).to.be.accessible();
     other.setPresence({ field: null });
     await waitFor(() => !field.shadowRoot!.querySelector('[part=badge]'), 'the badge to go');
+  });
+
+  it('marks a name the relay did not vouch for, on the badge (read out) and on the flag; a verified name has no mark', async () => {
+    // Open relay: anyone can type any name.
+    const { field, room, signaling } = await setup();
+    other = new Session(room, { signaling, name: 'Bob' });
+    other.start();
+    other.setPresence({ field: 'notes' });
+    const badge = await waitFor(() => field.shadowRoot!.querySelector('[part=badge]'), 'the presence badge');
+    expect(badge.textContent!.replace(/\s+/g, ' ').trim()).to.equal('Bob is here (name not verified)');
+    const flag = await waitFor(() => field.shadowRoot!.querySelector('[part=flag]'), 'the flag on the outline');
+    expect(flag.querySelector('[part=unverified]')?.textContent).to.equal('?');
+    await expect(field).to.be.accessible();
+    other.destroy();
+
+    // A relay that requires tokens, each naming its person: Bob's name is vouched for.
+    const { url, ada, bob } = await identityTokens();
+    const verifiedRoom = uniqueRoom();
+    const form = await fixture<HTMLFormElement>(html`
+      <form>
+        <parley-room room=${verifiedRoom} signaling=${url} token=${ada}></parley-room>
+        <parley-field room=${verifiedRoom}><label>Notes <textarea name="notes"></textarea></label></parley-field>
+      </form>
+    `);
+    const verifiedField = form.querySelector('parley-field') as ParleyField;
+    other = new Session(verifiedRoom, { signaling: url, token: bob, name: 'Typed by hand' });
+    other.start();
+    other.setPresence({ field: 'notes' });
+    const verifiedBadge = await waitFor(
+      () => verifiedField.shadowRoot!.querySelector('[part=badge]')?.textContent?.includes('Bob Kahn') && verifiedField.shadowRoot!.querySelector('[part=badge]'),
+      'the verified badge',
+    );
+    expect(verifiedBadge.textContent!.trim()).to.equal('Bob Kahn is here');
+    expect(verifiedField.shadowRoot!.querySelector('[part=flag]')?.textContent?.trim()).to.equal('Bob Kahn');
+    expect(verifiedField.shadowRoot!.querySelector('[part=unverified]')).to.equal(null);
   });
 
   it('fires parley-error when there is nothing to bind', async () => {

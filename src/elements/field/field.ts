@@ -1,4 +1,4 @@
-import { LitElement, html, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CollabController } from '../shared/collab-controller.js';
 import { tokens } from '../shared/theme.js';
 import { presenceStyles } from '../shared/presence.styles.js';
@@ -22,9 +22,10 @@ import { styles } from './field.styles.js';
  *
  * @csspart presence - The row of badges of others in the field.
  * @csspart badge - One participant's name badge, in their colour.
+ * @csspart unverified - The mark after a name the relay did not vouch for (anyone can type any name): "(name not verified)" in a badge, "?" on a flag.
  * @csspart overlay - The layer with others' outlines and carets.
  * @csspart outline - Outline around the field in a participant's colour.
- * @csspart flag - Name label on an outline.
+ * @csspart flag - Name label on an outline; an unverified name ends in a `unverified` "?".
  * @csspart caret - A participant's caret.
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.
@@ -69,7 +70,10 @@ export class ParleyField extends LitElement {
     const others = key ? this.#collab.othersIn(key) : [];
     return html`<slot></slot>
       <div part="presence" aria-live="polite">${others.map(
-        (o) => html`<span part="badge" style="background:${o.color}">${this.#collab.l10n.t('{name} is here', { name: o.name })}</span>`,
+        (o) =>
+          html`<span part="badge" style="background:${o.color}"
+            >${this.#collab.l10n.t('{name} is here', { name: o.name })}${o.verified ? nothing : html` <span part="unverified">${this.#collab.l10n.t('(name not verified)')}</span>`}</span
+          >`,
       )}</div>
       ${this.#collab.renderOverlay()}`;
   }

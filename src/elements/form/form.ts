@@ -23,6 +23,7 @@ import type { Session } from '../../core/index.js';
  * @csspart overlay - The layer with others' outlines and carets.
  * @csspart outline - Outline around a field in a participant's colour.
  * @csspart flag - Name label on an outline.
+ * @csspart unverified - "?" after a name on a flag when the relay did not vouch for it (anyone can type any name).
  * @csspart caret - A participant's caret.
  * @csspart assignment - "Assigned to …" label.
  * @csspart tools - Lock and assign tools for the field you are in.

@@ -32,6 +32,8 @@ export interface CollabOptions {
 
 interface Remote {
   name: string;
+  /** The relay vouched for the name (else anyone could have typed it). */
+  verified: boolean;
   color: string;
   presence: Partial<PresenceState>;
 }
@@ -181,7 +183,8 @@ export class CollabController implements ReactiveController {
     for (const [clientId, state] of session.awareness.getStates()) {
       const presence = state as Partial<PresenceState>;
       if (clientId === session.doc.clientID || !presence.user || !presence.field) continue;
-      remotes.push({ name: session.nameOf(presence), color: safeColor(String(presence.user.color)), presence });
+      const verified = typeof presence.peer === 'string' && session.isVerified(presence.peer);
+      remotes.push({ name: session.nameOf(presence), verified, color: safeColor(String(presence.user.color)), presence });
     }
     return remotes;
   }
@@ -209,7 +212,9 @@ export class CollabController implements ReactiveController {
         part="outline"
         style="left:${box.left - origin.left - 2}px;top:${box.top - origin.top - 2}px;width:${box.width}px;height:${box.height}px;border-color:${remote.color}"
       >
-        <span part="flag" style="background:${remote.color}">${locked ? this.l10n.t('{name} (locked)', { name: remote.name }) : remote.name}</span>
+        <span part="flag" style="background:${remote.color}"
+          >${locked ? this.l10n.t('{name} (locked)', { name: remote.name }) : remote.name}${remote.verified ? nothing : html` <span part="unverified">?</span>`}</span
+        >
       </div>`);
       const range = remote.presence.cursor ? resolveCursor(session.doc, remote.presence.cursor) : null;
       if (range && field.controls.length === 1) {
