@@ -92,11 +92,14 @@ export default defineConfig({
               test: modules('lit/index.js', 'src/core/session/registry.ts', 'src/elements/shared/session-controller.ts', 'src/elements/shared/theme.ts', 'src/elements/shared/emit.ts', 'src/elements/shared/messages.ts'),
             },
             {
-              // What the call's elements share: the icons they draw and their renderer, the
-              // text of an error. One file.
+              // What the call's elements and the call code share: the icons they draw and
+              // their renderer, the text of an error, the quality monitor and its profiles,
+              // the active speaker. One file, which a page with only a form never loads.
               name: 'call-ui',
               priority: 1,
-              test: (id: string) => /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) || modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts')(id),
+              test: (id: string) =>
+                /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) ||
+                modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts', 'src/core/call/quality.ts', 'src/core/call/profiles.ts', 'src/core/call/speaker.ts')(id),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.

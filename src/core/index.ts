@@ -1,6 +1,7 @@
 // The framework-free engine: usable without Lit or any element.
 export { Session, defaultSignalingUrl } from './session/session.js';
 export type { SessionEvents } from './session/session.js';
+export type { Feature, FeatureFactory } from './session/features.js';
 export { MAX_PARTICIPANTS } from './session/presence.js';
 export type { MediaMode } from './session/presence.js';
 export type { SessionConfig, Participant, PresenceState, MediaState, CursorState } from './session/presence.js';
@@ -21,7 +22,7 @@ export { ParleyError } from './errors.js';
 export type { MediaRequest } from './call/media.js';
 export { listDevices, watchDevices, loadDeviceChoice, canChooseSpeaker, DEVICE_STORAGE_KEY } from './call/devices.js';
 export { ActiveSpeaker } from './call/speaker.js';
-export { QualityMonitor } from './call/quality.js';
+export { QualityMonitor, qualityOf } from './call/quality.js';
 export { PROFILES, isQualityProfile } from './call/profiles.js';
 export { rateNetwork, readPeerStats, targetEncoding } from './call/network-stats.js';
 export type { QualityProfile, NetworkQuality, PeerStats, StreamStats } from './call/quality.js';

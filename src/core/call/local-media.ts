@@ -8,11 +8,14 @@ import { isRecord } from '../net/signaling.js';
 import type { LocalTracks, Peer } from '../net/peer.js';
 import type { MediaRequest } from './media.js';
 import type { DeviceChoice, DeviceKind } from './device-choice.js';
-import { cameraStartScale, captureShape } from './profiles.js';
+import { captureShape } from './profiles.js';
 import { sendTracks } from './send-tracks.js';
-import { MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
+import { cameraStartScale, MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
 import { defaultSignalingUrl } from '../net/mesh.js';
 import type { SfuMedia } from '../sfu/sfu-media.js';
+
+/** The quality monitor loads with this code, on the first join (call-media.ts starts it). */
+export { qualityOf } from './quality.js';
 
 /** What local media needs from its session. */
 export interface MediaHost {

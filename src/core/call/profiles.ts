@@ -20,14 +20,6 @@ export function isQualityProfile(value: unknown): value is QualityProfile {
   return value === 'low' || value === 'medium' || value === 'high' || value === 'auto';
 }
 
-/**
- * The fraction of its captured size the camera is first sent at (2: half) — a smaller first
- * frame comes sooner, and in `auto` quality.ts adapts it per peer from there.
- */
-export function cameraStartScale(profile: QualityProfile = 'auto'): number {
-  return profile === 'auto' ? 2 : 1;
-}
-
 /** Capture constraints for a profile (auto captures at `high` and scales per peer). */
 export function captureShape(profile: QualityProfile = 'auto'): Pick<MediaTrackConstraints, 'width' | 'height' | 'frameRate'> {
   const spec = PROFILES[profile === 'auto' ? 'high' : profile];

@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { PROFILES } from './profiles.js';
 import { rateNetwork, targetEncoding } from './network-stats.js';
+import { qualityOf } from './quality.js';
 import type { Session } from '../session/session.js';
 import { connectedPair, waitFor } from '../../../test/helpers.js';
 
@@ -91,8 +92,8 @@ describe('quality', () => {
   it('in auto, starts the camera at half size (a faster first frame), set before the join on both sides of a pair; a fixed profile at full size', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
-    a.quality.stop(); // what they start with, before adaptation (every 2 s) changes it
-    b.quality.stop();
+    qualityOf(a).stop(); // what they start with, before adaptation (every 2 s) changes it
+    qualityOf(b).stop();
     // Joining only puts tracks on: the size was set on the camera's sender, offerer's and
     // answerer's alike, when the connection was made, so no encoding changes now.
     const setParameters = RTCRtpSender.prototype.setParameters;
@@ -128,7 +129,7 @@ describe('quality', () => {
     const [c, d] = await connectedPair();
     sessions.push(c, d);
     c.configure({ quality: 'low' });
-    c.quality.stop(); // what it starts with, before any adaptation round
+    qualityOf(c).stop(); // what it starts with, before any adaptation round
     await d.join({ audio: true, video: false });
     await waitFor(() => c.participants().find((p) => p.id === d.id)?.media, 'd in the call, at c');
     await c.join({ audio: false, video: true });
@@ -156,29 +157,29 @@ describe('quality', () => {
     expect(track.getSettings().width).to.be.at.most(PROFILES.low.width);
     const sender = await waitFor(() => a.peers.get(b.id)!.senderOf(track), 'the camera sender');
     await waitFor(async () => {
-      await a.quality.update();
+      await qualityOf(a).update();
       return sender.getParameters().encodings?.[0]?.maxBitrate === PROFILES.low.maxBitrate;
     }, 'the low profile’s bitrate cap on the sender');
 
     // Stats: b receives video with a codec, size, frame rate and bitrate; the path is good.
     const stats = await waitFor(async () => {
-      await b.quality.update();
-      const s = b.quality.stats.get(a.id);
+      await qualityOf(b).update();
+      const s = qualityOf(b).stats.get(a.id);
       return s?.received?.bitrate && s.received.width && s.rtt !== undefined ? s : null;
     }, 'receive stats at b');
     expect(stats.received!.codec).to.match(/^(VP8|VP9|H264|AV1)$/i);
     expect(stats.received!.width).to.be.at.most(PROFILES.low.width);
     expect(stats.quality).to.equal('good');
     const sent = await waitFor(async () => {
-      await a.quality.update();
-      return a.quality.stats.get(b.id)?.sent?.bitrate;
+      await qualityOf(a).update();
+      return qualityOf(a).stats.get(b.id)?.sent?.bitrate;
     }, 'send stats at a');
     expect(sent).to.be.greaterThan(0);
 
     // Switching to auto lifts the cap to what the (loopback) path allows.
     a.configure({ quality: 'auto' });
     await waitFor(async () => {
-      await a.quality.update();
+      await qualityOf(a).update();
       return (sender.getParameters().encodings?.[0]?.maxBitrate ?? 0) > PROFILES.low.maxBitrate;
     }, 'auto to raise the cap');
   });

@@ -2,10 +2,13 @@
 // bitrate and resolution adapted per peer through RTCRtpSender.setParameters, to the path
 // (bandwidth, loss, RTT) and to the size at which that peer shows our camera (its presence
 // `view`): adapt.ts, loaded with the first round in a call. No renegotiation is ever needed.
+// One monitor per session (qualityOf), loaded with the call code: it reads stats only while
+// our presence says we are in the call.
 import { createNanoEvents } from 'nanoevents';
 import { captureShape } from './profiles.js';
 import type { Counters, PeerStats } from './network-stats.js';
 import type { QualityHost } from './adapt.js';
+import type { FeatureHost } from '../session/features.js';
 
 export { PROFILES, captureShape, isQualityProfile, type QualityProfile } from './profiles.js';
 export type { NetworkQuality, PeerStats, StreamStats } from './network-stats.js';
@@ -24,8 +27,21 @@ export class QualityMonitor {
   readonly stats = new Map<string, PeerStats>();
   readonly #counters = new Map<string, Counters>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #inCall = false;
 
-  constructor(readonly session: QualityHost) {}
+  constructor(readonly session: QualityHost) {
+    session.awareness.on('change', this.#onPresence);
+    this.#onPresence();
+  }
+
+  /** Starts when our media is published and stops when it is withdrawn (stop() in between holds). */
+  #onPresence = (): void => {
+    const inCall = Boolean(this.session.localPresence?.media);
+    if (inCall === this.#inCall) return;
+    this.#inCall = inCall;
+    if (inCall) this.start();
+    else this.stop();
+  };
 
   start(): void {
     this.#timer ??= setInterval(() => void this.update(), STATS_INTERVAL_MS);
@@ -52,4 +68,16 @@ export class QualityMonitor {
     await camera?.applyConstraints(captureShape(profile)).catch(() => {});
     await this.update();
   }
+
+  dispose(): void {
+    this.stop();
+    this.session.awareness.off('change', this.#onPresence);
+  }
+}
+
+const createMonitor = (session: QualityHost) => new QualityMonitor(session);
+
+/** The session's quality monitor (one per session, made on first use). */
+export function qualityOf(session: FeatureHost<QualityHost>): QualityMonitor {
+  return session.feature(createMonitor);
 }

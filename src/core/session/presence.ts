@@ -40,6 +40,14 @@ export interface SessionConfig {
   mediaEncryption?: 'password' | 'none';
 }
 
+/**
+ * The fraction of its captured size the camera is first sent at (2: half) — a smaller first
+ * frame comes sooner, and in `auto` call/quality.ts adapts it per peer from there.
+ */
+export function cameraStartScale(profile: QualityProfile = 'auto'): number {
+  return profile === 'auto' ? 2 : 1;
+}
+
 export type MediaMode = 'mesh' | 'sfu';
 
 /**

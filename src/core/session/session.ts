@@ -1,7 +1,7 @@
 // A Session is everything one page shares about one room, and the place its parts meet:
 // the Y.Doc and its awareness (sync/), the mesh (net/: relay connection, one Peer per
-// remote participant), this page's camera/mic/screen (call/local-media.ts) and the people
-// in the room (participants.ts). Peers connect for the document as soon as they share the
+// remote participant), this page's part in the call (call/call-media.ts), the people in the
+// room (participants.ts) and the features that live as long as it (features.ts). Peers connect for the document as soon as they share the
 // room; a call (join) only adds media to connections that already exist.
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
@@ -13,13 +13,12 @@ import { Mesh } from '../net/mesh.js';
 import { ParleyError } from '../errors.js';
 import { randomHex } from '../hex.js';
 import type { MediaRequest } from '../call/media.js';
-import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from '../call/device-choice.js';
-import type { LocalMedia, MediaHost } from '../call/local-media.js';
+import type { DeviceChoice, DeviceKind } from '../call/device-choice.js';
+import { CallMedia } from '../call/call-media.js';
 import type { SfuMedia } from '../sfu/sfu-media.js';
-import { QualityMonitor } from '../call/quality.js';
-import { cameraStartScale } from '../call/profiles.js';
-import { capName, PALETTE, type Participant, type PresenceState, type SessionConfig } from './presence.js';
+import { cameraStartScale, capName, PALETTE, type Participant, type PresenceState, type SessionConfig } from './presence.js';
 import { Arrivals, Roster } from './participants.js';
+import { Features, type Feature, type FeatureFactory } from './features.js';
 
 export { defaultSignalingUrl } from '../net/mesh.js';
 
@@ -48,22 +47,24 @@ export class Session {
   readonly id = randomHex(12);
   /** Remote peer id → its connection (the mesh's). */
   readonly peers: Map<string, Peer>;
-  /** Per-peer stats and send-quality adaptation. */
-  readonly quality: QualityMonitor = new QualityMonitor(this);
 
   readonly #sync: DocSync;
   readonly #mesh: Mesh;
-  /** Camera, microphone and screen: loaded on the first join or share. */
-  #media: LocalMedia | null = null;
-  #loadingMedia: Promise<LocalMedia> | null = null;
-  #devices: DeviceChoice = loadDeviceChoice();
+  readonly #call = new CallMedia(this, {
+    publish: (media) => {
+      this.#setPresence({ media });
+      this.#changed();
+    },
+    error: (error) => this.#error(error),
+    changed: () => this.#changed(),
+  });
+  readonly #features = new Features<Session>(this);
   readonly #roster: Roster;
   readonly #arrivals = new Arrivals();
   #config: SessionConfig = {};
   #settle!: () => void;
   #settled = new Promise<void>((resolve) => (this.#settle = resolve));
   #synced = false;
-  #destroyed = false;
   #persistence: DocStore | null = null;
 
   constructor(readonly room: string, config: SessionConfig = {}) {
@@ -86,9 +87,9 @@ export class Session {
     });
     this.peers = this.#mesh.peers;
     this.#roster = new Roster(this, {
-      receivingMedia: () => this.#media?.active ?? false,
+      receivingMedia: () => this.#call.media?.active ?? false,
       identityOf: (peer) => this.#mesh.identityOf(peer),
-      cameraOf: (id, media, peer) => (this.#media ? this.#media.cameraOf(id, media, peer) : peer.camera),
+      cameraOf: (id, media, peer) => (this.#call.media ? this.#call.media.cameraOf(id, media, peer) : peer.camera),
     });
     this.awareness.setLocalState({
       user: { name: config.name ?? '', color: config.color ?? PALETTE[this.doc.clientID % PALETTE.length] },
@@ -103,19 +104,27 @@ export class Session {
     return this.#config;
   }
 
+  /**
+   * The feature `create` makes for this session (quality, active speaker, files, chat…):
+   * made on first use, one per session, disposed when the session is destroyed.
+   */
+  feature<T extends Feature>(create: FeatureFactory<Session, T>): T {
+    return this.#features.get(create);
+  }
+
   /** The camera and microphone stream while in the call. */
   get localStream(): MediaStream | null {
-    return this.#media?.stream ?? null;
+    return this.#call.media?.stream ?? null;
   }
 
   /** The camera and microphone of a preview (see preview()): shown here, sent to no one. */
   get previewStream(): MediaStream | null {
-    return this.#media?.preview ?? null;
+    return this.#call.media?.preview ?? null;
   }
 
   /** The shared screen, while sharing. */
   get screenStream(): MediaStream | null {
-    return this.#media?.screen ?? null;
+    return this.#call.media?.screen ?? null;
   }
 
   /**
@@ -123,7 +132,7 @@ export class Session {
    * its `upstream` and `downstream` connections, for stats.
    */
   get sfu(): SfuMedia | null {
-    return this.#media?.sfu ?? null;
+    return this.#call.media?.sfu ?? null;
   }
 
   get inCall(): boolean {
@@ -141,7 +150,7 @@ export class Session {
     if (before.signaling !== this.#config.signaling || before.token !== this.#config.token || before.password !== this.#config.password) {
       this.#mesh.reconnect();
     }
-    if (before.quality !== this.#config.quality) void this.quality.applyProfile();
+    if (before.quality !== this.#config.quality) void this.#call.applyProfile();
   }
 
   /**
@@ -197,7 +206,7 @@ export class Session {
    */
   async join(request: MediaRequest = { audio: true, video: true }): Promise<void> {
     if (this.localStream) return;
-    return (await this.#localMedia()).join(request);
+    return (await this.#call.load()).join(request);
   }
 
   /**
@@ -206,7 +215,7 @@ export class Session {
    * join() then uses these tracks as they are, without capturing again. Rejects like join().
    */
   async preview(request: MediaRequest = { audio: true, video: true }): Promise<MediaStream> {
-    return (await this.#localMedia()).startPreview(request);
+    return (await this.#call.load()).startPreview(request);
   }
 
   /**
@@ -214,50 +223,47 @@ export class Session {
    * call controls does): join() then starts the camera at once. Captures nothing.
    */
   prepareCall(): void {
-    void this.#localMedia().then((media) => media.prepare(), () => {});
+    void this.#call.load().then((media) => media.prepare(), () => {});
   }
 
   /** Turns the preview's camera and microphone off without joining. */
   stopPreview(): void {
-    this.#media?.stopPreview();
+    this.#call.media?.stopPreview();
   }
 
   /** Leaves the call: stops capture and removes media from every peer. Data sync goes on. */
   leave(): void {
-    this.#media?.leave();
+    this.#call.media?.leave();
   }
 
   setAudioEnabled(enabled: boolean): void {
-    this.#media?.setEnabled('audio', enabled);
+    this.#call.media?.setEnabled('audio', enabled);
   }
 
   setVideoEnabled(enabled: boolean): void {
-    this.#media?.setEnabled('video', enabled);
+    this.#call.media?.setEnabled('video', enabled);
   }
 
   /** The chosen camera, microphone and speaker (remembered per origin). */
   get devices(): Readonly<DeviceChoice> {
-    return this.#devices;
+    return this.#call.devices;
   }
 
   /**
    * Uses this camera, microphone or speaker from now on and remembers the choice. In a
    * call, the new track replaces the old one in every connection without renegotiating.
    */
-  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    await this.#media?.switchDevice(kind, deviceId);
-    this.#devices = { ...this.#devices, [kind]: deviceId };
-    saveDeviceChoice(this.#devices);
-    this.#changed();
+  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return this.#call.setDevice(kind, deviceId);
   }
 
   /** Shares a screen, window or tab the user picks; rejects like join() does. */
   async startScreenShare(): Promise<void> {
-    return (await this.#localMedia()).startScreenShare();
+    return (await this.#call.load()).startScreenShare();
   }
 
   stopScreenShare(): void {
-    this.#media?.stopScreenShare();
+    this.#call.media?.stopScreenShare();
   }
 
   /**
@@ -302,9 +308,8 @@ export class Session {
   }
 
   destroy(): void {
-    this.#destroyed = true;
-    this.quality.stop();
-    this.leave(); // while the peers are still there to hear it
+    this.#features.dispose();
+    this.#call.destroy(); // leaves while the peers are still there to hear it
     this.#mesh.destroy();
     this.#sync.destroy();
     void this.#persistence?.destroy();
@@ -321,9 +326,9 @@ export class Session {
     peer.events.on('open', () => this.#sync.addPeer(id, (bytes) => peer.sendSync(bytes)));
     peer.events.on('sync', (bytes) => this.#sync.receive(id, bytes));
     peer.events.on('streams', () => this.#changed());
-    peer.events.on('slots', () => void this.#media?.sendTo(peer));
+    peer.events.on('slots', () => void this.#call.media?.sendTo(peer));
     peer.events.on('error', (error) => this.#error(error));
-    void this.#media?.sendTo(peer);
+    void this.#call.media?.sendTo(peer);
     this.#roster.invalidate();
     this.events.emit('peer', peer);
   }
@@ -336,38 +341,6 @@ export class Session {
     const name = this.#arrivals.left(id);
     if (name !== undefined) this.events.emit('peer-left', { id, name });
     this.#changed();
-  }
-
-  /** The call code, loaded on the first join or share (a page with only a form never does). */
-  #localMedia(): Promise<LocalMedia> {
-    const session = this;
-    const host: MediaHost = {
-      get config() {
-        return session.#config;
-      },
-      get destroyed() {
-        return session.#destroyed;
-      },
-      get devices() {
-        return session.#devices;
-      },
-      room: this.room,
-      id: this.id,
-      peers: this.peers,
-      presences: () => this.awareness.getStates().values() as Iterable<Partial<PresenceState>>,
-      othersInCall: () => this.participants().filter((p) => !p.isLocal && p.media).length,
-      publish: (media) => {
-        this.#setPresence({ media });
-        // Stats are read only while media flows: a page with only a form never polls.
-        if (media) this.quality.start();
-        else this.quality.stop();
-        this.#changed();
-      },
-      error: (error) => this.#error(error),
-      changed: () => this.#changed(),
-    };
-    this.#loadingMedia ??= import('../call/local-media.js').then(({ LocalMedia }) => (this.#media = new LocalMedia(host)));
-    return this.#loadingMedia;
   }
 
   #checkSynced(): void {
@@ -388,7 +361,7 @@ export class Session {
     this.#roster.invalidate();
     const states = this.awareness.getStates() as Map<number, Partial<PresenceState>>;
     const { arrived, callChanged } = this.#arrivals.update(states, this, (presence) => this.nameOf(presence));
-    if (callChanged) void this.#media?.send();
+    if (callChanged) void this.#call.media?.send();
     for (const person of arrived) this.events.emit('peer-joined', person);
     this.events.emit('change');
   };
@@ -399,8 +372,8 @@ export class Session {
    * camera, unseen, and the browser's other pages would get no frames from it.
    */
   #onPageHide = () => {
-    if (this.#media?.active) this.leave();
-    else this.#media?.stopPreview();
+    if (this.#call.media?.active) this.leave();
+    else this.#call.media?.stopPreview();
   };
 
   /** Participants, media or presence changed: the roster rebuilds on its next read. */

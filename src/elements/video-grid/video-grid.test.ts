@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
-import { CallRecorder, Session, targetEncoding, type SessionConfig } from '../../core/index.js';
+import { CallRecorder, Session, qualityOf, targetEncoding, type SessionConfig } from '../../core/index.js';
 import { decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /**
@@ -521,7 +521,7 @@ describe('<parley-video-grid>', () => {
     const bob = other;
     const camera = bob.localStream!.getVideoTracks()[0]!;
     const encoding = async () => {
-      await bob.quality.update();
+      await qualityOf(bob).update();
       return bob.peers.get(el.session!.id)?.senderOf(camera)?.getParameters().encodings?.[0];
     };
     const shown = await waitFor(() => el.session!.localPresence.view?.[bob.id], 'Ada to publish the size of Bob’s tile');
@@ -537,7 +537,7 @@ describe('<parley-video-grid>', () => {
     await waitFor(() => (el.session!.localPresence.view?.[bob.id] ?? 0) >= 640, 'Ada to publish the larger size');
     await waitFor(async () => {
       const e = await encoding();
-      const path = targetEncoding('auto', bob.quality.stats.get(el.session!.id));
+      const path = targetEncoding('auto', qualityOf(bob).stats.get(el.session!.id));
       return e?.maxBitrate === path.maxBitrate && e.scaleResolutionDownBy === path.scaleResolutionDownBy;
     }, 'Bob to send what the network allows');
   });

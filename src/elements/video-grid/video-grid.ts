@@ -18,7 +18,7 @@ import question from 'lucide/dist/esm/icons/circle-question-mark.mjs';
 import signalHigh from 'lucide/dist/esm/icons/signal-high.mjs';
 import signalLow from 'lucide/dist/esm/icons/signal-low.mjs';
 import signalMedium from 'lucide/dist/esm/icons/signal-medium.mjs';
-import { ActiveSpeaker, type Participant, type PeerStats } from '../../core/index.js';
+import { ActiveSpeaker, qualityOf, type Participant, type PeerStats, type QualityMonitor } from '../../core/index.js';
 
 interface Tile {
   /** Whose stream, and which: `<id>` (camera) or `<id>:screen`. */
@@ -82,6 +82,7 @@ export class ParleyVideoGrid extends LitElement {
   readonly #l10n = new Localize(this);
   #speaker: ActiveSpeaker | null = null;
   #statsOff: (() => void) | null = null;
+  #quality: QualityMonitor | null = null;
   // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
   // published after a pause (not inside the observer's callback), so resizing stays cheap
   // and the re-render it causes cannot start a ResizeObserver loop.
@@ -110,6 +111,7 @@ export class ParleyVideoGrid extends LitElement {
     this.#speaker = null;
     this.#statsOff?.();
     this.#statsOff = null;
+    this.#quality = null;
     this.#resize.disconnect();
     this.#observed.clear();
     clearTimeout(this.#viewTimer);
@@ -181,7 +183,8 @@ export class ParleyVideoGrid extends LitElement {
       this.#speaker?.events.on('change', this.#onSpeaker);
       this.#speaker?.start();
       this.#statsOff?.();
-      this.#statsOff = session?.quality.events.on('stats', () => this.requestUpdate()) ?? null;
+      this.#quality = session ? qualityOf(session) : null;
+      this.#statsOff = this.#quality?.events.on('stats', () => this.requestUpdate()) ?? null;
     }
     const tiles = this.#remoteCameraTiles();
     for (const tile of this.#observed) if (!tiles.includes(tile)) (this.#resize.unobserve(tile), this.#observed.delete(tile));
@@ -260,7 +263,7 @@ export class ParleyVideoGrid extends LitElement {
     const muted = !screen && !(participant.media?.audio ?? false);
     const speaking = !screen && participant.id === this.activeSpeaker;
     const remote = !participant.isLocal && !screen;
-    const stats = remote ? this.#controller.session?.quality.stats.get(participant.id) : undefined;
+    const stats = remote ? this.#quality?.stats.get(participant.id) : undefined;
     const parts = ['tile', screen && 'screen', self && 'self', featured && 'featured', speaking && 'speaking', minimized && 'minimized'];
     return html`
       <figure part=${parts.filter(Boolean).join(' ')} aria-label=${label} data-peer=${participant.id} ?data-speaking=${speaking}>

@@ -1,0 +1,99 @@
+// This page's part in a room's call, as its Session holds it: the chosen devices, and the
+// call code (local-media.ts with capture, the quality monitor) loaded on the first join,
+// preview or screen share — a page with only a form never loads it. The Session composes
+// this and forwards its call methods here; nothing here imports the Session.
+import type { Awareness } from 'y-protocols/awareness';
+import type { ParleyError } from '../errors.js';
+import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './device-choice.js';
+import type { LocalMedia, MediaHost } from './local-media.js';
+import type { QualityHost } from './adapt.js';
+import type { FeatureHost } from '../session/features.js';
+import type { MediaState, Participant, PresenceState } from '../session/presence.js';
+
+/** What the call reads from its session. */
+export interface CallSession extends QualityHost, FeatureHost<QualityHost> {
+  readonly room: string;
+  readonly awareness: Awareness;
+  participants(): Participant[];
+}
+
+/** What the call tells its session. */
+export interface CallHooks {
+  /** Our media state changed (null: out of the call): publish it as presence. */
+  publish(media: MediaState | null): void;
+  error(error: ParleyError): void;
+  changed(): void;
+}
+
+export class CallMedia {
+  /** Camera, microphone and screen: loaded on the first join, preview or share. */
+  #media: LocalMedia | null = null;
+  #loading: Promise<LocalMedia> | null = null;
+  #devices: DeviceChoice = loadDeviceChoice();
+  #destroyed = false;
+
+  constructor(
+    private readonly session: CallSession,
+    private readonly hooks: CallHooks,
+  ) {}
+
+  /** The loaded call code, if any join, preview or share loaded it. */
+  get media(): LocalMedia | null {
+    return this.#media;
+  }
+
+  get devices(): Readonly<DeviceChoice> {
+    return this.#devices;
+  }
+
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    await this.#media?.switchDevice(kind, deviceId);
+    this.#devices = { ...this.#devices, [kind]: deviceId };
+    saveDeviceChoice(this.#devices);
+    this.hooks.changed();
+  }
+
+  /** The call code, loaded on the first join or share (a page with only a form never does). */
+  load(): Promise<LocalMedia> {
+    const { session, hooks } = this;
+    const call = this;
+    const host: MediaHost = {
+      get config() {
+        return session.config;
+      },
+      get destroyed() {
+        return call.#destroyed;
+      },
+      get devices() {
+        return call.#devices;
+      },
+      room: session.room,
+      id: session.id,
+      peers: session.peers,
+      presences: () => session.awareness.getStates().values() as Iterable<Partial<PresenceState>>,
+      othersInCall: () => session.participants().filter((p) => !p.isLocal && p.media).length,
+      publish: (media) => hooks.publish(media),
+      error: (error) => hooks.error(error),
+      changed: () => hooks.changed(),
+    };
+    this.#loading ??= import('./local-media.js').then(({ LocalMedia, qualityOf }) => {
+      // Stats are read only while our media flows: the monitor starts and stops with it.
+      qualityOf(session);
+      return (this.#media = new LocalMedia(host));
+    });
+    return this.#loading;
+  }
+
+  /** The quality profile changed: the camera and every sender follow (in a call). */
+  async applyProfile(): Promise<void> {
+    if (!this.#media) return;
+    const { qualityOf } = await import('./local-media.js');
+    await qualityOf(this.session).applyProfile();
+  }
+
+  /** The session ends: leaves the call (while the peers can still hear it); a pending join is refused. */
+  destroy(): void {
+    this.#destroyed = true;
+    this.#media?.leave();
+  }
+}
