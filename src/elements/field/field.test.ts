@@ -144,10 +144,10 @@ describe('<parley-field>', () => {
     other = new Session(verifiedRoom, { signaling: url, token: bob, name: 'Typed by hand' });
     other.start();
     other.setPresence({ field: 'notes' });
-    const verifiedBadge = await waitFor(
-      () => verifiedField.shadowRoot!.querySelector('[part=badge]')?.textContent?.includes('Bob Kahn') && verifiedField.shadowRoot!.querySelector('[part=badge]'),
-      'the verified badge',
-    );
+    const verifiedBadge = await waitFor(() => {
+      const shown = verifiedField.shadowRoot!.querySelector('[part=badge]');
+      return shown?.textContent?.includes('Bob Kahn') ? shown : null;
+    }, 'the verified badge');
     expect(verifiedBadge.textContent!.trim()).to.equal('Bob Kahn is here');
     expect(verifiedField.shadowRoot!.querySelector('[part=flag]')?.textContent?.trim()).to.equal('Bob Kahn');
     expect(verifiedField.shadowRoot!.querySelector('[part=unverified]')).to.equal(null);
