@@ -185,6 +185,11 @@ export class Peer {
   }
 
   /** The receiver of one slot's remote media, once negotiated. */
+  /** This connection's stats (for the quality monitor), without handing out the connection. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
   receiverOf(slot: MediaSlot): RTCRtpReceiver | undefined {
     return this.#media.transceiver(slot)?.receiver;
   }
