@@ -38,6 +38,7 @@ export class Features<H> {
 
   /** Disposes every feature, the last made first. */
   dispose(): void {
+    if (this.#disposed) return;
     this.#disposed = true;
     for (const feature of [...this.#made.values()].reverse()) feature.dispose?.();
   }
