@@ -21,7 +21,8 @@ export { diffText, transformIndex } from './forms/text-diff.js';
 export { ParleyError } from './errors.js';
 export type { MediaRequest } from './call/media.js';
 export { listDevices, watchDevices, loadDeviceChoice, canChooseSpeaker, DEVICE_STORAGE_KEY } from './call/devices.js';
-export { ActiveSpeaker } from './call/speaker.js';
+export { ActiveSpeaker, speakerOf } from './call/speaker.js';
+export { StatsPoller, statsOf } from './call/stats.js';
 export { QualityMonitor, qualityOf } from './call/quality.js';
 export { PROFILES, isQualityProfile } from './call/profiles.js';
 export { rateNetwork, readPeerStats, targetEncoding } from './call/network-stats.js';
@@ -29,7 +30,7 @@ export type { QualityProfile, NetworkQuality, PeerStats, StreamStats } from './c
 export { parseIceServers, isIceServerList } from './net/ice-servers.js';
 export type { DeviceKind, DeviceChoice, DeviceOption, DeviceList } from './call/devices.js';
 export type { ParleyErrorCode } from './errors.js';
-export { Chat, linkify, isChatMessage, MAX_CHAT_TEXT } from './chat/chat.js';
+export { Chat, chatOf, linkify, isChatMessage, MAX_CHAT_TEXT } from './chat/chat.js';
 export type { ChatMessage, ChatEvents, TextPart } from './chat/chat.js';
 export { FileTransfers, DEFAULT_MAX_FILE_BYTES, formatBytes } from './files/files.js';
 export type { FileTransfer, FileTransferEvents } from './files/files.js';

@@ -24,7 +24,7 @@ export async function adaptToPeers(session: QualityHost, stats: Map<string, Peer
     [...session.peers].map(async ([id, peer]) => {
       if (!peer.connected) return;
       try {
-        const read = await readPeerStats(peer.pc, counters, id);
+        const read = await readPeerStats(peer, counters, id);
         stats.set(id, read);
         const sender = camera && peer.senderOf(camera);
         if (sender) await applyEncoding(sender, targetEncoding(profile, read, { captured: camera.getSettings().width ?? 0, shown: shownWidth(session, id) }));

@@ -11,7 +11,7 @@ import type { FeatureHost } from '../session/features.js';
 import type { MediaState, Participant, PresenceState } from '../session/presence.js';
 
 /** What the call reads from its session. */
-export interface CallSession extends QualityHost, FeatureHost<QualityHost> {
+export interface CallSession extends QualityHost, FeatureHost {
   readonly room: string;
   readonly awareness: Awareness;
   participants(): Participant[];

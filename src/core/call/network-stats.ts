@@ -54,9 +54,9 @@ export function rateNetwork(rtt = 0, loss = 0): NetworkQuality {
  * Reads one connection's stats. `previous` holds the counters of the last read, so rates
  * (bitrate, loss) cover the interval between reads; it is updated in place.
  */
-export async function readPeerStats(pc: RTCPeerConnection, previous: Map<string, Counters>, key: string): Promise<PeerStats> {
+export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport> }, previous: Map<string, Counters>, key: string): Promise<PeerStats> {
   const reports = new Map<string, Report>();
-  (await pc.getStats()).forEach((r: Report) => reports.set(r.id, r));
+  (await source.getStats()).forEach((r: Report) => reports.set(r.id, r));
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const codec = (r: Report) => {
     const mime = reports.get(String(r.codecId))?.mimeType;

@@ -9,6 +9,7 @@ import { captureShape } from './profiles.js';
 import type { Counters, PeerStats } from './network-stats.js';
 import type { QualityHost } from './adapt.js';
 import type { FeatureHost } from '../session/features.js';
+import { statsOf } from './stats.js';
 
 export { PROFILES, captureShape, isQualityProfile, type QualityProfile } from './profiles.js';
 export type { NetworkQuality, PeerStats, StreamStats } from './network-stats.js';
@@ -26,10 +27,10 @@ export class QualityMonitor {
   /** Latest stats per peer id. */
   readonly stats = new Map<string, PeerStats>();
   readonly #counters = new Map<string, Counters>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #unsubscribe: (() => void) | undefined;
   #inCall = false;
 
-  constructor(readonly session: QualityHost) {
+  constructor(readonly session: QualityHost & FeatureHost) {
     session.awareness.on('change', this.#onPresence);
     this.#onPresence();
   }
@@ -43,13 +44,14 @@ export class QualityMonitor {
     else this.stop();
   };
 
+  /** Reads stats every STATS_INTERVAL_MS on the session's stats poller (our presence in the call starts it). */
   start(): void {
-    this.#timer ??= setInterval(() => void this.update(), STATS_INTERVAL_MS);
+    this.#unsubscribe ??= statsOf(this.session).every(STATS_INTERVAL_MS, () => this.update());
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   /** Reads stats once and adapts senders; the timer calls it, tests may too. */
@@ -75,9 +77,9 @@ export class QualityMonitor {
   }
 }
 
-const createMonitor = (session: QualityHost) => new QualityMonitor(session);
+const createMonitor = (session: QualityHost & FeatureHost) => new QualityMonitor(session);
 
 /** The session's quality monitor (one per session, made on first use). */
-export function qualityOf(session: FeatureHost<QualityHost>): QualityMonitor {
+export function qualityOf(session: QualityHost & FeatureHost): QualityMonitor {
   return session.feature(createMonitor);
 }

@@ -7,6 +7,12 @@
 // else is clearly louder, so the highlight does not flicker between words.
 import { createNanoEvents } from 'nanoevents';
 import type { Session } from '../session/session.js';
+import { statsOf } from './stats.js';
+
+/** The session's active-speaker detector (one per session, made on first use): watch() it. */
+export function speakerOf(session: Session): ActiveSpeaker {
+  return session.feature(createSpeaker);
+}
 
 /** How often levels are sampled. */
 export const SPEAKER_SAMPLE_MS = 400;
@@ -29,17 +35,42 @@ export class ActiveSpeaker {
   readonly #levels = new Map<string, number>();
   /** Last energy counters per participant, to turn totals into a level over the period. */
   readonly #energy = new Map<string, { energy: number; duration: number }>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #watchers = 0;
+  #unsubscribe: (() => void) | undefined;
+  #started: (() => void) | undefined;
 
   constructor(readonly session: Session) {}
 
+  /**
+   * Samples every SPEAKER_SAMPLE_MS (on the session's stats poller) until every watcher
+   * has called the function returned.
+   */
+  watch(): () => void {
+    if (this.#watchers++ === 0) this.#unsubscribe = statsOf(this.session).every(SPEAKER_SAMPLE_MS, () => this.sample());
+    let watching = true;
+    return () => {
+      if (!watching) return;
+      watching = false;
+      if (--this.#watchers > 0) return;
+      this.#unsubscribe?.();
+      this.#unsubscribe = undefined;
+    };
+  }
+
+  /** Watches until stop(). */
   start(): void {
-    this.#timer ??= setInterval(() => void this.sample(), SPEAKER_SAMPLE_MS);
+    this.#started ??= this.watch();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#started?.();
+    this.#started = undefined;
+  }
+
+  dispose(): void {
+    this.#watchers = 0;
+    this.#unsubscribe?.();
+    this.#unsubscribe = this.#started = undefined;
   }
 
   /** The smoothed level of one participant (0..1). */
@@ -108,3 +139,5 @@ export class ActiveSpeaker {
     return previous && duration > 0 ? Math.sqrt(Math.max(0, totals.energy - previous.energy) / duration) : 0;
   }
 }
+
+const createSpeaker = (session: Session) => new ActiveSpeaker(session);

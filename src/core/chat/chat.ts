@@ -6,6 +6,11 @@ import type * as Y from 'yjs';
 import { createNanoEvents } from 'nanoevents';
 import type { Session } from '../session/session.js';
 
+/** The session's chat (one per session, made on first use, disposed with the session). */
+export function chatOf(session: Session): Chat {
+  return session.feature(createChat);
+}
+
 /** Longest message text kept; longer input is cut (a peer's longer entry is skipped). */
 export const MAX_CHAT_TEXT = 4000;
 /** Earliest message time accepted (epoch ms); anything older is a peer's junk. */
@@ -108,8 +113,14 @@ export class Chat {
     return message;
   }
 
-  destroy(): void {
+  /** Stops following the document (the session does it for chatOf's chat). */
+  dispose(): void {
     this.#array.unobserve(this.#onChange);
+  }
+
+  /** Same as dispose(). */
+  destroy(): void {
+    this.dispose();
   }
 
   #onChange = (event: Y.YArrayEvent<unknown>) => {
@@ -156,3 +167,5 @@ export function linkify(text: string): TextPart[] {
   if (last < text.length) parts.push({ text: text.slice(last) });
   return parts;
 }
+
+const createChat = (session: Session) => new Chat(session);

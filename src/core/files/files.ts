@@ -1,6 +1,7 @@
 // Peer-to-peer file transfer for a session: offers files to everyone (or one peer),
 // receives offers, and routes the file channel's messages (see protocol.ts) to the
-// FileSender / FileReceiver they belong to. One FileTransfers per session: FileTransfers.for().
+// FileSender / FileReceiver they belong to. One FileTransfers per session: FileTransfers.for()
+// (a session feature, disposed with the session).
 // A peer that sends junk, out-of-range or unasked-for chunks is cut off: its transfers end,
 // what they wrote is deleted, and it is ignored from then on.
 import { createNanoEvents } from 'nanoevents';
@@ -30,8 +31,6 @@ export interface FileTransferEvents {
   error: (error: ParleyError) => void;
 }
 
-const instances = new WeakMap<Session, FileTransfers>();
-
 export class FileTransfers {
   readonly events = createNanoEvents<FileTransferEvents>();
   /** Largest file accepted from a peer, in bytes. */
@@ -51,15 +50,26 @@ export class FileTransfers {
 
   /** The session's file transfers (created on first use). */
   static for(session: Session): FileTransfers {
-    let files = instances.get(session);
-    if (!files) instances.set(session, (files = new FileTransfers(session)));
-    return files;
+    return session.feature(createFileTransfers);
   }
+
+  readonly #offPeer: () => void;
 
   private constructor(readonly session: Session) {
     // Lives as long as the session: a destroyed session closes its peers, which stops transfers.
-    session.events.on('peer', (peer) => this.#attach(peer));
+    this.#offPeer = session.events.on('peer', (peer) => this.#attach(peer));
     for (const peer of session.peers.values()) this.#attach(peer);
+  }
+
+  /** The session ended: no more peers to follow, no more change events. */
+  dispose(): void {
+    this.#offPeer();
+    clearTimeout(this.#changeTimer);
+  }
+
+  /** One per session: see for(). */
+  static create(session: Session): FileTransfers {
+    return new FileTransfers(session);
   }
 
   /** Every transfer, oldest first. */
@@ -213,6 +223,8 @@ export class FileTransfers {
     }, CHANGE_INTERVAL_MS);
   };
 }
+
+const createFileTransfers = (session: Session) => FileTransfers.create(session);
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -6,8 +6,7 @@
 // negotiation" (the polite side rolls back on a collision). Signals are handled strictly in
 // order (one queue per peer). Until the data channel opens, signals travel over the relay;
 // after, over the channel itself while the path is alive. A heartbeat on the channel finds
-// a dead path in seconds, and a channel that closes while the connection lives is opened
-// again on the same connection.
+// a dead path in seconds; a channel that closes while the connection lives reopens on it.
 import { createNanoEvents } from 'nanoevents';
 import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
 import { ParleyError, log } from '../errors.js';
@@ -182,6 +181,11 @@ export class Peer {
   /** The sender carrying this local track, if any (for quality adaptation and stats). */
   senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
     return this.#media.senderOf(track);
+  }
+
+  /** This connection's stats (for the quality monitor), without handing out the connection. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
   }
 
   /** The receiver of one slot's remote media, once negotiated. */

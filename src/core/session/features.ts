@@ -10,22 +10,25 @@ export interface Feature {
 /** Makes a feature for a session; the function itself is the feature's key. */
 export type FeatureFactory<H, T extends Feature> = (host: H) => T;
 
-/** A session that keeps features (see Features); H is what a factory reads of it. */
-export interface FeatureHost<H = unknown> {
-  feature<T extends Feature>(create: FeatureFactory<H, T>): T;
+/**
+ * A session that keeps features (see Features). Its factories take the session itself,
+ * typed by each as what it reads of it (a Session is all of those).
+ */
+export interface FeatureHost {
+  feature<T extends Feature>(create: FeatureFactory<never, T>): T;
 }
 
 export class Features<H> {
-  readonly #made = new Map<FeatureFactory<H, Feature>, Feature>();
+  readonly #made = new Map<FeatureFactory<never, Feature>, Feature>();
   #disposed = false;
 
   constructor(private readonly host: H) {}
 
   /** The host's feature made by `create`, made now on first use. */
-  get<T extends Feature>(create: FeatureFactory<H, T>): T {
+  get<T extends Feature>(create: FeatureFactory<never, T>): T {
     let feature = this.#made.get(create) as T | undefined;
     if (!feature) {
-      feature = create(this.host);
+      feature = (create as FeatureFactory<H, T>)(this.host);
       this.#made.set(create, feature);
       // Asked for after the session ended (an element rendering late): inert from the start.
       if (this.#disposed) feature.dispose?.();
@@ -35,6 +38,7 @@ export class Features<H> {
 
   /** Disposes every feature, the last made first. */
   dispose(): void {
+    if (this.#disposed) return;
     this.#disposed = true;
     for (const feature of [...this.#made.values()].reverse()) feature.dispose?.();
   }

@@ -108,7 +108,7 @@ export class Session {
    * The feature `create` makes for this session (quality, active speaker, files, chat…):
    * made on first use, one per session, disposed when the session is destroyed.
    */
-  feature<T extends Feature>(create: FeatureFactory<Session, T>): T {
+  feature<T extends Feature>(create: FeatureFactory<never, T>): T {
     return this.#features.get(create);
   }
 

@@ -7,22 +7,15 @@
 // cannot connect (one path fails while the others work), the state-vector reports close
 // the gap: a peer that reports holding more than we do, and still does a moment later,
 // is asked for the difference (sync step 1, answered with step 2).
+//
+// The messages themselves are pure functions in messages.ts; here they are decided on and
+// applied. State-vector reports go out (debounced) after we apply updates, so each side
+// learns when the other holds everything it has (form "synced"), and who holds what it lacks.
 import * as Y from 'yjs';
-import * as encoding from 'lib0/encoding';
-import * as decoding from 'lib0/decoding';
-import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import { decodeMessage, encodeAwareness, encodeAwarenessEntries, encodeMessage, syncStep1, syncStep2, syncUpdate, type AwarenessEntry } from './messages.js';
 
-export const messageSync = 0;
-export const messageAwareness = 1;
-export const messageQueryAwareness = 3;
-/**
- * Parley's addition: "I hold these clocks now", the entries of our state vector that grew
- * since our last report to that peer (the first report: all of it). Sent (debounced)
- * after we apply updates, so each side learns when the other holds everything it has
- * (form "synced"), and who holds what it lacks (see the top of this file).
- */
-export const messageStateVector = 4;
+export { messageAwareness, messageQueryAwareness, messageStateVector, messageSync } from './messages.js';
 /** Delay that batches state-vector reports during bursts of typing. */
 export const STATE_VECTOR_REPORT_MS = 30;
 /**
@@ -85,11 +78,8 @@ export class DocSync {
   /** Starts syncing with a peer whose channel just opened: we send step 1 and our awareness. */
   addPeer(peerId: string, send: Send): void {
     this.#peers.set(peerId, { send, owner: null, synced: false, stateVector: null, told: null });
-    const step1 = encoding.createEncoder();
-    encoding.writeVarUint(step1, messageSync);
-    syncProtocol.writeSyncStep1(step1, this.doc);
-    send(encoding.toUint8Array(step1));
-    send(this.#encodeAwareness([this.doc.clientID]));
+    send(this.#step1());
+    send(this.#encodeAwareness());
   }
 
   /** Forgets a peer and drops its presence at once (not after awareness's 30 s timeout). */
@@ -110,7 +100,7 @@ export class DocSync {
 
   /** True when every connected peer has reported holding everything this doc holds. */
   allPeersHaveOurState(): boolean {
-    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    const ours = this.#clocks();
     for (const peer of this.#peers.values()) {
       if (!peer.stateVector || isAhead(ours, peer.stateVector)) return false;
     }
@@ -122,46 +112,42 @@ export class DocSync {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     try {
-      const decoder = decoding.createDecoder(bytes);
-      const type = decoding.readVarUint(decoder);
-      switch (type) {
-        case messageSync: {
-          const refusal = this.#overBudget(decoding.clone(decoder));
+      const message = decodeMessage(bytes);
+      switch (message.type) {
+        case 'sync': {
+          if (message.step === syncStep1) {
+            peer.send(encodeMessage({ type: 'sync', step: syncStep2, payload: Y.encodeStateAsUpdate(this.doc, message.payload) }));
+            break;
+          }
+          const refusal = this.#overBudget(message.payload);
           if (refusal) {
             this.#refuse(peerId, refusal);
             break;
           }
-          const reply = encoding.createEncoder();
-          encoding.writeVarUint(reply, messageSync);
-          const step = syncProtocol.readSyncMessage(decoder, reply, this.doc, peerId, (e) => this.hooks.onError?.(peerId, e));
-          if (encoding.length(reply) > 1) peer.send(encoding.toUint8Array(reply));
-          if (step === syncProtocol.messageYjsSyncStep2 && !peer.synced) {
+          Y.applyUpdate(this.doc, message.payload, peerId);
+          if (message.step === syncStep2 && !peer.synced) {
             peer.synced = true;
             this.hooks.onPeerSynced?.(peerId);
           }
           // Tell everyone what we hold now (they learn whether we caught up with them).
-          if (step !== syncProtocol.messageYjsSyncStep1) this.#scheduleStateVectorReport();
+          this.#scheduleStateVectorReport();
           break;
         }
-        case messageStateVector: {
+        case 'state-vector': {
           const held = (peer.stateVector ??= new Map());
-          for (const [client, clock] of Y.decodeStateVector(decoding.readVarUint8Array(decoder))) {
-            if (clock > (held.get(client) ?? 0)) held.set(client, clock);
-          }
+          for (const [client, clock] of message.clocks) if (clock > (held.get(client) ?? 0)) held.set(client, clock);
           this.hooks.onStateVector?.();
           this.#catchUpWith(peerId, peer);
           break;
         }
-        case messageAwareness: {
-          const update = this.#ownUpdate(peerId, peer, decoding.readVarUint8Array(decoder));
-          if (update) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peerId);
+        case 'awareness': {
+          const kept = message.entries.filter((entry) => this.#mayAnnounce(peerId, peer, entry));
+          if (kept.length) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(kept), peerId);
           break;
         }
-        case messageQueryAwareness:
-          peer.send(this.#encodeAwareness([this.doc.clientID]));
+        case 'query-awareness':
+          peer.send(this.#encodeAwareness());
           break;
-        default:
-          throw new Error(`unknown sync message type ${type}`);
       }
     } catch (error) {
       this.hooks.onError?.(peerId, error);
@@ -169,45 +155,24 @@ export class DocSync {
   }
 
   /**
-   * Keeps only what a peer may say in an awareness update: its own presence (the client it
+   * Whether a peer may say this in an awareness update: its own presence (the client it
    * first announced, no one else's, never ours), naming its own peer id, within size.
-   * Returns the update to apply, or null when nothing in it is.
+   * The first entry kept makes its client the peer's own.
    */
-  #ownUpdate(peerId: string, peer: SyncPeer, update: Uint8Array): Uint8Array | null {
-    const input = decoding.createDecoder(update);
-    const count = decoding.readVarUint(input);
-    const kept = encoding.createEncoder();
-    let keptCount = 0;
-    const entries = encoding.createEncoder();
-    for (let i = 0; i < count; i++) {
-      const client = decoding.readVarUint(input);
-      const clock = decoding.readVarUint(input);
-      const json = decoding.readVarString(input);
-      const refusal = this.#awarenessRefusal(peerId, peer, client, json);
-      if (refusal) {
-        this.#refuse(peerId, refusal);
-        continue;
-      }
-      peer.owner = client;
-      encoding.writeVarUint(entries, client);
-      encoding.writeVarUint(entries, clock);
-      encoding.writeVarString(entries, json);
-      keptCount++;
-    }
-    if (!keptCount) return null;
-    encoding.writeVarUint(kept, keptCount);
-    encoding.writeUint8Array(kept, encoding.toUint8Array(entries));
-    return encoding.toUint8Array(kept);
+  #mayAnnounce(peerId: string, peer: SyncPeer, { client, json }: AwarenessEntry): boolean {
+    const refusal = this.#awarenessRefusal(peerId, peer, client, json);
+    if (refusal) this.#refuse(peerId, refusal);
+    else peer.owner = client;
+    return !refusal;
   }
 
   /**
-   * Whether a sync message (step 2 or update) would grow a shared map past MAX_KEYS_PER_MAP
+   * Whether an update (sync step 2 or update) would grow a shared map past MAX_KEYS_PER_MAP
    * keys, or the document past MAX_SHARED_TYPES shared types. Only entries that name their
    * parent count (a new key, a new type); edits of what exists never do.
    */
-  #overBudget(decoder: decoding.Decoder): string | null {
-    if (decoding.readVarUint(decoder) === syncProtocol.messageYjsSyncStep1) return null;
-    const { structs } = Y.decodeUpdate(decoding.readVarUint8Array(decoder));
+  #overBudget(update: Uint8Array): string | null {
+    const { structs } = Y.decodeUpdate(update);
     const keys = new Map<string, Set<string>>();
     for (const struct of structs) {
       if (!(struct instanceof Y.Item) || typeof struct.parent !== 'string') continue;
@@ -247,15 +212,12 @@ export class DocSync {
 
   /** The peer holds what we lack and still does after CATCH_UP_MS: ask it for the difference. */
   #catchUpWith(peerId: string, peer: SyncPeer): void {
-    const lagging = () => peer.stateVector !== null && isAhead(peer.stateVector, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+    const lagging = () => peer.stateVector !== null && isAhead(peer.stateVector, this.#clocks());
     if (peer.catchUp !== undefined || !lagging()) return;
     peer.catchUp = setTimeout(() => {
       peer.catchUp = undefined;
       if (this.#peers.get(peerId) !== peer || !lagging()) return;
-      const step1 = encoding.createEncoder();
-      encoding.writeVarUint(step1, messageSync);
-      syncProtocol.writeSyncStep1(step1, this.doc);
-      peer.send(encoding.toUint8Array(step1));
+      peer.send(this.#step1());
     }, CATCH_UP_MS);
   }
 
@@ -263,16 +225,13 @@ export class DocSync {
     if (this.#reportTimer !== undefined) return;
     this.#reportTimer = setTimeout(() => {
       this.#reportTimer = undefined;
-      const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+      const ours = this.#clocks();
       for (const peer of this.#peers.values()) {
         const told = peer.told;
         const grown = new Map([...ours].filter(([client, clock]) => clock > (told?.get(client) ?? 0)));
         if (told && !grown.size) continue;
         peer.told = new Map([...(told ?? []), ...grown]);
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, messageStateVector);
-        encoding.writeVarUint8Array(encoder, Y.encodeStateVector(grown));
-        peer.send(encoding.toUint8Array(encoder));
+        peer.send(encodeMessage({ type: 'state-vector', clocks: grown }));
       }
     }, STATE_VECTOR_REPORT_MS);
   }
@@ -289,10 +248,7 @@ export class DocSync {
     // What a peer sent us is not passed on (see the top of this file); the rest is ours:
     // an edit here, or the document loaded from this browser's storage.
     if (typeof origin !== 'string' || !this.#peers.has(origin)) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, messageSync);
-      syncProtocol.writeUpdate(encoder, update);
-      const bytes = encoding.toUint8Array(encoder);
+      const bytes = encodeMessage({ type: 'sync', step: syncUpdate, payload: update });
       for (const peer of this.#peers.values()) peer.send(bytes);
     }
     this.hooks.onStateVector?.();
@@ -303,15 +259,24 @@ export class DocSync {
     // and forwarding would make us speak for clients we do not own.
     const own = this.doc.clientID;
     if (!added.includes(own) && !updated.includes(own) && !removed.includes(own)) return;
-    const bytes = this.#encodeAwareness([own]);
+    const bytes = this.#encodeAwareness();
     for (const peer of this.#peers.values()) peer.send(bytes);
   };
 
-  #encodeAwareness(clients: number[]): Uint8Array {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, messageAwareness);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
-    return encoding.toUint8Array(encoder);
+  /** Our own presence, as an awareness message. */
+  #encodeAwareness(): Uint8Array {
+    return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]));
+  }
+
+  /** Sync step 1: our state vector (the peer answers with what we lack). */
+  #step1(): Uint8Array {
+    return encodeMessage({ type: 'sync', step: syncStep1, payload: Y.encodeStateVector(this.doc) });
+  }
+
+  /** Every client's clock in our document, read from the store (nothing encoded). */
+  #clocks(): Map<number, number> {
+    const { store } = this.doc;
+    return new Map([...store.clients.keys()].map((client) => [client, Y.getState(store, client)]));
   }
 }
 

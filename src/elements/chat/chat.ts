@@ -1,11 +1,12 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
+import { FeatureController } from '../shared/feature-controller.js';
 import { emit } from '../shared/emit.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
 import { styles } from './chat.styles.js';
 import { Localize } from '../shared/messages.js';
-import { Chat, linkify, type ChatMessage } from '../../core/index.js';
+import { chatOf, linkify, type Chat, type ChatMessage } from '../../core/index.js';
 
 /**
  * @tag parley-chat
@@ -49,20 +50,25 @@ export class ParleyChat extends LitElement {
   private get log(): HTMLElement | null {
     return this.renderRoot.querySelector('[part=log]');
   }
-  #chat: Chat | null = null;
-  #off: Array<() => void> = [];
+  readonly #feature = new FeatureController(this, chatOf, (chat) => [
+    chat.events.on('change', () => this.requestUpdate()),
+    chat.events.on('message', (message) => {
+      if (this.matches(':focus-within')) chat.markRead();
+      emit(this, 'parley-chat-message', { message });
+    }),
+  ]);
 
   /** Room name. Defaults to the nearest `<parley-room>` ancestor's. */
   room = '';
 
   /** Messages from others not yet seen (reset when the chat gets focus or you send). */
   get unread(): number {
-    return this.#chat?.unread ?? 0;
+    return this.#feature.value?.unread ?? 0;
   }
 
   /** The framework-free chat behind this element. */
   get chat(): Chat | null {
-    return this.#chat;
+    return this.#feature.value;
   }
 
   override connectedCallback(): void {
@@ -73,16 +79,11 @@ export class ParleyChat extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.removeEventListener('focusin', this.#markRead);
-    this.#detach();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('room')) this.#controller.refresh();
-    const session = this.#controller.session;
-    if (session !== (this.#chat?.session ?? null)) {
-      this.#detach();
-      if (session) this.#attach(new Chat(session));
-    }
+    this.#feature.follow(this.#controller.session);
   }
 
   protected override updated(): void {
@@ -93,28 +94,11 @@ export class ParleyChat extends LitElement {
 
   /** Sends a message as you. */
   send(text: string): void {
-    this.#chat?.send(text);
-    this.#chat?.markRead();
+    this.#feature.value?.send(text);
+    this.#feature.value?.markRead();
   }
 
-  #attach(chat: Chat): void {
-    this.#chat = chat;
-    this.#off = [
-      chat.events.on('change', () => this.requestUpdate()),
-      chat.events.on('message', (message) => {
-        if (this.matches(':focus-within')) chat.markRead();
-        emit(this, 'parley-chat-message', { message });
-      }),
-    ];
-  }
-
-  #detach(): void {
-    this.#off.forEach((off) => off());
-    this.#chat?.destroy();
-    this.#chat = null;
-  }
-
-  #markRead = () => this.#chat?.markRead();
+  #markRead = () => this.#feature.value?.markRead();
 
   #onKeyDown(event: KeyboardEvent): void {
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
@@ -132,7 +116,7 @@ export class ParleyChat extends LitElement {
     const { t } = this.#l10n;
     const time = new Date(m.time);
     return html`<li part="message" style="border-color:${safeColor(m.color)}">
-      <span part="name">${m.from || t('Guest')}</span>${m.verified || m.peer === this.#chat?.session.id
+      <span part="name">${m.from || t('Guest')}</span>${m.verified || m.peer === this.#feature.value?.session.id
         ? nothing
         : html`<span part="unverified" class="muted" title=${t('Anyone can type any name')}>${t('(name not verified)')}</span>`}
       <time part="time" class="muted" datetime=${time.toISOString()}>${time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>
@@ -143,7 +127,7 @@ export class ParleyChat extends LitElement {
   }
 
   override render() {
-    const messages = this.#chat?.messages() ?? [];
+    const messages = this.#feature.value?.messages() ?? [];
     const unread = this.unread;
     const { t } = this.#l10n;
     return html`<section part="base" aria-label=${t('Chat')}>
@@ -164,11 +148,11 @@ export class ParleyChat extends LitElement {
           rows="2"
           maxlength="4000"
           aria-describedby="hint"
-          ?disabled=${!this.#chat}
+          ?disabled=${!this.#feature.value}
           @keydown=${this.#onKeyDown}
         ></textarea>
         <span id="hint" class="muted">${t('Enter sends, Shift+Enter adds a line')}</span>
-        <button part="button" class="primary" type="submit" ?disabled=${!this.#chat}>${t('Send')}</button>
+        <button part="button" class="primary" type="submit" ?disabled=${!this.#feature.value}>${t('Send')}</button>
       </form>
     </section>`;
   }

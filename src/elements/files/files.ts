@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { SessionController } from '../shared/session-controller.js';
+import { FeatureController } from '../shared/feature-controller.js';
 import { emit } from '../shared/emit.js';
 import { tokens } from '../shared/theme.js';
 import { widgetStyles } from '../shared/widget.styles.js';
@@ -54,8 +55,16 @@ export class ParleyFiles extends LitElement {
 
   readonly #controller = new SessionController(this);
   readonly #l10n = new Localize(this);
-  #files: FileTransfers | null = null;
-  #off: Array<() => void> = [];
+  readonly #feature = new FeatureController(this, (session) => FileTransfers.for(session), (files) => [
+    files.events.on('change', () => this.requestUpdate()),
+    files.events.on('offer', (r) => emit(this, 'parley-file-offer', { name: r.name, size: r.size, from: this.#who(r.peerId) })),
+    files.events.on('received', (r) => this.#received(r)),
+    files.events.on('error', (error) => emit(this, 'parley-error', { code: error.code, message: error.message, error })),
+    () => {
+      this.#urls.forEach((url) => URL.revokeObjectURL(url));
+      this.#urls.clear();
+    },
+  ]);
   readonly #urls = new Map<FileTransfer, string>();
   private dragging = false;
   private to = '';
@@ -71,46 +80,19 @@ export class ParleyFiles extends LitElement {
 
   /** The framework-free transfers behind this element. */
   get transfers(): FileTransfers | null {
-    return this.#files;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#detach();
+    return this.#feature.value;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('room')) this.#controller.refresh();
-    const session = this.#controller.session;
-    if (session !== (this.#files?.session ?? null)) {
-      this.#detach();
-      if (session) this.#attach(FileTransfers.for(session));
-    }
-    if (this.#files) this.#files.maxBytes = this.maxBytes;
+    const files = this.#feature.follow(this.#controller.session);
+    if (files) files.maxBytes = this.maxBytes;
   }
 
   /** Offers files to `to` (a peer id) or, by default, to everyone in the room, people who join later included. */
   send(files: Iterable<File>, to?: string): void {
-    for (const file of files) this.#files?.offer(file, to || undefined);
+    for (const file of files) this.#feature.value?.offer(file, to || undefined);
     this.requestUpdate();
-  }
-
-  #attach(files: FileTransfers): void {
-    this.#files = files;
-    this.#off = [
-      files.events.on('change', () => this.requestUpdate()),
-      files.events.on('offer', (r) => emit(this, 'parley-file-offer', { name: r.name, size: r.size, from: this.#who(r.peerId) })),
-      files.events.on('received', (r) => this.#received(r)),
-      files.events.on('error', (error) => emit(this, 'parley-error', { code: error.code, message: error.message, error })),
-    ];
-  }
-
-  #detach(): void {
-    this.#off.forEach((off) => off());
-    this.#off = [];
-    this.#files = null;
-    this.#urls.forEach((url) => URL.revokeObjectURL(url));
-    this.#urls.clear();
   }
 
   #received(receiver: FileReceiver): void {
@@ -127,7 +109,7 @@ export class ParleyFiles extends LitElement {
     const url = this.#urls.get(t);
     if (url) URL.revokeObjectURL(url);
     this.#urls.delete(t);
-    this.#files?.remove(t);
+    this.#feature.value?.remove(t);
     this.renderRoot.querySelector<HTMLElement>('input[type=file]')?.focus(); // the button is gone
   }
 
@@ -187,7 +169,7 @@ export class ParleyFiles extends LitElement {
       <span part="status" class="muted">${this.#status(transfer)}</span>
       <span class="actions">
         ${transfer.direction === 'receive' && transfer.state === 'offered'
-          ? html`<button part="button accept" class="primary" type="button" aria-label=${t('Accept {name}', { name })} @click=${() => this.#files?.accept(transfer)}>${t('Accept')}</button>
+          ? html`<button part="button accept" class="primary" type="button" aria-label=${t('Accept {name}', { name })} @click=${() => this.#feature.value?.accept(transfer)}>${t('Accept')}</button>
               <button part="button decline" type="button" aria-label=${t('Decline {name}', { name })} @click=${() => transfer.decline()}>${t('Decline')}</button>`
           : transfer.active
             ? html`<button part="button cancel" type="button" aria-label=${t('Cancel {name}', { name })} @click=${() => transfer.cancel()}>${t('Cancel')}</button>`
@@ -205,7 +187,7 @@ export class ParleyFiles extends LitElement {
   override render() {
     const session = this.#controller.session;
     const others = session?.participants().filter((p) => !p.isLocal) ?? [];
-    const transfers = this.#files?.list() ?? [];
+    const transfers = this.#feature.value?.list() ?? [];
     const { t } = this.#l10n;
     return html`<section part="base" aria-label=${t('Files')}>
       <div

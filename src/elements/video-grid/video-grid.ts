@@ -18,7 +18,7 @@ import question from 'lucide/dist/esm/icons/circle-question-mark.mjs';
 import signalHigh from 'lucide/dist/esm/icons/signal-high.mjs';
 import signalLow from 'lucide/dist/esm/icons/signal-low.mjs';
 import signalMedium from 'lucide/dist/esm/icons/signal-medium.mjs';
-import { ActiveSpeaker, qualityOf, type Participant, type PeerStats, type QualityMonitor } from '../../core/index.js';
+import { qualityOf, speakerOf, type Participant, type PeerStats, type QualityMonitor, type Session } from '../../core/index.js';
 
 interface Tile {
   /** Whose stream, and which: `<id>` (camera) or `<id>:screen`. */
@@ -80,9 +80,10 @@ export class ParleyVideoGrid extends LitElement {
 
   readonly #controller = new SessionController(this);
   readonly #l10n = new Localize(this);
-  #speaker: ActiveSpeaker | null = null;
-  #statsOff: (() => void) | null = null;
+  /** The session whose active speaker and quality stats this grid follows, and how to stop. */
+  #followed: Session | null = null;
   #quality: QualityMonitor | null = null;
+  #unfollow: Array<() => void> = [];
   // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
   // published after a pause (not inside the observer's callback), so resizing stays cheap
   // and the re-render it causes cannot start a ResizeObserver loop.
@@ -107,11 +108,7 @@ export class ParleyVideoGrid extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#speaker?.stop();
-    this.#speaker = null;
-    this.#statsOff?.();
-    this.#statsOff = null;
-    this.#quality = null;
+    this.#follow(null);
     this.#resize.disconnect();
     this.#observed.clear();
     clearTimeout(this.#viewTimer);
@@ -148,6 +145,18 @@ export class ParleyVideoGrid extends LitElement {
     return (others.find((t) => t.participant.id === this.activeSpeaker) ?? others[0] ?? tiles[0])!.key;
   }
 
+  /** The session's active speaker (watched while this grid shows it) and quality stats. */
+  #follow(session: Session | null): void {
+    this.#unfollow.forEach((off) => off());
+    this.#followed = session;
+    this.#quality = session && qualityOf(session);
+    const speaker = session && speakerOf(session);
+    this.activeSpeaker = speaker?.current ?? null;
+    this.#unfollow = speaker
+      ? [speaker.events.on('change', this.#onSpeaker), speaker.watch(), this.#quality!.events.on('stats', () => this.requestUpdate())]
+      : [];
+  }
+
   #onSpeaker = (id: string | null) => {
     this.activeSpeaker = id;
     const participant = id ? this.#controller.session?.participant(id) : undefined;
@@ -177,15 +186,7 @@ export class ParleyVideoGrid extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     const session = this.#controller.session;
-    if (this.#speaker?.session !== session) {
-      this.#speaker?.stop();
-      this.#speaker = session ? new ActiveSpeaker(session) : null;
-      this.#speaker?.events.on('change', this.#onSpeaker);
-      this.#speaker?.start();
-      this.#statsOff?.();
-      this.#quality = session ? qualityOf(session) : null;
-      this.#statsOff = this.#quality?.events.on('stats', () => this.requestUpdate()) ?? null;
-    }
+    if (session !== this.#followed) this.#follow(session);
     const tiles = this.#remoteCameraTiles();
     for (const tile of this.#observed) if (!tiles.includes(tile)) (this.#resize.unobserve(tile), this.#observed.delete(tile));
     for (const tile of tiles) if (!this.#observed.has(tile)) (this.#resize.observe(tile), this.#observed.add(tile));

@@ -1,0 +1,52 @@
+// The session's one stats poller: features that read WebRTC stats on a timer (the quality
+// monitor every 2 s, the active speaker every 400 ms) subscribe with every(), and one timer
+// serves them all. It runs only while someone is subscribed: a page with only a form, or
+// out of the call, reads nothing.
+import type { FeatureHost } from '../session/features.js';
+
+/** The poller's tick: every period asked for is a multiple of it. */
+export const STATS_TICK_MS = 200;
+
+export class StatsPoller {
+  /** Each subscriber's task and its period in ticks. */
+  readonly #tasks = new Map<() => void, number>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticks = 0;
+
+  /** Whether the timer runs (someone is subscribed). */
+  get running(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /**
+   * Runs `task` every `periodMs` (rounded to STATS_TICK_MS) until the returned function is
+   * called. A task that fails (a connection closing mid-read) is tried again next time.
+   */
+  every(periodMs: number, task: () => unknown): () => void {
+    const run = () => void Promise.resolve().then(task).catch(() => {});
+    this.#tasks.set(run, Math.max(1, Math.round(periodMs / STATS_TICK_MS)));
+    this.#timer ??= setInterval(this.#tick, STATS_TICK_MS);
+    return () => {
+      this.#tasks.delete(run);
+      if (!this.#tasks.size) this.dispose();
+    };
+  }
+
+  dispose(): void {
+    this.#tasks.clear();
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #tick = (): void => {
+    this.#ticks++;
+    for (const [run, period] of this.#tasks) if (this.#ticks % period === 0) run();
+  };
+}
+
+const createPoller = () => new StatsPoller();
+
+/** The session's stats poller (one per session, made on first use). */
+export function statsOf(session: FeatureHost): StatsPoller {
+  return session.feature(createPoller);
+}
