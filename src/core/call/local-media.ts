@@ -228,7 +228,7 @@ export class LocalMedia {
         encryption: config.mediaEncryption,
         iceServers: config.iceServers,
         changed: () => this.host.changed(),
-        ended: (error) => this.#sfuEnded(error),
+        ended: (error, feeds) => this.#sfuEnded(error, feeds),
       });
       if (round !== this.#callRound || this.host.destroyed) {
         sfu.close(); // left the call meanwhile
@@ -244,11 +244,13 @@ export class LocalMedia {
   }
 
   /** The media server went away mid-call: back to the mesh if the call fits one, else out. */
-  #sfuEnded(error: ParleyError): void {
+  #sfuEnded(error: ParleyError, feeds: number): void {
     this.#sfu = null;
     this.#stayMesh = true; // no second try at a server that just went away, in this call
     const max = this.host.config.maxParticipants ?? MAX_PARTICIPANTS;
-    const others = this.host.othersInCall();
+    // Counted as Janus last said too: everyone notices at once, and a presence that already
+    // says someone left (out of the same decision) must not make the rest decide otherwise.
+    const others = Math.max(this.host.othersInCall(), feeds);
     if (others < max) {
       this.host.error(new ParleyError('sfu', `${error.message} The call goes on peer-to-peer.`, { cause: error }));
       this.#publish();
