@@ -35,7 +35,30 @@ const janusSecret = 'wtr-janus-secret';
 const janus = janusInstalled() ? await startJanus({ secret: janusSecret }) : null;
 const sfuRelay = janus ? await createRelay({ port: 0, log: () => {}, janusUrls: [janus.url], janusSecret }) : null;
 const sfu = sfuRelay ? { sfuRelayUrl: sfuRelay.url } : { sfuMissing: `janus is not installed at ${JANUS_BIN} (Debian: apt-get install janus; npm test installs it)` };
+// Janus instances a test may kill mid-call (`/__parley/doomed-sfu` starts one with a relay
+// that sends rooms' media to it; `/__parley/kill-sfu?id=` kills it with SIGKILL, a crash).
+const doomed = new Map();
+async function startDoomedSfu() {
+  const instance = await startJanus({ secret: janusSecret });
+  const relay = await createRelay({ port: 0, log: () => {}, janusUrls: [instance.url], janusSecret });
+  const id = String(instance.pid);
+  doomed.set(id, { instance, relay });
+  return { id, url: relay.url };
+}
+async function killDoomedSfu(id) {
+  const entry = doomed.get(id);
+  if (!entry) return { killed: false };
+  process.kill(entry.instance.pid, 'SIGKILL');
+  await entry.instance.exited;
+  return { killed: true };
+}
 process.on('exit', () => {
+  for (const { instance, relay } of doomed.values()) {
+    relay.server.close();
+    try {
+      process.kill(instance.pid, 'SIGKILL'); // a test's throwaway Janus: nothing to stop cleanly
+    } catch {} // killed by its test already
+  }
   relay.server.close();
   turnRelay.server.close();
   authRelay.server.close();
@@ -64,7 +87,13 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
     {
       name: 'parley-relay-url',
-      serve(context) {
+      async serve(context) {
+        if (context.path === '/__parley/doomed-sfu') {
+          return { body: JSON.stringify(janus ? await startDoomedSfu() : { error: sfu.sfuMissing }), type: 'json' };
+        }
+        if (context.path === '/__parley/kill-sfu') {
+          return { body: JSON.stringify(await killDoomedSfu(String(context.query.id))), type: 'json' };
+        }
         if (context.path === '/__parley/relay') {
           return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken, identityTokens, ...sfu }), type: 'json' };
         }

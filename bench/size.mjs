@@ -4,7 +4,8 @@
 // dynamically (a chunk loaded only for `persist` counts too; the call's capture and stats
 // code, loaded on the first join, counts only on pages that have a call), each gzipped on
 // its own as a server sends it. The pages are in English: a language catalogue (German)
-// is printed on its own line, as a page in that language loads it too. The build's
+// is printed on its own line, as a page in that language loads it too; so is the media
+// server's code (SFU), which a call loads only when its media goes through Janus. The build's
 // manifest (dist/.vite/manifest.json) says which chunk holds which element and what each
 // chunk imports. With --check it is the test suite's size budget: it fails when a page
 // loads more than its budget.
@@ -43,6 +44,8 @@ const keyOf = (tag) => {
 const CALL_ONLY = ['src/core/call/local-media.ts', 'src/core/call/media.ts', 'src/core/call/adapt.ts', 'src/core/call/network-stats.ts'];
 /** Modules only a page in another language than English loads: measured on their own. */
 const LANGUAGES = ['src/elements/shared/messages.de.ts'];
+/** Modules a call loads only when its media goes through the media server: measured on their own. */
+const SFU_ONLY = ['src/core/sfu/sfu-media.ts'];
 
 /**
  * The chunks `keys` import, themselves included; with `dynamic`, what they import() too
@@ -73,7 +76,7 @@ for (const page of PAGES) {
   const chunks =
     page.tags === 'all'
       ? closure([entryKey], true)
-      : closure(page.tags.map(keyOf), true, closure([entryKey], false), [...LANGUAGES, ...(page.call === false ? CALL_ONLY : [])]);
+      : closure(page.tags.map(keyOf), true, closure([entryKey], false), [...LANGUAGES, ...SFU_ONLY, ...(page.call === false ? CALL_ONLY : [])]);
   const files = [...chunks].map((key) => manifest[key].file);
   const raw = files.reduce((sum, file) => sum + sizeOf(file).raw, 0);
   const gz = files.reduce((sum, file) => sum + sizeOf(file).gz, 0);
@@ -87,5 +90,14 @@ for (const page of PAGES) {
 for (const key of LANGUAGES) {
   const { gz, raw } = sizeOf(manifest[key].file);
   console.log(`+ the ${key.replace(/.*messages\.(\w+)\.ts$/, '$1')} catalogue, on a page in that language: ${kb(gz)} gzipped (${kb(raw)} minified)`);
+}
+// What a call page loads on top when its media moves to Janus: the SFU chunk and whatever
+// it imports that the room page does not already hold.
+const roomPage = closure(PAGES[1].tags.map(keyOf), true, closure([entryKey], false), SFU_ONLY);
+for (const key of SFU_ONLY) {
+  const files = [...closure([key], true)].filter((k) => !roomPage.has(k)).map((k) => manifest[k].file);
+  const gz = files.reduce((sum, file) => sum + sizeOf(file).gz, 0);
+  const raw = files.reduce((sum, file) => sum + sizeOf(file).raw, 0);
+  console.log(`+ the media server (SFU) code, on a call whose media goes through Janus: ${kb(gz)} gzipped (${kb(raw)} minified)`);
 }
 if (process.argv.includes('--check') && over) process.exit(1);

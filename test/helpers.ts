@@ -31,6 +31,23 @@ export async function sfuRelay(): Promise<string> {
   return sfuRelayUrl;
 }
 
+/**
+ * A Janus of its own for a test that kills it, and a relay that sends rooms' media to it:
+ * `kill()` ends the Janus process with SIGKILL (as a crash would) and resolves once it is gone.
+ */
+export async function doomedSfuRelay(): Promise<{ url: string; kill(): Promise<void> }> {
+  const response = await fetch('/__parley/doomed-sfu');
+  const { id, url, error } = (await response.json()) as { id?: string; url?: string; error?: string };
+  if (!id || !url) throw new Error(error ?? 'could not start a Janus for this test');
+  return {
+    url,
+    kill: async () => {
+      const { killed } = (await (await fetch(`/__parley/kill-sfu?id=${id}`)).json()) as { killed: boolean };
+      if (!killed) throw new Error(`no Janus ${id} to kill`);
+    },
+  };
+}
+
 /** Tokens for the relay that requires one, each carrying a person (`sub` and `name`). */
 export async function identityTokens(): Promise<{ url: string; ada: string; bob: string; eve: string }> {
   const response = await fetch('/__parley/relay');

@@ -17,6 +17,12 @@ import type { SfuMedia } from '../sfu/sfu-media.js';
 /** The quality monitor loads with this code, on the first join (call-media.ts starts it). */
 export { qualityOf } from './quality.js';
 
+/**
+ * With `media: 'auto'` (the default), the call's media moves to the media server when this
+ * many people are in it, you included (docs/mesh-and-sfu.md).
+ */
+export const AUTO_SFU_AT = 5;
+
 /** What local media needs from its session. */
 export interface MediaHost {
   readonly config: Readonly<SessionConfig>;
@@ -47,8 +53,13 @@ export class LocalMedia {
   /** In the call without camera or microphone (capture was refused): receiving only. */
   #watching = false;
   #joining: Promise<void> | null = null;
-  /** The media server our camera and microphone go through, when the room's media is `sfu`. */
+  /** The media server our camera and microphone go through (media `sfu`, or `auto` once moved). */
   #sfu: SfuMedia | null = null;
+  #openingSfu: Promise<boolean> | null = null;
+  /** Bumped on leave(): a media server connection that opens after belongs to no call. */
+  #callRound = 0;
+  /** With `auto`: the media server could not be used (or went away) in this call; the mesh it is. */
+  #stayMesh = false;
 
   constructor(private readonly host: MediaHost) {}
 
@@ -74,7 +85,8 @@ export class LocalMedia {
     if (host.destroyed) throw ended();
     const max = host.config.maxParticipants ?? MAX_PARTICIPANTS;
     const inCall = host.othersInCall();
-    if (host.config.media !== 'sfu' && inCall >= max) {
+    // A full mesh takes one more person only through the media server (`auto`, when it opens).
+    if (host.config.media !== 'sfu' && inCall >= max && (host.config.media === 'mesh' || !(await this.#openSfu()))) {
       throw this.#fail(
         new ParleyError(
           'call-full',
@@ -159,6 +171,8 @@ export class LocalMedia {
     this.stopScreenShare();
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
+    this.#callRound++;
+    this.#stayMesh = false;
     this.#sfu?.close();
     this.#sfu = null;
     this.#publish();
@@ -179,15 +193,41 @@ export class LocalMedia {
   }
 
   /**
-   * With media="sfu", connects to the room's media server before we publish. When there
-   * is none (or it refuses us) the error is reported and the call goes over the mesh.
+   * Whether our media goes through the media server: always with `sfu`; with `auto` once
+   * AUTO_SFU_AT people are in the call, or anyone in it already sends there (so a call that
+   * moved stays moved when someone leaves, and a newcomer follows it: no flapping). Every
+   * page decides from the same presence, so they all move together without a leader.
    */
-  async #openSfu(): Promise<void> {
+  #wantsSfu(): boolean {
     const { config } = this.host;
-    if (config.media !== 'sfu' || this.#sfu) return;
+    const mode = config.media ?? 'auto';
+    if (this.#stayMesh) return false;
+    if (mode !== 'auto') return mode === 'sfu';
+    // The default (no `media` set) does not ask for a key it cannot have: the mesh, quietly.
+    if ( (!config.media && !config.password && config.mediaEncryption !== 'none')) return false;
+    if (this.host.othersInCall() + 1 >= AUTO_SFU_AT) return true;
+    return [...this.host.presences()].some((p) => p.peer !== this.host.id && isRecord(p.media) && typeof p.media.feed === 'string');
+  }
+
+  /**
+   * Connects to the room's media server when #wantsSfu() (before we publish). When there
+   * is none, or it refuses us, the call goes over the mesh: with `sfu` or `auto` set, an
+   * error says why, once per call; the default `auto` stays quiet. Resolves with whether
+   * our media now goes through it.
+   */
+  #openSfu(): Promise<boolean> {
+    if (this.#sfu) return Promise.resolve(true);
+    if (!this.#wantsSfu()) return Promise.resolve(false);
+    this.#openingSfu ??= this.#connectSfu().finally(() => (this.#openingSfu = null));
+    return this.#openingSfu;
+  }
+
+  async #connectSfu(): Promise<boolean> {
+    const { config } = this.host;
+    const round = this.#callRound;
     try {
       const { SfuMedia } = await import('../sfu/sfu-media.js');
-      this.#sfu = await SfuMedia.open({
+      const sfu = await SfuMedia.open({
         room: this.host.room,
         peerId: this.host.id,
         signaling: config.signaling ?? defaultSignalingUrl(),
@@ -196,18 +236,29 @@ export class LocalMedia {
         encryption: config.mediaEncryption,
         iceServers: config.iceServers,
         changed: () => this.host.changed(),
-        ended: (error) => this.#sfuEnded(error),
+        ended: (error, feeds) => this.#sfuEnded(error, feeds),
       });
+      if (round !== this.#callRound || this.host.destroyed) {
+        sfu.close(); // left the call meanwhile
+        return false;
+      }
+      this.#sfu = sfu;
+      return true;
     } catch (error) {
-      this.host.error(error as ParleyError);
+      this.#stayMesh = true;
+      if (config.media) this.host.error(error as ParleyError);
+      return false;
     }
   }
 
   /** The media server went away mid-call: back to the mesh if the call fits one, else out. */
-  #sfuEnded(error: ParleyError): void {
+  #sfuEnded(error: ParleyError, feeds: number): void {
     this.#sfu = null;
+    this.#stayMesh = true; // no second try at a server that just went away, in this call
     const max = this.host.config.maxParticipants ?? MAX_PARTICIPANTS;
-    const others = this.host.othersInCall();
+    // Counted as Janus last said too: everyone notices at once, and a presence that already
+    // says someone left (out of the same decision) must not make the rest decide otherwise.
+    const others = Math.max(this.host.othersInCall(), feeds);
     if (others < max) {
       this.host.error(new ParleyError('sfu', `${error.message} The call goes on peer-to-peer.`, { cause: error }));
       this.#publish();
@@ -297,6 +348,10 @@ export class LocalMedia {
 
   /** sendTo() every connection: after our media changed, or who is in the call did. */
   send(): Promise<void> {
+    // Who is in the call changed: with `auto`, the fifth person moves everyone's media.
+    if (!this.#sfu && !this.#openingSfu && (this.stream || this.#watching)) {
+      void this.#openSfu().then((moved) => moved && this.#publish());
+    }
     return Promise.all([...this.host.peers.values()].map((peer) => this.sendTo(peer))).then(() => {});
   }
 

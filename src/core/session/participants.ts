@@ -131,8 +131,9 @@ export class Arrivals {
       this.#arrived.set(id, name);
       arrived.push({ id, name });
     }
-    // Presence changes with every caret move; tracks change only when who is in the call does.
-    const inCall = [...states.values()].filter((s) => s.media && typeof s.media === 'object').map((s) => s.peer).join();
+    // Presence changes with every caret move; tracks change only when who is in the call
+    // does, or whose media goes through the media server (then none goes over the mesh).
+    const inCall = [...states.values()].filter((s) => s.media && typeof s.media === 'object').map((s) => `${s.peer}:${s.media!.feed}`).join();
     const callChanged = inCall !== this.#inCall;
     this.#inCall = inCall;
     return { arrived, callChanged };

@@ -28,9 +28,11 @@ export interface SessionConfig {
   /** Camera quality: a fixed profile, or `auto` (default) to adapt per peer to the network. */
   quality?: QualityProfile;
   /**
-   * Where the call's camera and microphone go: `mesh` (default) to every other person
-   * directly; `sfu` once, to the media server the relay names (Janus), which forwards them.
-   * Document, chat and files stay peer-to-peer either way. See docs/mesh-and-sfu.md.
+   * Where the call's camera and microphone go: `mesh` to every other person directly; `sfu`
+   * once, to the media server the relay names (Janus), which forwards them; `auto` (the
+   * default) a mesh that moves to the media server when the fifth person joins the call
+   * (AUTO_SFU_AT) and the relay has one. Document, chat and files stay peer-to-peer either
+   * way. See docs/mesh-and-sfu.md.
    */
   media?: MediaMode;
   /**
@@ -48,7 +50,7 @@ export function cameraStartScale(profile: QualityProfile = 'auto'): number {
   return profile === 'auto' ? 2 : 1;
 }
 
-export type MediaMode = 'mesh' | 'sfu';
+export type MediaMode = 'mesh' | 'sfu' | 'auto';
 
 /**
  * Default most people in one call. Every participant uploads their video once per other

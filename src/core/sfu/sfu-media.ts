@@ -45,8 +45,11 @@ export interface SfuOptions {
   iceServers?: RTCIceServer[];
   /** Remote feeds or our own feed id changed. */
   changed(): void;
-  /** Janus went away (or refused us) after the start. */
-  ended(error: ParleyError): void;
+  /**
+   * Janus went away (or refused us) after the start; `feeds` is how many other people's
+   * feeds we knew there then (everyone else at Janus, as Janus last said).
+   */
+  ended(error: ParleyError, feeds: number): void;
 }
 
 interface RemoteFeed {
@@ -311,8 +314,9 @@ export class SfuMedia {
 
   #end(error: ParleyError): void {
     if (this.#closed) return;
+    const feeds = this.#feeds.size;
     this.close();
-    this.#options.ended(error);
+    this.#options.ended(error, feeds);
   }
 }
 

@@ -87,10 +87,14 @@ export class ParleyRoom extends LitElement {
   maxParticipants?: number;
 
   /**
-   * Where the call's camera and microphone go: `mesh` (default) straight to each other
-   * person; `sfu` once, to the media server the relay names (Janus), which forwards them:
-   * for calls larger than a mesh carries. Form, chat and files stay peer-to-peer. A relay
-   * without a media server keeps the call peer-to-peer and says so (`parley-error`, code `sfu`).
+   * Where the call's camera and microphone go: `mesh` straight to each other person; `sfu`
+   * once, to the media server the relay names (Janus), which forwards them: for calls larger
+   * than a mesh carries; `auto` a mesh that moves to the media server by itself when the
+   * fifth person joins the call (and stays there when someone leaves). Without the
+   * attribute the room works as `auto` where it can (a `password`, and a relay with a media
+   * server) and as a quiet mesh elsewhere. Form, chat and files stay peer-to-peer. When
+   * `sfu` or `auto` cannot use a media server (none on the relay, no room password), the
+   * call stays peer-to-peer and says so once (`parley-error`, code `sfu`).
    */
   media?: MediaMode;
 
@@ -143,7 +147,7 @@ export class ParleyRoom extends LitElement {
       iceServers: this.iceServers,
       maxParticipants: this.maxParticipants,
       quality: isQualityProfile(this.quality) ? this.quality : undefined,
-      media: this.media === 'sfu' || this.media === 'mesh' ? this.media : undefined,
+      media: this.media === 'sfu' || this.media === 'mesh' || this.media === 'auto' ? this.media : undefined,
       mediaEncryption: this.mediaEncryption === 'none' ? 'none' : undefined,
     });
   }
