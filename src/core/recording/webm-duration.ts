@@ -1,5 +1,5 @@
-// MediaRecorder writes WebM as a live stream: the Segment has no Duration, so players show
-// an unknown (Infinity) length and cannot seek. This writes the Duration into the Segment's
+// MediaRecorder writes WebM as a live stream: the Segment has no Duration (Chromium) or a
+// Duration of 0 (Firefox), so players show an unknown (Infinity) or no length and cannot seek. This writes the Duration into the Segment's
 // Info element once the recording is over. Only the head of the file is read and rebuilt;
 // the clusters are reused as they are (no copy of the whole recording).
 // EBML ids: https://www.matroska.org/technical/elements.html
@@ -90,6 +90,7 @@ function rebuildInfo(
   segmentSizeAt: number,
 ): Uint8Array | null {
   let scale = 1_000_000;
+  let stated: { at: number; size: number } | null = null;
   const kept: Uint8Array[] = [];
   for (let pos = start; pos < end; ) {
     const id = readVint(bytes, pos, true);
@@ -97,11 +98,23 @@ function rebuildInfo(
     if (!id || !size) return null;
     const next = pos + id.length + size.length + size.value;
     if (id.value === TIMECODE_SCALE) scale = uint(bytes, next - size.value, next) || scale;
-    if (id.value === DURATION) return null; // already there (Firefox writes it)
+    if (id.value === DURATION) stated = { at: next - size.value, size: size.value };
     kept.push(bytes.subarray(pos, next));
     pos = next;
   }
   const value = (durationMs * 1_000_000) / scale;
+  if (stated) {
+    // Firefox writes a Duration of 0 while it records (its own player then scans the file;
+    // others show no length): overwrite it in place, same size, nothing moves.
+    const view = new DataView(bytes.buffer, bytes.byteOffset + stated.at, stated.size);
+    if (stated.size !== 4 && stated.size !== 8) return null;
+    if ((stated.size === 4 ? view.getFloat32(0) : view.getFloat64(0)) > 0) return null; // a real one
+    const out = bytes.slice();
+    const written = new DataView(out.buffer, stated.at, stated.size);
+    if (stated.size === 4) written.setFloat32(0, value);
+    else written.setFloat64(0, value);
+    return out;
+  }
   const duration = new Uint8Array(11);
   duration.set([0x44, 0x89, 0x88]);
   new DataView(duration.buffer).setFloat64(3, value);
