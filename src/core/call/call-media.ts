@@ -1,10 +1,10 @@
-// This page's part in a room's call, as its Session holds it: the chosen devices, and the
-// call code (local-media.ts with capture, the quality monitor) loaded on the first join,
-// preview or screen share — a page with only a form never loads it. The Session composes
+// This page's part in a room's call, as its Session holds it: the call code (local-media.ts
+// with capture, the chosen devices and the quality monitor) loaded on the first join,
+// preview, screen share or device choice — a page with only a form never loads it. The Session composes
 // this and forwards its call methods here; nothing here imports the Session.
 import type { Awareness } from 'y-protocols/awareness';
 import type { ParleyError } from '../errors.js';
-import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './device-choice.js';
+import type { DeviceChoice, DeviceKind } from './device-choice.js';
 import type { LocalMedia, MediaHost } from './local-media.js';
 import type { QualityHost } from './adapt.js';
 import type { FeatureHost } from '../session/features.js';
@@ -29,7 +29,6 @@ export class CallMedia {
   /** Camera, microphone and screen: loaded on the first join, preview or share. */
   #media: LocalMedia | null = null;
   #loading: Promise<LocalMedia> | null = null;
-  #devices: DeviceChoice = loadDeviceChoice();
   #destroyed = false;
 
   constructor(
@@ -42,14 +41,14 @@ export class CallMedia {
     return this.#media;
   }
 
+  /** The chosen devices: known once the call code has loaded (it reads them from storage). */
   get devices(): Readonly<DeviceChoice> {
-    return this.#devices;
+    return this.#media?.devices ?? {};
   }
 
+  /** Picks a device: loads the call code, which switches to it in a call or preview and remembers it. */
   async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    await this.#media?.switchDevice(kind, deviceId);
-    this.#devices = { ...this.#devices, [kind]: deviceId };
-    saveDeviceChoice(this.#devices);
+    await (await this.load()).setDevice(kind, deviceId);
     this.hooks.changed();
   }
 
@@ -63,9 +62,6 @@ export class CallMedia {
       },
       get destroyed() {
         return call.#destroyed;
-      },
-      get devices() {
-        return call.#devices;
       },
       room: session.room,
       id: session.id,

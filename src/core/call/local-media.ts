@@ -7,7 +7,7 @@ import { ParleyError } from '../errors.js';
 import { isRecord } from '../net/signaling.js';
 import type { LocalTracks, Peer } from '../net/peer.js';
 import type { MediaRequest } from './media.js';
-import type { DeviceChoice, DeviceKind } from './device-choice.js';
+import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './device-choice.js';
 import { captureShape } from './profiles.js';
 import { sendTracks } from './send-tracks.js';
 import { cameraStartScale, MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
@@ -31,8 +31,6 @@ export interface MediaHost {
   readonly id: string;
   readonly peers: ReadonlyMap<string, Peer>;
   readonly destroyed: boolean;
-  /** The chosen camera, microphone and speaker. */
-  readonly devices: Readonly<DeviceChoice>;
   /** Presence of everyone in the room, ours included. */
   presences(): Iterable<Partial<PresenceState>>;
   /** People other than us in the call right now. */
@@ -66,6 +64,16 @@ export class LocalMedia {
   /** Loads the capture code ahead of a join (see Session.prepareCall()). */
   prepare(): void {
     void loadCapture().catch(() => {}); // join() loads it again, and reports a failure
+  }
+
+  /** The chosen camera, microphone and speaker, remembered for this origin. */
+  devices: Readonly<DeviceChoice> = loadDeviceChoice();
+
+  /** Picks a device (switched at once in a call or preview) and remembers it. */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    await this.switchDevice(kind, deviceId);
+    this.devices = { ...this.devices, [kind]: deviceId };
+    saveDeviceChoice(this.devices);
   }
 
   /** In the call (camera or microphone), or sharing a screen without joining. */
@@ -385,7 +393,7 @@ export class LocalMedia {
 
   async #capture(request: MediaRequest): Promise<MediaStream> {
     const { captureUserMedia } = await loadCapture();
-    return captureUserMedia(request, this.host.devices, captureShape(this.host.config.quality));
+    return captureUserMedia(request, this.devices, captureShape(this.host.config.quality));
   }
 
   #fail(error: ParleyError): ParleyError {

@@ -244,7 +244,10 @@ export class Session {
     this.#call.media?.setEnabled('video', enabled);
   }
 
-  /** The chosen camera, microphone and speaker (remembered per origin). */
+  /**
+   * The chosen camera, microphone and speaker (remembered per origin); empty until the
+   * call's code has loaded (a join, a preview, or call controls on the page, when idle).
+   */
   get devices(): Readonly<DeviceChoice> {
     return this.#call.devices;
   }
