@@ -234,6 +234,49 @@ export class RelayListener {
 }
 
 /**
+ * Filters what the page's relay WebSockets deliver, as a relay that loses messages would:
+ * each WebSocket made until `stop()` is the browser's own, through a subclass that drops
+ * an incoming message when its filter (made per socket by `filterFor`) says so. Parley's
+ * code runs unchanged. `sockets` counts the sockets made so far.
+ */
+export function filterRelayMessages(filterFor: () => (text: string) => boolean) {
+  const Real = window.WebSocket;
+  const relay = { sockets: 0, stop: () => void (window.WebSocket = Real) };
+  window.WebSocket = class extends Real {
+    readonly #drop = filterFor();
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      relay.sockets++;
+    }
+    override set onmessage(handler: ((event: MessageEvent) => void) | null) {
+      super.onmessage = (event: MessageEvent) => {
+        if (!this.#drop(typeof event.data === 'string' ? event.data : '')) handler?.call(this, event);
+      };
+    }
+    override get onmessage(): ((event: MessageEvent) => void) | null {
+      return super.onmessage;
+    }
+  };
+  return relay;
+}
+
+/**
+ * For the describe block it is called in: the data channels every test creates are watched
+ * (watchChannels; `open` finds one), and the sessions pushed to `sessions` are destroyed
+ * after each test.
+ */
+export function sessionsWithChannels() {
+  const sessions: Session[] = [];
+  let spy: ReturnType<typeof watchChannels> | undefined;
+  beforeEach(() => (spy = watchChannels()));
+  afterEach(() => {
+    spy?.restore();
+    sessions.splice(0).forEach((s) => s.destroy());
+  });
+  return { sessions, open: (pc: RTCPeerConnection, label: string) => spy!.open(pc, label) };
+}
+
+/**
  * Every RTCDataChannel the page creates from now on, with its connection: a call-through
  * spy on the browser's createDataChannel (Parley's own code runs unchanged), so a test can
  * reach the real channel a peer uses: write on it, or close it from below. `restore()`

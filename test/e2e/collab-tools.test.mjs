@@ -3,7 +3,7 @@
 // The browsers are shared; each test opens fresh pages in a room of its own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closePages, connectedPeers, freshRoom, launchAll, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
+import { closePages, connectedPeers, freshRoom, join, launchAll, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
 
 /** Opens the demo (files, chat and recorder beside the call), and records what its elements fire into `window.got`. */
 async function openTools(browser, url) {
@@ -186,7 +186,6 @@ describe('files, chat and the recorder, Chromium ↔ Firefox', () => {
 
   it('a recording of the call plays back with video and non-silent audio', { timeout: 300_000 }, async (t) => {
     const { pages: [ada, bob] } = await openRoom(t, ['Ada', 'Bob']);
-    const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
     await Promise.all([join(ada), join(bob)]);
     await waitUntil(async () => (await playingRemoteVideos(ada)) === 1, 'Bob’s video on Ada’s page', 60_000);
     await waitUntil(async () => (await playingRemoteVideos(bob)) === 1, 'Ada’s video on Bob’s page', 60_000);

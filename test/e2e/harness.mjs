@@ -1,5 +1,6 @@
 // End-to-end harness: a real relay, the demo served over HTTP, and real browsers driven
 // by puppeteer-core (Debian's Chromium and Firefox ESR; nothing is downloaded).
+import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { createRelay } from '../../signaling/src/relay.js';
 import { serveStatic } from '../../scripts/serve.mjs';
@@ -22,6 +23,43 @@ export async function startServers({ onRequest } = {}) {
     },
   };
 }
+
+/**
+ * For the describe block it is called in: before its tests, the servers and one browser of
+ * each of `kinds`; after them, all closed. Returns `{ servers, browsers }`, filled in by then.
+ */
+export function useServersAndBrowsers(kinds) {
+  const shared = { servers: null, browsers: [] };
+  before(async () => {
+    shared.servers = await startServers();
+    shared.browsers = await launchAll(kinds);
+  });
+  after(async () => {
+    await Promise.all(shared.browsers.map((browser) => browser.close().catch(() => {})));
+    await shared.servers?.close();
+  });
+  return shared;
+}
+
+/**
+ * Resolves true once every remote video on the page advances by half a second from now,
+ * false when one does not within `timeout` ms (or there is none).
+ */
+export const keepsPlaying = (page, timeout = 10000) =>
+  page.evaluate(async (timeout) => {
+    const grid = document.querySelector('parley-video-grid');
+    const videos = [...grid.shadowRoot.querySelectorAll('[part~=tile] video')].filter((v) => !v.muted);
+    const start = videos.map((v) => v.currentTime);
+    const deadline = performance.now() + timeout;
+    while (!videos.every((v, i) => v.currentTime > start[i] + 0.5)) {
+      if (performance.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return videos.length > 0;
+  }, timeout);
+
+/** Joins the call as the page's code does: `<parley-room>.join()`. */
+export const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
 
 export function launch(kind) {
   return puppeteer.launch(kind === 'firefox' ? firefoxLaunch : chromiumLaunch);

@@ -7,17 +7,16 @@
 //   the last free place in the same instant can both get in (a soft limit). Each gets the
 //   call or `call-full`, nothing else, at least one gets in, and whoever got in sees and is
 //   seen by everyone else in the call.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   closePages,
   connectedPeers,
   fieldValue,
   freshRoom,
-  launchAll,
   openDemo,
   playingRemoteVideos,
-  startServers,
+  useServersAndBrowsers,
   waitUntil,
 } from './harness.mjs';
 
@@ -64,24 +63,13 @@ async function typeAtEnd(page, selector, text) {
 }
 
 describe(`max-participants="${MAX}", joins at the same moment, Chromium + Firefox`, () => {
-  let servers;
-  let browsers = [];
-
-  before(async () => {
-    servers = await startServers();
-    browsers = await launchAll(['chromium', 'firefox']);
-  });
-
-  after(async () => {
-    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
-    await servers?.close();
-  });
+  const shared = useServersAndBrowsers(['chromium', 'firefox']);
 
   /** Opens `names` in a fresh room, alternating Chromium and Firefox, all connected to each other. */
   async function openRoom(t, names) {
     const room = freshRoom('e2e-max');
     const pages = await Promise.all(
-      names.map((name, i) => openDemo(browsers[i % 2], `${servers.demoUrl({ room, name })}&max=${MAX}`)),
+      names.map((name, i) => openDemo(shared.browsers[i % 2], `${shared.servers.demoUrl({ room, name })}&max=${MAX}`)),
     );
     t.after(() => closePages(...pages));
     for (const page of pages) {

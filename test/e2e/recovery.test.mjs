@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRelay } from '../../signaling/src/relay.js';
 import { serveStatic } from '../../scripts/serve.mjs';
-import { launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
+import { join, keepsPlaying, launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 /** Remote tiles (camera tiles of other people) in the page's grid, by peer id. */
 const remoteTiles = (page) =>
@@ -19,21 +19,6 @@ const remoteTiles = (page) =>
       .filter((id) => id !== self);
   });
 
-/** Resolves once every remote video on the page advances by `seconds` from now. */
-const keepsPlaying = (page, seconds = 0.5) =>
-  page.evaluate(async (seconds) => {
-    const grid = document.querySelector('parley-video-grid');
-    const videos = [...grid.shadowRoot.querySelectorAll('[part~=tile] video')].filter((v) => !v.muted);
-    const start = videos.map((v) => v.currentTime);
-    const deadline = performance.now() + 10000;
-    while (!videos.every((v, i) => v.currentTime > start[i] + seconds)) {
-      if (performance.now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return videos.length > 0;
-  }, seconds);
-
-const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
 
 describe('recovery: relay restart and reload mid-call', () => {
   let relay;

@@ -8,25 +8,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN, freePort, spawnReady } from '../../signaling/testing/harness.js';
 import { serveStatic } from '../../scripts/serve.mjs';
-import { closePages, connectedPeers, fieldValue, freshRoom, launchAll, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
+import {
+  closePages,
+  connectedPeers,
+  fieldValue,
+  freshRoom,
+  join,
+  keepsPlaying as keepsPlayingWithin,
+  launchAll,
+  openDemo,
+  playingRemoteVideos,
+  waitUntil,
+} from './harness.mjs';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
-/** Resolves once every remote video on the page advances by `seconds` from now. */
-const keepsPlaying = (page, seconds = 0.5) =>
-  page.evaluate(async (seconds) => {
-    const grid = document.querySelector('parley-video-grid');
-    const videos = [...grid.shadowRoot.querySelectorAll('[part~=tile] video')].filter((v) => !v.muted);
-    const start = videos.map((v) => v.currentTime);
-    const deadline = performance.now() + 15000;
-    while (!videos.every((v, i) => v.currentTime > start[i] + seconds)) {
-      if (performance.now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return videos.length > 0;
-  }, seconds);
-
-const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
+/** Within 15 s: a relay node dying makes the machine busy for a moment. */
+const keepsPlaying = (page) => keepsPlayingWithin(page, 15000);
 
 async function typeAtEnd(page, selector, text) {
   await page.click(selector);

@@ -20,7 +20,7 @@ import { freePort } from '../../signaling/testing/harness.js';
 import puppeteer from 'puppeteer-core';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { firefoxLaunch } from '../browsers.mjs';
-import { closePages, freshRoom, launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
+import { closePages, freshRoom, join as joinCall, launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 const TURNSERVER = '/usr/bin/turnserver';
 const TURN_SECRET = 'coturn-and-relay-share-this-secret';
@@ -187,8 +187,7 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     };
     const [a, b] = await Promise.all([openDemo(browser, await demo('Ada')), openDemo(firefox, await demo('Bob'))]);
     t.after(() => closePages(a, b));
-    const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
-    await Promise.all([join(a), join(b)]);
+    await Promise.all([joinCall(a), joinCall(b)]);
     await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'Bob’s video playing on Ada’s page', 60_000);
     await waitUntil(async () => (await playingRemoteVideos(b)) === 1, 'Ada’s video playing on Bob’s page', 60_000);
 

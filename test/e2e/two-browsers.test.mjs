@@ -2,17 +2,17 @@
 // the form syncs without a call, concurrent typing converges, and after joining the call
 // each side plays the other's video. Each test opens its own two pages in a room of its
 // own (the browsers are shared within a pair of browsers), so none depends on another.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   closePages,
   connectedPeers,
   fieldValue,
   freshRoom,
-  launchAll,
+  join,
   openDemo,
   playingRemoteVideos,
-  startServers,
+  useServersAndBrowsers,
   waitUntil,
 } from './harness.mjs';
 
@@ -23,25 +23,14 @@ for (const [first, second] of [
   ['chromium', 'firefox'],
 ]) {
   describe(`demo page, ${first} + ${second}`, () => {
-    let servers;
-    let browsers = [];
-
-    before(async () => {
-      servers = await startServers();
-      browsers = await launchAll([first, second]);
-    });
-
-    after(async () => {
-      await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
-      await servers?.close();
-    });
+    const shared = useServersAndBrowsers([first, second]);
 
     /** Ada and Bob on fresh pages in a fresh room, opened at the same moment; `test.after` closes them. */
     async function openPair(t, { connected = true } = {}) {
       const room = freshRoom(`e2e-${first}-${second}`);
       const [a, b] = await Promise.all([
-        openDemo(browsers[0], servers.demoUrl({ room, name: 'Ada' })),
-        openDemo(browsers[1], servers.demoUrl({ room, name: 'Bob' })),
+        openDemo(shared.browsers[0], shared.servers.demoUrl({ room, name: 'Ada' })),
+        openDemo(shared.browsers[1], shared.servers.demoUrl({ room, name: 'Bob' })),
       ]);
       t.after(() => closePages(a, b));
       if (connected) {
@@ -109,7 +98,6 @@ for (const [first, second] of [
     it('plays the remote video on each page after both join', async (t) => {
       const { a, b } = await openPair(t);
       assert.equal(await playingRemoteVideos(a), 0, 'no video before anyone joins');
-      const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
       // Both at once: both add media at the same moment, so both offer and perfect
       // negotiation sorts it out (across browsers too, rebuilding the pair if Chromium
       // refuses Firefox's offer after its rollback).
@@ -130,11 +118,11 @@ for (const [first, second] of [
       await waitUntil(async () => (await fieldValue(b, '#notes')) === `${NOTES} Ada agrees.`, 'Ada’s notes on Bob’s page');
       await waitUntil(async () => (await fieldValue(b, '#reminder')) === true, 'Ada’s checkbox on Bob’s page');
       await waitUntil(async () => (await fieldValue(b, '#due')) === '2027-01-31', 'Ada’s date on Bob’s page');
-      const before = servers.saved.length;
+      const before = shared.servers.saved.length;
       // Bob submits: what he posts are Ada's edits as well as his own.
       await Promise.all([b.waitForNavigation(), b.click('button[type=submit]')]);
-      assert.equal(servers.saved.length, before + 1);
-      const posted = Object.fromEntries(servers.saved.at(-1));
+      assert.equal(shared.servers.saved.length, before + 1);
+      const posted = Object.fromEntries(shared.servers.saved.at(-1));
       assert.equal(posted.notes, `${NOTES} Ada agrees.`);
       assert.equal(posted.number, 'INV-2026-0042-B');
       assert.equal(posted.status, 'paid');

@@ -5,7 +5,7 @@ import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './p
 import type { ParleyError } from '../errors.js';
 import { STORE_PREFIX, sweepFileStore } from './store.js';
 import type { Session } from '../session/session.js';
-import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor, watchChannels } from '../../../test/helpers.js';
+import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor, sessionsWithChannels } from '../../../test/helpers.js';
 import { Session as SessionClass } from '../session/session.js';
 
 /** The size of the file a receiver writes in the Origin Private File System (null: not there). */
@@ -30,13 +30,7 @@ function autoAccept(files: FileTransfers): Promise<FileReceiver> {
 
 describe('FileTransfers (two sessions, real relay, real data channels)', function () {
   this.timeout(120000);
-  const sessions: Session[] = [];
-  let spy: ReturnType<typeof watchChannels>;
-  beforeEach(() => (spy = watchChannels()));
-  afterEach(() => {
-    spy.restore();
-    sessions.splice(0).forEach((s) => s.destroy());
-  });
+  const { sessions, open: openChannel } = sessionsWithChannels();
 
   async function pair() {
     const [a, b] = await connectedPair();
@@ -73,7 +67,7 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     const { a, b, filesA, filesB, errors } = await pair();
     // Chunk 3 changes on the wire: the sender's real file channel sends it with one byte
     // flipped (data changed, hash as sent). Parley's code on both sides runs unchanged.
-    const channel = spy.open(a.peers.get(b.id)!.pc, 'parley-files')!;
+    const channel = openChannel(a.peers.get(b.id)!.pc, 'parley-files')!;
     expect(channel, 'the open file channel').to.exist;
     const send = channel.send.bind(channel) as (data: Uint8Array<ArrayBuffer>) => void;
     let tampered = false;

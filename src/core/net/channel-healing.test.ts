@@ -6,19 +6,13 @@ import { expect } from '@open-wc/testing';
 import { FileTransfers } from '../files/files.js';
 import type { FileReceiver } from '../files/receiver.js';
 import type { Session } from '../session/session.js';
-import { bytes, connectedPair, digest, waitFor, watchChannels } from '../../../test/helpers.js';
+import { bytes, connectedPair, digest, waitFor, sessionsWithChannels } from '../../../test/helpers.js';
 
 describe('Data channels that close heal on the same connection (real data channels)', function () {
   this.timeout(90000);
-  const sessions: Session[] = [];
-  let spy: ReturnType<typeof watchChannels>;
-  beforeEach(() => (spy = watchChannels()));
-  afterEach(() => {
-    spy.restore();
-    sessions.splice(0).forEach((s) => s.destroy());
-  });
+  const { sessions, open: openChannel } = sessionsWithChannels();
 
-  const channelOf = (session: Session, peerId: string, label: string) => spy.open(session.peers.get(peerId)!.pc, label);
+  const channelOf = (session: Session, peerId: string, label: string) => openChannel(session.peers.get(peerId)!.pc, label);
 
   async function pair() {
     const [a, b] = await connectedPair();

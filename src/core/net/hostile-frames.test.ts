@@ -11,17 +11,11 @@ import type { FileReceiver } from '../files/receiver.js';
 import type { ParleyError } from '../errors.js';
 import { FrameKind, MAX_MESSAGE_BYTES, encodeFrames } from './frames.js';
 import type { Peer } from './peer.js';
-import { relayUrl, uniqueRoom, waitFor, watchChannels } from '../../../test/helpers.js';
+import { relayUrl, uniqueRoom, waitFor, sessionsWithChannels } from '../../../test/helpers.js';
 
 describe('Hostile data-channel frames (two sessions, real relay, real data channels)', function () {
   this.timeout(180000);
-  const sessions: Session[] = [];
-  let spy: ReturnType<typeof watchChannels>;
-  beforeEach(() => (spy = watchChannels()));
-  afterEach(() => {
-    spy.restore();
-    sessions.splice(0).forEach((s) => s.destroy());
-  });
+  const { sessions, open: openChannel } = sessionsWithChannels();
 
   /** Bob, honest, and Mallory, whose page writes raw frames on her channels to Bob. */
   async function pair() {
@@ -37,7 +31,7 @@ describe('Hostile data-channel frames (two sessions, real relay, real data chann
     const toBob = () => mallory.peers.get(bob.id)!;
     /** Mallory's real channel to Bob with this label. */
     const raw = (label: 'parley' | 'parley-files') => {
-      const channel = spy.open(toBob().pc, label);
+      const channel = openChannel(toBob().pc, label);
       expect(channel, `Mallory's open ${label} channel`).to.exist;
       return channel!;
     };
@@ -139,7 +133,7 @@ describe('Hostile data-channel frames (two sessions, real relay, real data chann
     frame[0] = FrameKind.sync | 0x80;
     // Her frames as they reach Bob's own channel (his Peer handles each message before this
     // listener hears it). What Mallory's Parley had already queued arrives first, whole.
-    const bobsChannel = spy.open(old.pc, 'parley')!;
+    const bobsChannel = openChannel(old.pc, 'parley')!;
     let framesAtBob = 0;
     bobsChannel.addEventListener('message', ({ data }) => {
       if (data instanceof ArrayBuffer && data.byteLength === frame.length && new Uint8Array(data)[0] === frame[0]) framesAtBob++;

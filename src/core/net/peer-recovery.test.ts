@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import type { Session } from '../session/session.js';
 import { Session as SessionClass } from '../session/session.js';
-import { connectedPair, decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { connectedPair, decodedFrames, filterRelayMessages, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 const ufrag = (sdp: string | undefined) => sdp?.match(/a=ice-ufrag:(\S+)/)?.[1];
 
@@ -108,37 +108,25 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     // is untouched; it must notice the silence and offer again.
     let dropped = 0;
     let offersAfter = 0;
-    const Real = window.WebSocket;
-    let sockets = 0;
-    window.WebSocket = class extends Real {
-      readonly #seen = new Set<string>(); // from→to pairs whose first offer this socket dropped
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        sockets++;
-      }
-      override set onmessage(handler: ((event: MessageEvent) => void) | null) {
-        super.onmessage = (event: MessageEvent) => {
-          const text = typeof event.data === 'string' ? event.data : '';
-          const pair = text.includes('"type":"offer"') && text.match(/"from":"([^"]+)","to":"([^"]+)"/)?.slice(1).join('→');
-          if (pair && !this.#seen.has(pair)) {
-            this.#seen.add(pair);
-            dropped++;
-            return;
-          }
-          if (pair) offersAfter++;
-          handler?.call(this, event);
-        };
-      }
-      override get onmessage(): ((event: MessageEvent) => void) | null {
-        return super.onmessage;
-      }
-    };
+    const relay = filterRelayMessages(() => {
+      const seen = new Set<string>(); // from→to pairs whose first offer this socket dropped
+      return (text) => {
+        const pair = text.includes('"type":"offer"') && text.match(/"from":"([^"]+)","to":"([^"]+)"/)?.slice(1).join('→');
+        if (pair && !seen.has(pair)) {
+          seen.add(pair);
+          dropped++;
+          return true;
+        }
+        if (pair) offersAfter++;
+        return false;
+      };
+    });
     try {
       a.start();
       b.start();
-      await waitFor(() => sockets === 2, 'both signaling sockets');
+      await waitFor(() => relay.sockets === 2, 'both signaling sockets');
     } finally {
-      window.WebSocket = Real; // the sockets exist now; nothing else is filtered
+      relay.stop(); // the sockets exist now; nothing else is filtered
     }
     await waitFor(() => dropped > 0, 'the offer to be lost');
     await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the resent offer to connect the pair', 40000);

@@ -6,7 +6,8 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { SyncMessageError, decodeMessage, encodeMessage, messageSync, syncStep1, syncStep2, syncUpdate, type SyncMessage } from './messages.js';
+import { SyncMessageError, decodeMessage, encodeMessage, type SyncMessage } from './messages.js';
+import { messageAwareness, messageQueryAwareness, messageStateVector, messageSync, syncStep1, syncStep2, syncUpdate } from './messages.js';
 import { DocSync } from './sync.js';
 
 describe('sync messages (pure encode/decode)', () => {
@@ -18,13 +19,13 @@ describe('sync messages (pure encode/decode)', () => {
 
   it('round-trips every kind of message', () => {
     const messages: SyncMessage[] = [
-      { type: 'sync', step: syncStep1, payload: Y.encodeStateVector(new Map([[7, 3]])) },
-      { type: 'sync', step: syncStep2, payload: update },
-      { type: 'sync', step: syncUpdate, payload: update },
-      { type: 'state-vector', clocks: new Map([[1, 10], [2, 4]]) },
-      { type: 'state-vector', clocks: new Map() },
-      { type: 'awareness', entries: [{ client: 42, clock: 3, json: '{"peer":"abc","user":{"name":"Ada"}}' }, { client: 43, clock: 1, json: 'null' }] },
-      { type: 'query-awareness' },
+      { type: messageSync, step: syncStep1, payload: Y.encodeStateVector(new Map([[7, 3]])) },
+      { type: messageSync, step: syncStep2, payload: update },
+      { type: messageSync, step: syncUpdate, payload: update },
+      { type: messageStateVector, clocks: new Map([[1, 10], [2, 4]]) },
+      { type: messageStateVector, clocks: new Map() },
+      { type: messageAwareness, entries: [{ client: 42, clock: 3, json: '{"peer":"abc","user":{"name":"Ada"}}' }, { client: 43, clock: 1, json: 'null' }] },
+      { type: messageQueryAwareness },
     ];
     for (const message of messages) expect(decodeMessage(encodeMessage(message))).to.deep.equal(message);
   });
@@ -35,7 +36,7 @@ describe('sync messages (pure encode/decode)', () => {
     const step1 = encoding.createEncoder();
     encoding.writeVarUint(step1, messageSync);
     syncProtocol.writeSyncStep1(step1, doc);
-    expect(decodeMessage(encoding.toUint8Array(step1))).to.deep.equal({ type: 'sync', step: syncStep1, payload: Y.encodeStateVector(doc) });
+    expect(decodeMessage(encoding.toUint8Array(step1))).to.deep.equal({ type: messageSync, step: syncStep1, payload: Y.encodeStateVector(doc) });
 
     const awareness = new Awareness(doc);
     awareness.setLocalState({ peer: 'p1' });
@@ -43,16 +44,16 @@ describe('sync messages (pure encode/decode)', () => {
     encoding.writeVarUint(bytes, 1);
     encoding.writeVarUint8Array(bytes, encodeAwarenessUpdate(awareness, [doc.clientID]));
     const decoded = decodeMessage(encoding.toUint8Array(bytes));
-    expect(decoded).to.deep.include({ type: 'awareness' });
-    expect(decoded.type === 'awareness' && decoded.entries.map((e) => [e.client, JSON.parse(e.json)])).to.deep.equal([[doc.clientID, { peer: 'p1' }]]);
+    expect(decoded).to.deep.include({ type: messageAwareness });
+    expect(decoded.type === messageAwareness && decoded.entries.map((e) => [e.client, JSON.parse(e.json)])).to.deep.equal([[doc.clientID, { peer: 'p1' }]]);
     awareness.destroy();
   });
 
   it('refuses malformed input with a clear error', () => {
-    const good = encodeMessage({ type: 'sync', step: syncUpdate, payload: update });
+    const good = encodeMessage({ type: messageSync, step: syncUpdate, payload: update });
     const cases: Array<[Uint8Array, RegExp]> = [
       [new Uint8Array(), /empty/],
-      [Uint8Array.of(9), /unknown sync message type 9/],
+      [Uint8Array.of(9), /unknown type 9/],
       [Uint8Array.of(0, 7, 0), /unknown sync step 7/],
       [good.slice(0, good.length - 3), /cut short/],
       [Uint8Array.of(...good, 0), /1 bytes after its end/],
@@ -70,7 +71,7 @@ describe('sync messages (pure encode/decode)', () => {
     const errors: unknown[] = [];
     const sync = new DocSync(doc, awareness, { onError: (_peer, error) => errors.push(error) });
     sync.addPeer('p', () => {});
-    const good = encodeMessage({ type: 'sync', step: syncUpdate, payload: update });
+    const good = encodeMessage({ type: messageSync, step: syncUpdate, payload: update });
     sync.receive('p', good.slice(0, good.length - 2));
     expect(errors).to.have.length(1);
     expect(errors[0]).to.be.instanceOf(SyncMessageError);

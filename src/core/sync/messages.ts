@@ -15,7 +15,7 @@ export const messageQueryAwareness = 3;
  */
 export const messageStateVector = 4;
 
-/** y-protocols' sync steps. */
+/** y-protocols' sync steps: step 1 carries a state vector, step 2 and update a Yjs update. */
 export const syncStep1 = 0;
 export const syncStep2 = 1;
 export const syncUpdate = 2;
@@ -28,100 +28,84 @@ export interface AwarenessEntry {
 }
 
 export type SyncMessage =
-  /** Step 1 carries the sender's state vector; step 2 and update carry a Yjs update. */
-  | { type: 'sync'; step: typeof syncStep1 | typeof syncStep2 | typeof syncUpdate; payload: Uint8Array }
-  | { type: 'state-vector'; clocks: Map<number, number> }
-  | { type: 'awareness'; entries: AwarenessEntry[] }
-  | { type: 'query-awareness' };
+  | { type: typeof messageSync; step: typeof syncStep1 | typeof syncStep2 | typeof syncUpdate; payload: Uint8Array }
+  | { type: typeof messageStateVector; clocks: Map<number, number> }
+  | { type: typeof messageAwareness; entries: AwarenessEntry[] }
+  | { type: typeof messageQueryAwareness };
 
-/** A message that is not one of the above, or is cut short or padded. */
+/** A message that is none of the above, or is cut short or padded. */
 export class SyncMessageError extends Error {
   override name = 'SyncMessageError';
 }
 
-/** Reads one message; throws SyncMessageError, saying what is wrong, for anything malformed. */
+/** Reads one message; throws a SyncMessageError that says what is wrong with a malformed one. */
 export function decodeMessage(bytes: Uint8Array): SyncMessage {
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new SyncMessageError('empty sync message');
   const decoder = decoding.createDecoder(bytes);
   let message: SyncMessage;
   try {
     message = read(decoder);
-  } catch (error) {
-    if (error instanceof SyncMessageError) throw error;
-    throw new SyncMessageError(`sync message cut short or malformed (${bytes.length} bytes): ${(error as Error).message}`, { cause: error });
+  } catch (cause) {
+    throw cause instanceof SyncMessageError ? cause : malformed(`cut short (${bytes.length} bytes)`, cause);
   }
   // lib0 reads a view's buffer past the view's end without complaint: that is cut short too.
-  if (decoder.pos > bytes.length) throw new SyncMessageError(`sync message cut short (${bytes.length} bytes)`);
-  if (decoding.hasContent(decoder)) throw new SyncMessageError(`sync message with ${bytes.length - decoder.pos} bytes after its end`);
+  if (decoder.pos > bytes.length) throw malformed(`cut short (${bytes.length} bytes)`);
+  if (decoder.pos < bytes.length) throw malformed(`${bytes.length - decoder.pos} bytes after its end`);
   return message;
 }
 
 function read(decoder: decoding.Decoder): SyncMessage {
+  if (!decoding.hasContent(decoder)) throw malformed('empty');
   const type = decoding.readVarUint(decoder);
-  switch (type) {
-    case messageSync: {
-      const step = decoding.readVarUint(decoder);
-      if (step !== syncStep1 && step !== syncStep2 && step !== syncUpdate) throw new SyncMessageError(`unknown sync step ${step}`);
-      return { type: 'sync', step, payload: decoding.readVarUint8Array(decoder) };
-    }
-    case messageStateVector:
-      return { type: 'state-vector', clocks: Y.decodeStateVector(decoding.readVarUint8Array(decoder)) };
-    case messageAwareness: {
-      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder));
-      const entries: AwarenessEntry[] = [];
-      for (let count = decoding.readVarUint(update); count > 0; count--) {
-        entries.push({ client: decoding.readVarUint(update), clock: decoding.readVarUint(update), json: decoding.readVarString(update) });
-      }
-      if (update.pos !== update.arr.length) throw new SyncMessageError('awareness update cut short or with bytes after its entries');
-      return { type: 'awareness', entries };
-    }
-    case messageQueryAwareness:
-      return { type: 'query-awareness' };
-    default:
-      throw new SyncMessageError(`unknown sync message type ${type}`);
+  if (type === messageSync) {
+    const step = decoding.readVarUint(decoder);
+    if (step !== syncStep1 && step !== syncStep2 && step !== syncUpdate) throw malformed(`unknown sync step ${step}`);
+    return { type, step, payload: decoding.readVarUint8Array(decoder) };
   }
+  if (type === messageStateVector) return { type, clocks: Y.decodeStateVector(decoding.readVarUint8Array(decoder)) };
+  if (type === messageAwareness) {
+    const update = decoding.createDecoder(decoding.readVarUint8Array(decoder));
+    const entries: AwarenessEntry[] = [];
+    for (let count = decoding.readVarUint(update); count > 0; count--) {
+      entries.push({ client: decoding.readVarUint(update), clock: decoding.readVarUint(update), json: decoding.readVarString(update) });
+    }
+    if (update.pos !== update.arr.length) throw malformed('awareness update cut short or padded');
+    return { type, entries };
+  }
+  if (type === messageQueryAwareness) return { type };
+  throw malformed(`unknown type ${type}`);
 }
+
+const malformed = (what: string, cause?: unknown) => new SyncMessageError(`malformed sync message: ${what}`, { cause });
 
 /** Encodes one message (the inverse of decodeMessage). */
 export function encodeMessage(message: SyncMessage): Uint8Array {
-  const encoder = encoding.createEncoder();
-  switch (message.type) {
-    case 'sync':
-      encoding.writeVarUint(encoder, messageSync);
+  return encoding.encode((encoder) => {
+    encoding.writeVarUint(encoder, message.type);
+    if (message.type === messageSync) {
       encoding.writeVarUint(encoder, message.step);
       encoding.writeVarUint8Array(encoder, message.payload);
-      break;
-    case 'state-vector':
-      encoding.writeVarUint(encoder, messageStateVector);
+    } else if (message.type === messageStateVector) {
       encoding.writeVarUint8Array(encoder, Y.encodeStateVector(message.clocks));
-      break;
-    case 'awareness':
-      encoding.writeVarUint(encoder, messageAwareness);
+    } else if (message.type === messageAwareness) {
       encoding.writeVarUint8Array(encoder, encodeAwarenessEntries(message.entries));
-      break;
-    case 'query-awareness':
-      encoding.writeVarUint(encoder, messageQueryAwareness);
-      break;
-  }
-  return encoding.toUint8Array(encoder);
+    }
+  });
 }
 
 /** An awareness message of an update y-protocols encoded (encodeAwarenessUpdate). */
-export function encodeAwareness(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, messageAwareness);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
+export const encodeAwareness = (update: Uint8Array): Uint8Array =>
+  encoding.encode((encoder) => {
+    encoding.writeVarUint(encoder, messageAwareness);
+    encoding.writeVarUint8Array(encoder, update);
+  });
 
 /** An awareness update (y-protocols' encoding) of these entries. */
-export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, entries.length);
-  for (const { client, clock, json } of entries) {
-    encoding.writeVarUint(encoder, client);
-    encoding.writeVarUint(encoder, clock);
-    encoding.writeVarString(encoder, json);
-  }
-  return encoding.toUint8Array(encoder);
-}
+export const encodeAwarenessEntries = (entries: readonly AwarenessEntry[]): Uint8Array =>
+  encoding.encode((encoder) => {
+    encoding.writeVarUint(encoder, entries.length);
+    for (const { client, clock, json } of entries) {
+      encoding.writeVarUint(encoder, client);
+      encoding.writeVarUint(encoder, clock);
+      encoding.writeVarString(encoder, json);
+    }
+  });

@@ -13,9 +13,22 @@
 // learns when the other holds everything it has (form "synced"), and who holds what it lacks.
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { decodeMessage, encodeAwareness, encodeAwarenessEntries, encodeMessage, syncStep1, syncStep2, syncUpdate, type AwarenessEntry } from './messages.js';
+import {
+  decodeMessage,
+  encodeAwareness,
+  encodeAwarenessEntries,
+  encodeMessage,
+  messageAwareness,
+  messageQueryAwareness,
+  messageStateVector,
+  messageSync,
+  syncStep1,
+  syncStep2,
+  syncUpdate,
+  type AwarenessEntry,
+} from './messages.js';
 
-export { messageAwareness, messageQueryAwareness, messageStateVector, messageSync } from './messages.js';
+export { messageAwareness, messageQueryAwareness, messageStateVector, messageSync };
 /** Delay that batches state-vector reports during bursts of typing. */
 export const STATE_VECTOR_REPORT_MS = 30;
 /**
@@ -114,9 +127,9 @@ export class DocSync {
     try {
       const message = decodeMessage(bytes);
       switch (message.type) {
-        case 'sync': {
+        case messageSync: {
           if (message.step === syncStep1) {
-            peer.send(encodeMessage({ type: 'sync', step: syncStep2, payload: Y.encodeStateAsUpdate(this.doc, message.payload) }));
+            peer.send(encodeMessage({ type: messageSync, step: syncStep2, payload: Y.encodeStateAsUpdate(this.doc, message.payload) }));
             break;
           }
           const refusal = this.#overBudget(message.payload);
@@ -133,19 +146,19 @@ export class DocSync {
           this.#scheduleStateVectorReport();
           break;
         }
-        case 'state-vector': {
+        case messageStateVector: {
           const held = (peer.stateVector ??= new Map());
           for (const [client, clock] of message.clocks) if (clock > (held.get(client) ?? 0)) held.set(client, clock);
           this.hooks.onStateVector?.();
           this.#catchUpWith(peerId, peer);
           break;
         }
-        case 'awareness': {
+        case messageAwareness: {
           const kept = message.entries.filter((entry) => this.#mayAnnounce(peerId, peer, entry));
           if (kept.length) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(kept), peerId);
           break;
         }
-        case 'query-awareness':
+        case messageQueryAwareness:
           peer.send(this.#encodeAwareness());
           break;
       }
@@ -231,7 +244,7 @@ export class DocSync {
         const grown = new Map([...ours].filter(([client, clock]) => clock > (told?.get(client) ?? 0)));
         if (told && !grown.size) continue;
         peer.told = new Map([...(told ?? []), ...grown]);
-        peer.send(encodeMessage({ type: 'state-vector', clocks: grown }));
+        peer.send(encodeMessage({ type: messageStateVector, clocks: grown }));
       }
     }, STATE_VECTOR_REPORT_MS);
   }
@@ -248,7 +261,7 @@ export class DocSync {
     // What a peer sent us is not passed on (see the top of this file); the rest is ours:
     // an edit here, or the document loaded from this browser's storage.
     if (typeof origin !== 'string' || !this.#peers.has(origin)) {
-      const bytes = encodeMessage({ type: 'sync', step: syncUpdate, payload: update });
+      const bytes = encodeMessage({ type: messageSync, step: syncUpdate, payload: update });
       for (const peer of this.#peers.values()) peer.send(bytes);
     }
     this.hooks.onStateVector?.();
@@ -270,7 +283,7 @@ export class DocSync {
 
   /** Sync step 1: our state vector (the peer answers with what we lack). */
   #step1(): Uint8Array {
-    return encodeMessage({ type: 'sync', step: syncStep1, payload: Y.encodeStateVector(this.doc) });
+    return encodeMessage({ type: messageSync, step: syncStep1, payload: Y.encodeStateVector(this.doc) });
   }
 
   /** Every client's clock in our document, read from the store (nothing encoded). */
