@@ -15,6 +15,13 @@
 //     GPU, network and audio services), from /proc, over a 10 s window, divided by 4.
 // Env: ROUNDS (default 5), RECOVERY_ROUNDS (default 3), CPU_SECONDS (default 10), PASSWORD
 // (a room password: every relay message sealed, as <parley-room password> does).
+//
+// `npm run bench:call -- --sfu` measures instead the mesh beside the media server (a real
+// Janus, `media="sfu"`, end-to-end encrypted) for PEOPLE people (default "4,6"): join → all
+// remote videos (p50 over every page of SFU_ROUNDS rounds, default 1), CPU per participant
+// (whole browser, as above) and uplink per participant (bytes its connections sent, camera
+// and microphone: every mesh connection, or the one to Janus, over the CPU window). Both
+// modes use a room password (the media key needs one).
 import { cpus } from 'node:os';
 import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
@@ -23,16 +30,20 @@ import { quantile } from './stats.mjs';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const RECOVERY_ROUNDS = Number(process.env.RECOVERY_ROUNDS ?? 3);
 const CPU_SECONDS = Number(process.env.CPU_SECONDS ?? 10);
-const PASSWORD = process.env.PASSWORD || undefined;
+const SFU = process.argv.includes('--sfu');
+const PASSWORD = process.env.PASSWORD || (SFU ? 'bench-call-sfu-password' : undefined);
+const PEOPLE = (process.env.PEOPLE ?? '4,6').split(',').map(Number);
+const SFU_ROUNDS = Number(process.env.SFU_ROUNDS ?? 1);
+let media;
 
-const servers = await startServers();
+const servers = await startServers({ janus: SFU });
 const browser = await launch('chromium');
 const results = {};
 
 /** Opens n demo pages in one room and waits until every pair has its data connection. */
 async function openRoom(n, tag) {
   const room = `bench-call-${tag}-${Date.now()}`;
-  const pages = await Promise.all(Array.from({ length: n }, (_, i) => openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: `P${i}` }))));
+  const pages = await Promise.all(Array.from({ length: n }, (_, i) => openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: `P${i}`, media }))));
   await waitUntil(
     async () =>
       (
@@ -220,17 +231,57 @@ async function recoveryRounds(rounds) {
   return { thawToVideo, freezeToRestart };
 }
 
-async function cpuPerParticipant(n) {
+/** Bytes a page's call connections have sent (camera and microphone): its mesh peers' and the one up to Janus. */
+const bytesSent = (page) =>
+  page.evaluate(async () => {
+    const session = document.querySelector('parley-room').session;
+    const connections = [...session.peers.values()].map((p) => p.pc);
+    if (session.sfu?.upstream) connections.push(session.sfu.upstream);
+    let sum = 0;
+    for (const pc of connections) for (const s of (await pc.getStats()).values()) if (s.type === 'outbound-rtp') sum += s.bytesSent ?? 0;
+    return sum;
+  });
+
+/** CPU per participant (% of one core), and with `uplink`, kbit/s each sent, over CPU_SECONDS. */
+async function cpuPerParticipant(n, { uplink = false } = {}) {
   const pages = await openRoom(n, 'cpu');
   await Promise.all(pages.map((p) => measureJoin(p, n - 1)));
   await new Promise((resolve) => setTimeout(resolve, 3000)); // let bitrate ramp up
+  const sentBefore = uplink ? await Promise.all(pages.map(bytesSent)) : [];
   const before = browserCpuSeconds(browser);
   const started = Date.now();
   await new Promise((resolve) => setTimeout(resolve, CPU_SECONDS * 1000));
   const used = browserCpuSeconds(browser) - before;
   const seconds = (Date.now() - started) / 1000;
+  const sentAfter = uplink ? await Promise.all(pages.map(bytesSent)) : [];
   await Promise.all(pages.map((p) => p.close()));
-  return (used / seconds / n) * 100;
+  const kbits = sentAfter.map((bytes, i) => ((bytes - sentBefore[i]) * 8) / 1000 / seconds);
+  const cpu = (used / seconds / n) * 100;
+  return uplink ? { cpu, uplink: quantile(kbits, 0.5) } : cpu;
+}
+
+if (SFU) {
+  const rows = [];
+  try {
+    for (const n of PEOPLE) {
+      for (const mode of ['mesh', 'sfu']) {
+        media = mode;
+        const { all } = await joinRounds(n, SFU_ROUNDS);
+        const { cpu, uplink } = await cpuPerParticipant(n, { uplink: true });
+        rows.push({ n, mode, all: quantile(all, 0.5), count: all.length, cpu, uplink });
+      }
+    }
+  } finally {
+    await browser.close();
+    await servers.close();
+  }
+  console.log('| people | media | join → all remote videos, p50 | CPU per participant (whole browser) | uplink per participant, p50 |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    console.log(`| ${r.n} | ${r.mode} | ${r.all.toFixed(0)} ms (n=${r.count}) | ${r.cpu.toFixed(0)} % of one core | ${r.uplink.toFixed(0)} kbit/s |`);
+  }
+  console.log(`(${cpus().length} cores: ${cpus()[0]?.model ?? 'unknown CPU'}; ${CPU_SECONDS} s window)`);
+  process.exit(0);
 }
 
 try {

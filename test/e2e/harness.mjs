@@ -5,9 +5,13 @@ import puppeteer from 'puppeteer-core';
 import { createRelay } from '../../signaling/src/relay.js';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { chromiumLaunch, firefoxLaunch } from '../browsers.mjs';
+import { startJanus } from '../../sfu/janus.mjs';
 
-export async function startServers({ onRequest } = {}) {
-  const relay = await createRelay({ port: 0, log: () => {} });
+/** With `janus`, a real Janus starts too and the relay sends rooms' media to it (`media="sfu"`). */
+export async function startServers({ onRequest, janus: withJanus = false } = {}) {
+  const janusSecret = 'e2e-janus-secret';
+  const janus = withJanus ? await startJanus({ secret: janusSecret }) : null;
+  const relay = await createRelay({ port: 0, log: () => {}, ...(janus && { janusUrls: [janus.url], janusSecret }) });
   const saved = [];
   const web = await serveStatic({ port: 0, onRequest, onSave: (fields) => saved.push(fields) });
   return {
@@ -15,11 +19,12 @@ export async function startServers({ onRequest } = {}) {
     web,
     /** Every form POST the demo's save endpoint received, as [name, value] lists. */
     saved,
-    demoUrl: ({ room, name, password }) =>
-      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, ...(password && { password }) })}`,
+    demoUrl: ({ room, name, password, media }) =>
+      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, ...(password && { password }), ...(media && { media }) })}`,
     async close() {
       web.server.close();
       await relay.close();
+      await janus?.close();
     },
   };
 }
