@@ -230,9 +230,16 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media === null, 'a to leave the call at b');
   });
 
-  it('sends no media to a peer that has not joined, who still sees who is in the call', async () => {
+  it('sends no media to a peer that has not joined, who still sees who is in the call', async function () {
+    this.timeout(60000);
     const [a, b] = await connectedPair();
     sessions.push(a, b);
+    // Carol, in the call with a: the positive control that a's media flows meanwhile.
+    const carol = new Session(a.room, { signaling: await relayUrl(), name: 'Carol' });
+    sessions.push(carol);
+    carol.start();
+    await waitFor(() => a.peers.get(carol.id)?.connected && carol.peers.get(a.id)?.connected, 'a and Carol to connect');
+    await carol.join({ audio: true, video: false });
     await a.join({ audio: true, video: true });
     await waitFor(() => b.participants().find((p) => p.id === a.id)?.media, 'a in the call, seen at b');
     const atB = b.participants().find((p) => p.id === a.id)!;
@@ -244,15 +251,28 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
       });
       return bytes;
     };
-    // a's camera is running and the connection is up: a second of it would be ~50 KB or more.
-    const camera = a.localStream!.getVideoTracks()[0];
-    await waitFor(() => camera.readyState === 'live' && b.peers.get(a.id)?.pc.connectionState === 'connected', 'a live camera and connection');
-    const start = performance.now();
-    await waitFor(() => performance.now() - start > 1500, 'a second and a half of a’s camera running');
+    const sending = (s: Session) => a.peers.get(s.id)!.pc.getSenders().flatMap((sender) => (sender.track ? [sender.track.kind] : []));
+    // The cause: a puts its tracks on its senders to Carol, none on those to b.
+    await waitFor(() => sending(carol).length === 2, () => `a’s microphone and camera on its senders to Carol (${sending(carol).join(', ') || 'none'})`);
+    expect(sending(b), 'the tracks on a’s senders to b').to.deep.equal([]);
+    // And the effect: Carol decodes a's camera (so it is running and sent), while b, whose
+    // connection to a is up as long, has received no media byte.
+    expect(b.peers.get(a.id)!.pc.connectionState).to.equal('connected');
+    const video = document.createElement('video');
+    video.muted = true;
+    document.body.append(video);
+    try {
+      video.srcObject = await waitFor(() => carol.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at Carol');
+      expect(await decodedFrames(video), 'a’s camera decoded at Carol').to.be.greaterThan(0);
+      await framesArrive(video, 10, 30000);
+    } finally {
+      video.remove();
+    }
     expect(await bytesAtB(), 'media bytes b received while not in the call').to.equal(0);
     // Once b joins, a's media flows at once, over the same connection.
     const peer = b.peers.get(a.id)!;
     await b.join({ audio: true, video: false });
+    await waitFor(() => sending(b).length === 2, 'a’s tracks on its senders to b');
     await waitFor(async () => (await bytesAtB()) > 10_000, 'a’s media at b after b joined');
     expect(b.peers.get(a.id)).to.equal(peer);
   });
