@@ -21,6 +21,8 @@ export { ParleyError } from './errors.js';
 export type { MediaRequest } from './call/media.js';
 export { listDevices, watchDevices, loadDeviceChoice, canChooseSpeaker, DEVICE_STORAGE_KEY } from './call/devices.js';
 export { ActiveSpeaker } from './call/speaker.js';
+export { Reactions, REACTIONS, REACTION_SHOW_MS, REACTION_MIN_INTERVAL_MS, raiseHand, raisedHands, sendReaction } from './call/reactions.js';
+export type { ReactionName, ReactionEvents } from './call/reactions.js';
 export { QualityMonitor } from './call/quality.js';
 export { PROFILES, isQualityProfile } from './call/profiles.js';
 export { rateNetwork, readPeerStats, targetEncoding } from './call/network-stats.js';
