@@ -93,10 +93,12 @@ export default defineConfig({
             },
             {
               // What the call's elements share: the icons they draw and their renderer, the
-              // text of an error. One file.
+              // text of an error, raised hands and reactions. One file.
               name: 'call-ui',
               priority: 1,
-              test: (id: string) => /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) || modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts')(id),
+              test: (id: string) =>
+                /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) ||
+                modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts', 'src/elements/shared/reactions.ts', 'src/core/call/reactions.ts', 'src/core/call/speaker.ts', 'src/core/call/devices.ts', 'src/core/call/network-stats.ts')(id),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.
