@@ -94,12 +94,13 @@ export default defineConfig({
             {
               // What the call's elements and the call code share: the icons they draw and
               // their renderer, the text of an error, the quality monitor and its profiles,
-              // the active speaker. One file, which a page with only a form never loads.
+              // the active speaker, raised hands and reactions. One file, which a page with
+              // only a form never loads.
               name: 'call-ui',
               priority: 1,
               test: (id: string) =>
                 /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id) ||
-                modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts', 'src/core/call/quality.ts', 'src/core/call/profiles.ts', 'src/core/call/speaker.ts')(id),
+                modules('src/elements/shared/icons.ts', 'src/elements/shared/error-text.ts', 'src/elements/shared/reactions.ts', 'src/core/call/reactions.ts', 'src/core/call/quality.ts', 'src/core/call/profiles.ts', 'src/core/call/speaker.ts', 'src/core/call/devices.ts', 'src/core/call/network-stats.ts')(id),
             },
             {
               // What <parley-form> and <parley-field> share: form binding, presence.

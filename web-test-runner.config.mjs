@@ -1,5 +1,6 @@
 // Browser tests: every *.test.ts under src/ and test/ (not test/e2e, which drives several
 // browsers itself) in real Chromium AND Firefox ESR, against a real relay started here.
+import { readdirSync, readFileSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import puppeteer from 'puppeteer-core';
@@ -93,6 +94,12 @@ export default {
         }
         if (context.path === '/__parley/kill-sfu') {
           return { body: JSON.stringify(await killDoomedSfu(String(context.query.id))), type: 'json' };
+        }
+        // The source text of src/ (tests aside), for tests that read the code itself (that
+        // every string the elements show has a German entry: messages.test.ts).
+        if (context.path === '/__parley/sources') {
+          const paths = readdirSync('src', { recursive: true }).filter((path) => /\.ts$/.test(path) && !/\.test\.ts$/.test(path));
+          return { body: JSON.stringify(Object.fromEntries(paths.map((path) => [`src/${path}`, readFileSync(`src/${path}`, 'utf8')]))), type: 'json' };
         }
         if (context.path === '/__parley/relay') {
           return { body: JSON.stringify({ url: relay.url, turnRelayUrl: turnRelay.url, authRelayUrl: authRelay.url, authToken, identityTokens, ...sfu }), type: 'json' };

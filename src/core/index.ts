@@ -24,6 +24,8 @@ export { listDevices, watchDevices, loadDeviceChoice, canChooseSpeaker, DEVICE_S
 export { ActiveSpeaker, speakerOf } from './call/speaker.js';
 export { StatsPoller, statsOf } from './call/stats.js';
 export { QualityMonitor, qualityOf } from './call/quality.js';
+export { Reactions, REACTIONS, REACTION_SHOW_MS, REACTION_MIN_INTERVAL_MS, raiseHand, raisedHands, sendReaction } from './call/reactions.js';
+export type { ReactionName, ReactionEvents } from './call/reactions.js';
 export { PROFILES, isQualityProfile } from './call/profiles.js';
 export { rateNetwork, readPeerStats, targetEncoding } from './call/network-stats.js';
 export type { QualityProfile, NetworkQuality, PeerStats, StreamStats } from './call/quality.js';

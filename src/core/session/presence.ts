@@ -89,6 +89,10 @@ export interface PresenceState {
   view?: Record<string, number>;
   /** Recording the call (recording/recorder.ts): everyone shows it. */
   recording?: boolean;
+  /** Hand raised (call/reactions.ts): everyone shows it. */
+  hand?: boolean;
+  /** The latest reaction sent and how many so far (call/reactions.ts): shows briefly. */
+  reaction?: { name: string; n: number };
 }
 
 /**

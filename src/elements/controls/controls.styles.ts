@@ -49,6 +49,13 @@ export const styles = css`
     border-color: var(--_danger);
     color: #fff;
   }
+  [part='reactions'] {
+    display: flex;
+    gap: 4px;
+  }
+  [part~='reaction'] {
+    padding: 0;
+  }
   [part='preview'] {
     flex-basis: 100%;
     display: flex;

@@ -7,13 +7,26 @@ import { styles } from './controls.styles.js';
 import { icon, iconStyles } from '../shared/icons.js';
 import mic from 'lucide/dist/esm/icons/mic.mjs';
 import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
+import hand from 'lucide/dist/esm/icons/hand.mjs';
 import monitorUp from 'lucide/dist/esm/icons/monitor-up.mjs';
 import phone from 'lucide/dist/esm/icons/phone.mjs';
 import phoneOff from 'lucide/dist/esm/icons/phone-off.mjs';
 import settings from 'lucide/dist/esm/icons/settings.mjs';
 import video from 'lucide/dist/esm/icons/video.mjs';
 import videoOff from 'lucide/dist/esm/icons/video-off.mjs';
-import { listDevices, watchDevices, MAX_PARTICIPANTS, type DeviceKind, type DeviceList, type ParleyError } from '../../core/index.js';
+import { reactionLooks } from '../shared/reactions.js';
+import {
+  listDevices,
+  watchDevices,
+  raiseHand,
+  raisedHands,
+  sendReaction,
+  MAX_PARTICIPANTS,
+  REACTIONS,
+  type DeviceKind,
+  type DeviceList,
+  type ParleyError,
+} from '../../core/index.js';
 
 /**
  * @tag parley-controls
@@ -22,11 +35,15 @@ import { listDevices, watchDevices, MAX_PARTICIPANTS, type DeviceKind, type Devi
  * hot-plugged devices appear). "Join call" opens a preview first: your own camera, a live
  * microphone level, the device choice, microphone and camera toggles and (when the relay
  * has not vouched for your name) your name; nothing is sent to anyone before "Join now".
- * `room.join()` from code joins at once. Every control is a native button, select or
- * input with an accessible name; toggles use `aria-pressed`; Escape closes the preview.
+ * `room.join()` from code joins at once. In the call, "Raise hand" (a toggle) shows your
+ * raised hand on your tile for everyone, and "Reactions" opens a row of reactions that
+ * show briefly on your tile. Every control is a native button, select or input with an
+ * accessible name; toggles use `aria-pressed`; Escape closes the preview and the reactions.
  *
  * @csspart base - The button row.
- * @csspart button - Every button (also `join`, `leave`, `mic`, `camera`, `screen`, `devices`, `join-now`, `cancel`).
+ * @csspart button - Every button (also `join`, `leave`, `mic`, `camera`, `screen`, `hand`,
+ *   `reactions-toggle`, `reaction` for each reaction, `devices`, `join-now`, `cancel`).
+ * @csspart reactions - The row of reactions, while open.
  * @csspart preview - The pre-join panel.
  * @csspart preview-video - Your own camera in the preview.
  * @csspart level - The microphone level meter in the preview.
@@ -51,6 +68,7 @@ export class ParleyControls extends LitElement {
     deviceList: { attribute: false },
     previewing: { attribute: false },
     level: { attribute: false },
+    reactionsOpen: { attribute: false },
   };
 
   static override styles = [tokens, styles, iconStyles];
@@ -67,6 +85,7 @@ export class ParleyControls extends LitElement {
   private busy = false;
   private error: ParleyError | null = null;
   private devicesOpen = false;
+  private reactionsOpen = false;
   /** The pre-join preview is open. */
   private previewing = false;
   /** The preview's microphone level, 0 to 1. */
@@ -275,7 +294,39 @@ export class ParleyControls extends LitElement {
   }
 
   #leave(): void {
-    this.#controller.session?.leave();
+    const session = this.#controller.session;
+    if (!session) return;
+    raiseHand(session, false);
+    this.reactionsOpen = false;
+    session.leave();
+  }
+
+  #toggleHand(): void {
+    const session = this.#controller.session;
+    if (session) raiseHand(session, !raisedHands(session).has(session.id));
+  }
+
+  #onReactionsKey = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    event.stopPropagation();
+    this.reactionsOpen = false;
+    this.#button('reactions-toggle')?.focus();
+  };
+
+  #renderReactions() {
+    const { t } = this.#l10n;
+    return html`<div part="reactions" id="reactions" role="group" aria-label=${t('Reactions')} @keydown=${this.#onReactionsKey}>
+      ${REACTIONS.map(
+        (name) => html`<button
+          part="button reaction"
+          type="button"
+          aria-label=${t(reactionLooks[name].label)}
+          @click=${() => sendReaction(this.#controller.session!, name)}
+        >
+          ${icon(reactionLooks[name].icon)}
+        </button>`,
+      )}
+    </div>`;
   }
 
   #toggleMic(): void {
@@ -331,6 +382,20 @@ export class ParleyControls extends LitElement {
               >
                 ${icon(monitorUp)} ${t('Share screen')}
               </button>
+              <button part="button hand" type="button" aria-pressed=${String(raisedHands(session!).has(session!.id))} @click=${this.#toggleHand}>
+                ${icon(hand)} ${t('Raise hand')}
+              </button>
+              <button
+                part="button reactions-toggle"
+                type="button"
+                aria-expanded=${String(this.reactionsOpen)}
+                aria-controls=${this.reactionsOpen ? 'reactions' : nothing}
+                @click=${() => (this.reactionsOpen = !this.reactionsOpen)}
+                @keydown=${this.#onReactionsKey}
+              >
+                ${icon(reactionLooks.laugh.icon)} ${t('Reactions')}
+              </button>
+              ${this.reactionsOpen ? this.#renderReactions() : nothing}
               <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} ${t('Leave call')}</button>
             `
           : this.previewing

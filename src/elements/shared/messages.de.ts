@@ -22,6 +22,11 @@ const de: Record<string, string> = {
   Camera: 'Kamera',
   Microphone: 'Mikrofon',
   Speaker: 'Lautsprecher',
+  'Raise hand': 'Hand heben',
+  Reactions: 'Reaktionen',
+  'Thumbs up': 'Daumen hoch',
+  Heart: 'Herz',
+  Laughing: 'Lachen',
   // <parley-video-grid>
   Guest: 'Gast',
   '{name} (you)': '{name} (du)',
@@ -48,6 +53,11 @@ const de: Record<string, string> = {
   Resolution: 'Auflösung',
   FPS: 'FPS',
   '{in} in, {out} out': '{in} ein, {out} aus',
+  '{name} raised a hand': '{name} hat die Hand gehoben',
+  '{name} reacted: {reaction}': '{name} reagiert: {reaction}',
+  '{name} joined the call': '{name} ist dem Anruf beigetreten',
+  '{name} left the call': '{name} hat den Anruf verlassen',
+  '{name} started sharing their screen': '{name} teilt jetzt den Bildschirm',
   // <parley-form>, <parley-field>
   'Field {name}': 'Feld {name}',
   Lock: 'Sperren',

@@ -173,6 +173,39 @@ export const styles = css`
     vertical-align: -0.1em;
     margin-inline-end: 2px;
   }
+  [part~='hand'] {
+    color: #facc15;
+  }
+  [part='reaction'] {
+    position: absolute;
+    left: 45%;
+    bottom: 40px;
+    padding: 8px;
+    border-radius: 50%;
+    background: rgb(0 0 0 / 0.55);
+    color: #fff;
+    font-size: 2rem;
+    line-height: 0;
+  }
+  @media (prefers-reduced-motion: no-preference) {
+    [part='reaction'] {
+      animation: parley-float 3s ease-in forwards;
+    }
+  }
+  @keyframes parley-float {
+    to {
+      transform: translateY(-100%);
+      opacity: 0;
+    }
+  }
+  /* Read by screen readers, not drawn. */
+  [part='announcement'] {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+  }
   [part='empty'] {
     color: var(--_muted);
     margin: 0;

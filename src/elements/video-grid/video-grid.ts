@@ -11,6 +11,7 @@ import { icon, iconStyles } from '../shared/icons.js';
 import circle from 'lucide/dist/esm/icons/circle.mjs';
 import eye from 'lucide/dist/esm/icons/eye.mjs';
 import eyeOff from 'lucide/dist/esm/icons/eye-off.mjs';
+import hand from 'lucide/dist/esm/icons/hand.mjs';
 import info from 'lucide/dist/esm/icons/info.mjs';
 import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
 import pin from 'lucide/dist/esm/icons/pin.mjs';
@@ -18,7 +19,8 @@ import question from 'lucide/dist/esm/icons/circle-question-mark.mjs';
 import signalHigh from 'lucide/dist/esm/icons/signal-high.mjs';
 import signalLow from 'lucide/dist/esm/icons/signal-low.mjs';
 import signalMedium from 'lucide/dist/esm/icons/signal-medium.mjs';
-import { qualityOf, speakerOf, type Participant, type PeerStats, type QualityMonitor, type Session } from '../../core/index.js';
+import { reactionLooks } from '../shared/reactions.js';
+import { qualityOf, speakerOf, Reactions, raisedHands, type Participant, type PeerStats, type QualityMonitor, type Session } from '../../core/index.js';
 
 interface Tile {
   /** Whose stream, and which: `<id>` (camera) or `<id>:screen`. */
@@ -35,7 +37,11 @@ export type GridLayout = 'grid' | 'speaker';
  * @summary A tile per participant in the call (you included), with name, mic state and a
  * speaking highlight; remote audio plays. A shared screen gets its own large tile
  * (presenter layout) with everyone else still visible below it. Any tile can be pinned to
- * be shown large; your self-view can be minimized.
+ * be shown large; your self-view can be minimized. A raised hand shows on the person's
+ * tile, and a reaction floats briefly over it (shown still with `prefers-reduced-motion`).
+ * While you are in the call, one polite live region (`part="announcement"`, visually
+ * hidden) tells screen-reader users who joined or left the call, raised a hand or started
+ * sharing a screen, by the name the relay vouched for.
  *
  * @fires parley-active-speaker - The loudest participant changed, detected from audio
  *   levels. `detail: { id, name, isLocal }`; `id` is null when nobody speaks.
@@ -48,8 +54,11 @@ export type GridLayout = 'grid' | 'speaker';
  * @csspart avatar - The initial inside the placeholder.
  * @csspart name - The name label.
  * @csspart badge - A marker in the label: "muted", `unverified` (a name the relay did not
- *   vouch for: anyone can type any name), or `recording` (● REC) on the tile of
- *   anyone recording the call.
+ *   vouch for: anyone can type any name), `recording` (● REC) on the tile of
+ *   anyone recording the call, or `hand` ("Ada raised a hand") while their hand is up.
+ * @csspart reaction - A reaction over the sender's tile, shown for a few seconds.
+ * @csspart announcement - The polite live region (visually hidden) that announces joins,
+ *   leaves, raised hands and screen shares.
  * @csspart actions - The tile's buttons (pin, stats, hide self-view).
  * @csspart button - Every button (also `pin`, `stats-toggle`, `self-view`, `enable-audio`).
  * @csspart network - The network-quality indicator on a remote tile (`data-quality`:
@@ -84,6 +93,10 @@ export class ParleyVideoGrid extends LitElement {
   #followed: Session | null = null;
   #quality: QualityMonitor | null = null;
   #unfollow: Array<() => void> = [];
+  #reactions: Reactions | null = null;
+  /** What the live region last knew of each remote person in the call; null while we are not in it. */
+  #heard: Map<string, readonly [string, boolean, boolean]> | null = null;
+  #announcement = '';
   // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
   // published after a pause (not inside the observer's callback), so resizing stays cheap
   // and the re-render it causes cannot start a ResizeObserver loop.
@@ -148,6 +161,9 @@ export class ParleyVideoGrid extends LitElement {
   /** The session's active speaker (watched while this grid shows it) and quality stats. */
   #follow(session: Session | null): void {
     this.#unfollow.forEach((off) => off());
+    this.#reactions?.stop();
+    this.#reactions = session && new Reactions(session);
+    this.#reactions?.events.on('change', () => this.requestUpdate());
     this.#followed = session;
     this.#quality = session && qualityOf(session);
     const speaker = session && speakerOf(session);
@@ -181,6 +197,39 @@ export class ParleyVideoGrid extends LitElement {
       // Autoplay with sound refused: play muted now and offer a button to unmute.
       if ((error as DOMException)?.name === 'NotAllowedError' && !video.muted) this.audioBlocked = true;
     }
+  }
+
+  /**
+   * What to announce: compared with the last render, who joined or left the call, raised a
+   * hand or started sharing. Only while we are in the call; joining starts afresh, quietly.
+   */
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    const session = this.#controller.session;
+    const [me, ...others] = session?.participants() ?? [];
+    const { t } = this.#l10n;
+    const hands = this.#hands;
+    // Per person in the call: [name, hand raised, sharing a screen].
+    const now = new Map(others.filter((p) => p.media).map((p) => [p.id, [p.name || t('Guest'), hands.has(p.id), !!p.media!.screen] as const]));
+    const said: string[] = [];
+    const say = (text: string, name: string) => said.push(t(text, { name }));
+    if (this.#heard) {
+      for (const [id, [name, hand, screen]] of now) {
+        const before = this.#heard.get(id);
+        if (!before) say('{name} joined the call', name);
+        if (hand && !before?.[1]) say('{name} raised a hand', name);
+        if (screen && !before?.[2]) say('{name} started sharing their screen', name);
+      }
+      for (const [id, [name]] of this.#heard) if (!now.has(id)) say('{name} left the call', name);
+    }
+    this.#heard = me?.media ? now : null;
+    if (said.length) this.#announcement = said.join('. ');
+  }
+
+  /** Peer ids of everyone whose hand is up. */
+  get #hands(): Set<string> {
+    const session = this.#controller.session;
+    return session ? raisedHands(session) : new Set();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -265,6 +314,9 @@ export class ParleyVideoGrid extends LitElement {
     const speaking = !screen && participant.id === this.activeSpeaker;
     const remote = !participant.isLocal && !screen;
     const stats = remote ? this.#quality?.stats.get(participant.id) : undefined;
+    const handUp = !screen && this.#hands.has(participant.id);
+    const reaction = screen ? undefined : this.#reactions?.showing.get(participant.id);
+    const look = reaction && reactionLooks[reaction];
     const parts = ['tile', screen && 'screen', self && 'self', featured && 'featured', speaking && 'speaking', minimized && 'minimized'];
     return html`
       <figure part=${parts.filter(Boolean).join(' ')} aria-label=${label} data-peer=${participant.id} ?data-speaking=${speaking}>
@@ -285,8 +337,9 @@ export class ParleyVideoGrid extends LitElement {
             ? html`<span part="badge" role="img" aria-label=${t('microphone off')}>${icon(micOff)}</span>`
             : nothing}${participant.recording && !screen
             ? html`<span part="badge recording" role="img" aria-label=${t('recording')}>${icon(circle)}${t('REC')}</span>`
-            : nothing}
+            : nothing}${handUp ? html`<span part="badge hand">${icon(hand, t('{name} raised a hand', { name }))}</span>` : nothing}
         </figcaption>
+        ${look ? html`<span part="reaction">${icon(look.icon, t('{name} reacted: {reaction}', { name, reaction: t(look.label) }))}</span>` : nothing}
         ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
         <div part="actions">
           ${remote
@@ -324,17 +377,21 @@ export class ParleyVideoGrid extends LitElement {
   override render() {
     const tiles = this.#tiles();
     const { t } = this.#l10n;
-    if (!tiles.length) return html`<p part="empty">${t('Nobody is in the call yet.')}</p>`;
     const featured = this.#featured(tiles);
     // Tiles keyed by whose stream they show: a tile added or removed elsewhere in the list
     // (a screen share) never hands another tile's DOM, and its playing <video>, to a
     // different stream. The large tile is placed by CSS, so featuring one moves nothing.
-    return html`${this.audioBlocked
-        ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>${t('Click to enable audio')}</button>`
-        : nothing}
-      <div part="base">
-        ${repeat(tiles, (tile) => tile.key, (tile) => this.#renderTile(tile, tile.key === featured))}
-      </div>`;
+    // The live region stays one element from the first render on (one that is added with
+    // its text already in it is not always read out).
+    return html`${!tiles.length
+        ? html`<p part="empty">${t('Nobody is in the call yet.')}</p>`
+        : html`${this.audioBlocked
+              ? html`<button part="button enable-audio" type="button" @click=${this.#enableAudio}>${t('Click to enable audio')}</button>`
+              : nothing}
+            <div part="base">
+              ${repeat(tiles, (tile) => tile.key, (tile) => this.#renderTile(tile, tile.key === featured))}
+            </div>`}
+      <p part="announcement" aria-live="polite">${this.#announcement}</p>`;
   }
 }
 
