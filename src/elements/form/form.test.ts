@@ -81,7 +81,9 @@ describe('<parley-form>', () => {
     textarea.setSelectionRange(4, 4);
     textarea.dispatchEvent(new Event('select', { bubbles: true }));
     const flag = await waitFor(() => form.shadowRoot!.querySelector('[part=flag]'), 'the name flag');
-    expect(flag.textContent).to.equal('<b>Bob</b>');
+    // The name as text; on this open relay, marked as not verified.
+    expect(flag.textContent!.trim()).to.equal('<b>Bob</b> ?');
+    expect(flag.querySelector('[part=unverified]')?.textContent).to.equal('?');
     expect(form.shadowRoot!.querySelector('b')).to.equal(null);
     await waitFor(() => form.shadowRoot!.querySelector('[part=caret]'), 'the caret');
     await expect(form).to.be.accessible();
