@@ -154,6 +154,8 @@ describe('Raised hands, reactions and announcements in <parley-video-grid> and <
     const bobAtMallory = mallory.awareness.getStates().get(bob.doc.clientID)!;
     const errors: string[] = [];
     ada.events.on('error', (e) => errors.push(e.message));
+    const gridErrors: string[] = [];
+    grid.addEventListener('parley-error', (e) => gridErrors.push(`${e.detail.code}: ${e.detail.message}`));
     const update = encoding.createEncoder();
     for (const n of [1, bob.doc.clientID, 1000]) encoding.writeVarUint(update, n);
     encoding.writeVarString(update, JSON.stringify({ ...bobAtMallory, hand: true }));
@@ -169,6 +171,7 @@ describe('Raised hands, reactions and announcements in <parley-video-grid> and <
     expect(tile.querySelector('[part~=hand]'), 'no hand on Bob’s tile').to.equal(null);
     expect(hers.querySelector('[part~=hand]'), 'only true raises a hand').to.equal(null);
     expect(hers.querySelector('[part=reaction]'), 'no unknown reaction').to.equal(null);
+    await waitFor(() => gridErrors.some((m) => m === `trust: Dropped an unknown reaction from ${mallory.id}`), () => `the unknown reaction reported (${gridErrors.join(' | ')})`);
   });
 
   it('announces joins, leaves, raised hands and screen shares in one polite live region, by verified name', async () => {

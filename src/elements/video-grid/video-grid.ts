@@ -45,6 +45,8 @@ export type GridLayout = 'grid' | 'speaker';
  *
  * @fires parley-active-speaker - The loudest participant changed, detected from audio
  *   levels. `detail: { id, name, isLocal }`; `id` is null when nobody speaks.
+ * @fires parley-error - A peer's reaction was dropped (not one of the set, or too many):
+ *   `detail: { code: 'trust', message, error }`.
  *
  * @csspart base - The grid.
  * @csspart tile - One participant's tile (also `screen` for a shared screen, `self` for
@@ -164,6 +166,8 @@ export class ParleyVideoGrid extends LitElement {
     this.#reactions?.stop();
     this.#reactions = session && new Reactions(session);
     this.#reactions?.events.on('change', () => this.requestUpdate());
+    // A reaction that is not one of the set, or a flood of them: dropped, and said here.
+    this.#reactions?.events.on('error', (error) => emit(this, 'parley-error', { code: error.code, message: error.message, error }));
     this.#followed = session;
     this.#quality = session && qualityOf(session);
     const speaker = session && speakerOf(session);
