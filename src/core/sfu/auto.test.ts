@@ -56,7 +56,16 @@ describe('media="auto" (real relay, real Janus)', () => {
     // Five: each page publishes once to Janus and shows the four others as Janus forwards them.
     await Promise.all(
       everyone.map(async (s) => {
-        await waitFor(() => s.sfu?.upstream && forwarded(s).length === 4, () => `${s.config.name} to receive four cameras through Janus (${forwarded(s).length}, sfu ${s.sfu ? 'on' : 'off'}; errors: ${errors.map((e) => e.message).join('; ')})`, 45000);
+        await waitFor(
+          () => s.sfu?.upstream && forwarded(s).length === 4,
+          () => {
+            // What this page knew when it gave up: who it counts in the call, who already sends through Janus.
+            const inCall = s.participants().filter((p) => !p.isLocal && p.media).length;
+            const atJanus = [...s.awareness.getStates().values()].filter((state) => (state as { media?: { feed?: string } }).media?.feed).length;
+            return `${s.config.name} to receive four cameras through Janus (${forwarded(s).length}, sfu ${s.sfu ? 'on' : 'off'}, ${inCall} others in the call, ${atJanus} presences naming a feed; errors: ${errors.map((e) => e.message).join('; ')})`;
+          },
+          45000,
+        );
         // No camera or microphone left on any mesh connection: they carry the data only.
         await waitFor(() => meshMedia(s).length === 0, () => `${s.config.name}'s mesh connections to carry no media (${meshMedia(s).length} still do)`, 20000);
         expect([...s.peers.values()].every((peer) => peer.connected), 'the mesh stays up for the data').to.equal(true);

@@ -49,8 +49,14 @@ export class JanusClient {
   static async connect(url: string, token: string): Promise<JanusClient> {
     const ws = new WebSocket(url, 'janus-protocol');
     await new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new ParleyError('sfu', `Could not reach the media server at ${url}`));
+      const fail = () => {
+        clearTimeout(timer);
+        ws.close();
+        reject(new ParleyError('sfu', `Could not reach the media server at ${url}`));
+      };
+      const timer = setTimeout(fail, REQUEST_TIMEOUT_MS);
+      ws.onopen = () => (clearTimeout(timer), resolve());
+      ws.onerror = fail;
     });
     const client = new JanusClient(ws, token);
     const created = await client.#request({ janus: 'create' });

@@ -63,10 +63,14 @@ function isGrant(value: unknown): value is SfuGrant {
 }
 
 /** Asks the relay where the room's media goes. Rejects with a ParleyError that says why not. */
+/** How long asking the relay for the media server, or reaching that server, may take. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export async function fetchSfuGrant(signaling: string, room: string, token?: string): Promise<SfuGrant> {
   let response: Response;
   try {
-    response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }));
+    // A relay that does not answer must not hold the call's move forever.
+    response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }), { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
   } catch (cause) {
     throw new ParleyError('sfu', 'Could not ask the relay for a media server', { cause });
   }
