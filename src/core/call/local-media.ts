@@ -212,7 +212,7 @@ export class LocalMedia {
     if (this.#stayMesh) return false;
     if (mode !== 'auto') return mode === 'sfu';
     // The default (no `media` set) does not ask for a key it cannot have: the mesh, quietly.
-    if ( (!config.media && !config.password && config.mediaEncryption !== 'none')) return false;
+    if (!config.media && !config.password && config.mediaEncryption !== 'none') return false;
     if (this.host.othersInCall() + 1 >= AUTO_SFU_AT) return true;
     return [...this.host.presences()].some((p) => p.peer !== this.host.id && isRecord(p.media) && typeof p.media.feed === 'string');
   }
