@@ -83,6 +83,17 @@ describe('Verified identity (real relay with a secret, tokens carrying sub and n
     expect(b.peers.get(a.id)!.connected).to.equal(true);
   });
 
+  it('counts only the relay messages addressed to it against a sender’s rate: someone signalling many others at once still reaches it', async () => {
+    const { a, b, errors, raw } = await withEve();
+    const eve = `e${'1'.repeat(23)}`;
+    // Eve signals Ada at a rate a page connecting to several people reaches: Bob sees it all.
+    // 90: over a page's 60 a second, under the relay's burst of 100 per connection.
+    for (let i = 0; i < 90; i++) raw.publish({ type: 'signal', from: eve, to: a.id, signal: { candidate: null } });
+    raw.publish({ type: 'hello', from: eve, to: b.id });
+    await waitFor(() => b.peers.has(eve), () => `Bob to take Eve’s hello (errors: ${errors.map((e) => e.message).join('; ')})`);
+    expect(errors.filter((e) => /relay messages in a second/.test(e.message))).to.have.length(0);
+  });
+
   it('in open mode (a relay without a secret), names are shown as not verified', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();

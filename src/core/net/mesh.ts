@@ -187,6 +187,10 @@ export class Mesh {
       if (clients === 1) this.#hooks.onAlone();
       return;
     }
+    // A message for someone else is none of ours: it does not count against its sender's
+    // rate (someone connecting to four people at once sends each of them an offer and its
+    // candidates, and every page on the topic sees them all), nor bind anything.
+    if (data.to !== undefined && data.to !== this.id) return;
     if (!this.#withinRate(from) || !this.#bind(from, identity ?? null)) return;
     switch (data.type) {
       case 'hello': {
