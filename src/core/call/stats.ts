@@ -8,8 +8,8 @@ import type { FeatureHost } from '../session/features.js';
 export const STATS_TICK_MS = 200;
 
 export class StatsPoller {
-  /** Each subscriber's task and its period in ticks. */
-  readonly #tasks = new Map<() => void, number>();
+  /** Each subscriber's task, its period in ticks and the tick it is next due at. */
+  readonly #tasks = new Map<() => void, { period: number; due: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticks = 0;
 
@@ -19,12 +19,14 @@ export class StatsPoller {
   }
 
   /**
-   * Runs `task` every `periodMs` (rounded to STATS_TICK_MS) until the returned function is
-   * called. A task that fails (a connection closing mid-read) is tried again next time.
+   * Runs `task` every `periodMs` (rounded to STATS_TICK_MS), the first time `periodMs` after
+   * this call, until the returned function is called. A task that fails (a connection
+   * closing mid-read) is tried again next time.
    */
   every(periodMs: number, task: () => unknown): () => void {
     const run = () => void Promise.resolve().then(task).catch(() => {});
-    this.#tasks.set(run, Math.max(1, Math.round(periodMs / STATS_TICK_MS)));
+    const period = Math.max(1, Math.round(periodMs / STATS_TICK_MS));
+    this.#tasks.set(run, { period, due: this.#ticks + period });
     this.#timer ??= setInterval(this.#tick, STATS_TICK_MS);
     return () => {
       this.#tasks.delete(run);
@@ -40,7 +42,11 @@ export class StatsPoller {
 
   #tick = (): void => {
     this.#ticks++;
-    for (const [run, period] of this.#tasks) if (this.#ticks % period === 0) run();
+    for (const [run, task] of this.#tasks) {
+      if (this.#ticks < task.due) continue;
+      task.due = this.#ticks + task.period;
+      run();
+    }
   };
 }
 

@@ -57,4 +57,22 @@ describe('Session features', () => {
     unwatchToo();
     expect(stats.running, 'the timer stops with the last one').to.equal(false);
   });
+
+  it('runs a stats subscriber first one whole period after it subscribes, whenever the poller started', async () => {
+    const stats = statsOf(session());
+    let fast = 0;
+    const stopFast = stats.every(200, () => fast++);
+    await waitFor(() => fast >= 3, 'the poller to run a while');
+    // Subscribed mid-way (a call joined on a page whose grid already polls): its first
+    // round comes five ticks later, not at the poller's next multiple of five.
+    const atSubscribe = fast;
+    let fastAtFirstRun = -1;
+    const stopSlow = stats.every(1000, () => {
+      if (fastAtFirstRun < 0) fastAtFirstRun = fast;
+    });
+    await waitFor(() => fastAtFirstRun >= 0, 'the slow subscriber to run');
+    expect(fastAtFirstRun - atSubscribe, 'ticks before the first run').to.be.at.least(4);
+    stopFast();
+    stopSlow();
+  });
 });
