@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
-import { CallRecorder, Session, qualityOf, targetEncoding, type SessionConfig } from '../../core/index.js';
+import { CallRecorder, Session, type SessionConfig } from '../../core/index.js';
 import { decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /**
@@ -151,13 +151,70 @@ function paintedScreen(): { stream: MediaStream; stop: () => void } {
   return { stream: canvas.captureStream(15), stop: () => clearInterval(timer) };
 }
 
+/**
+ * A camera whose picture is fresh noise every frame (`width`×`height`), handed out by
+ * getUserMedia until `restore()` and painted until `stop()`: the browsers' fake cameras
+ * show a simple picture that needs about 50 kbit/s, under any cap, so no cap could be seen
+ * lowering what is sent. Noise takes every bit allowed.
+ */
+function noisyCamera(width: number, height: number): { restore: () => void; stop: () => void } {
+  const canvas = Object.assign(document.createElement('canvas'), { width, height });
+  const context = canvas.getContext('2d')!;
+  const image = context.createImageData(width, height);
+  const pixels = new Uint32Array(image.data.buffer);
+  let x = 1;
+  const timer = setInterval(() => {
+    for (let i = 0; i < pixels.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      pixels[i] = x | 0xff000000;
+    }
+    context.putImageData(image, 0, 0);
+  }, 66);
+  const media = navigator.mediaDevices;
+  const real = media.getUserMedia;
+  media.getUserMedia = async () => canvas.captureStream(15);
+  const restore = () => void (media.getUserMedia = real);
+  return { restore, stop: () => (restore(), clearInterval(timer)) };
+}
+
+/** The video bitrate a connection actually sends over `ms`, from its stats (outbound-rtp bytesSent). */
+async function sentBitrate(stats: () => Promise<RTCStatsReport>, ms = 2000): Promise<number> {
+  const bytes = async () => {
+    let total = 0;
+    (await stats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') total += r.bytesSent ?? 0;
+    });
+    return [total, performance.now()] as const;
+  };
+  const [before, start] = await bytes();
+  await waitFor(() => performance.now() - start >= ms, `${ms} ms of sending`, ms + 5000);
+  const [after, end] = await bytes();
+  return ((after - before) * 8 * 1000) / (end - start);
+}
+
+/** Records the width of every frame `video` presents (requestVideoFrameCallback). */
+function frameWidths(video: HTMLVideoElement): number[] {
+  const widths: number[] = [];
+  const onFrame = (_: number, frame: VideoFrameCallbackMetadata) => {
+    widths.push(frame.width);
+    if (video.isConnected) video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  return widths;
+}
+
 describe('<parley-video-grid>', () => {
   let other: Session | null = null;
   const extra: Session[] = [];
+  /** Clean-ups a test leaves for after it, pass or fail. */
+  const after: Array<() => void> = [];
   afterEach(() => {
     other?.destroy();
     other = null;
     extra.splice(0).forEach((s) => s.destroy());
+    after.splice(0).forEach((clean) => clean());
   });
 
   const tileOf = (grid: ParleyVideoGrid, id: string, screen = false) =>
@@ -265,8 +322,11 @@ describe('<parley-video-grid>', () => {
     try {
       await shareScreenOf(bob);
     } catch (error) {
-      // Headless Firefox has no screen to capture (NotFoundError); Chromium runs this test.
-      if ((error as { code?: string }).code === 'no-device') return this.skip();
+      // Headless Firefox has no screen to capture (NotFoundError), and a painted stand-in
+      // hung this page there in our runs (cause not found yet): Firefox's share is covered
+      // by the never-blanks test below.
+      // Anywhere else, no screen is a failure.
+      if (navigator.userAgent.includes('Firefox') && (error as { code?: string }).code === 'no-device') return this.skip();
       throw error;
     }
     const screen = await waitFor(() => tileOf(grid, bob.id, true), 'Bob’s screen tile');
@@ -507,38 +567,54 @@ describe('<parley-video-grid>', () => {
     await waitFor(() => el.session!.doc.getMap('form').get('amount') === '120', 'the document to sync');
   });
 
-  it('tells the sender how large its camera is shown, and the sender sends no more than that', async () => {
+  it('tells the sender how large its camera is shown, and the sender sends no more than that', async function () {
+    this.timeout(120000);
     const signaling = await relayUrl();
     const room = uniqueRoom();
     const wrapper = await fixture<HTMLDivElement>(
       html`<div style="width:200px"><parley-room room=${room} signaling=${signaling} name="Ada"><parley-video-grid></parley-video-grid></parley-room></div>`,
     );
     const el = wrapper.querySelector('parley-room')!;
+    const grid = el.querySelector('parley-video-grid')!;
     await el.join({ audio: false, video: true });
+    // Bob's camera: 640×480 of noise, so his picture takes every bit it is allowed.
+    const camera = noisyCamera(640, 480);
+    after.push(camera.stop);
     other = new Session(room, { signaling, name: 'Bob' });
     other.start();
     await other.join({ audio: false, video: true });
+    camera.restore();
     const bob = other;
-    const camera = bob.localStream!.getVideoTracks()[0]!;
-    const encoding = async () => {
-      await qualityOf(bob).update();
-      return bob.peers.get(el.session!.id)?.senderOf(camera)?.getParameters().encodings?.[0];
-    };
+    const toAda = await waitFor(() => bob.peers.get(el.session!.id), 'Bob’s connection to Ada');
+    const stats = () => toAda.getStats();
     const shown = await waitFor(() => el.session!.localPresence.view?.[bob.id], 'Ada to publish the size of Bob’s tile');
     expect(shown).to.equal(Math.ceil((200 * devicePixelRatio) / 160) * 160);
-    const small = await waitFor(async () => {
-      const e = await encoding();
-      return e?.maxBitrate === 150_000 ? e : null;
-    }, 'Bob to send at the small tile’s rate');
-    if ((camera.getSettings().width ?? 0) >= shown * 2) expect(small.scaleResolutionDownBy).to.be.at.least(2);
+    expect(bob.localStream!.getVideoTracks()[0]!.getSettings().width, 'Bob captures more than the tile shows').to.be.at.least(shown * 2);
+    const video = await waitFor(() => tileOf(grid, bob.id)?.querySelector('video'), 'Bob’s video at Ada');
+    const widths = frameWidths(video);
 
-    // A large tile: only the network limits what Bob sends now.
+    // A small tile: Ada gets frames no wider than it, and Bob sends no more than its rate.
+    const small = 150_000; // the budget for a tile of at most 320 px (the low profile's)
+    let rate = 0;
+    await waitFor(
+      async () => widths.length > 0 && widths.at(-1)! <= shown && (rate = await sentBitrate(stats)) <= small * 1.3,
+      () => `frames at most ${shown} px wide and at most ${small / 1000} kbit/s sent (last frame ${widths.at(-1)} px, ${Math.round(rate / 1000)} kbit/s)`,
+      45000,
+    );
+    const from = widths.length;
+    // Held there, over a longer window (a key frame of noise is large).
+    expect(await sentBitrate(stats, 4000), 'what Bob sends for the small tile').to.be.at.most(small * 1.3);
+    expect(Math.max(...widths.slice(from)), 'frames Ada got for the small tile').to.be.at.most(shown);
+
+    // A large tile: only the network limits what Bob sends now: more bits, and frames
+    // wider than the small tile again.
     wrapper.style.width = '1400px';
     await waitFor(() => (el.session!.localPresence.view?.[bob.id] ?? 0) >= 640, 'Ada to publish the larger size');
-    await waitFor(async () => {
-      const e = await encoding();
-      const path = targetEncoding('auto', qualityOf(bob).stats.get(el.session!.id));
-      return e?.maxBitrate === path.maxBitrate && e.scaleResolutionDownBy === path.scaleResolutionDownBy;
-    }, 'Bob to send what the network allows');
+    await waitFor(
+      async () => (rate = await sentBitrate(stats)) > small * 1.5,
+      () => `more than ${(small * 1.5) / 1000} kbit/s sent for the large tile (last ${Math.round(rate / 1000)} kbit/s)`,
+      45000,
+    );
+    await waitFor(() => widths.at(-1)! > shown, () => `frames wider than ${shown} px (last ${widths.at(-1)} px)`, 30000);
   });
 });
