@@ -32,119 +32,111 @@ export interface NegotiationHooks {
   error(error: ParleyError): void;
 }
 
-export class Negotiation {
-  #makingOffer = false;
-  #ignoreOffer = false;
-  #stopped = false;
-  #queue: Promise<void> = Promise.resolve();
-  #graceTimer: ReturnType<typeof setTimeout> | undefined;
-  #offerTimer: ReturnType<typeof setTimeout> | undefined;
-
-  readonly #pc: RTCPeerConnection;
-  readonly #id: string;
-  readonly #polite: boolean;
-  readonly #media: MediaSlots;
-  readonly #hooks: NegotiationHooks;
-
-  constructor(pc: RTCPeerConnection, id: string, polite: boolean, media: MediaSlots, hooks: NegotiationHooks) {
-    this.#pc = pc;
-    this.#id = id;
-    this.#polite = polite;
-    this.#media = media;
-    this.#hooks = hooks;
-    pc.onnegotiationneeded = () => void this.#negotiate();
-    pc.onicecandidate = ({ candidate }) => hooks.send({ candidate: candidate?.toJSON() ?? null });
-    pc.onconnectionstatechange = () => this.#onConnectionState();
-  }
-
+/** One connection's negotiation, as its Peer drives it. */
+export interface Negotiation {
   /** Feeds a signal from the remote peer; handled in arrival order. */
-  handle(signal: unknown): void {
-    this.#queue = this.#queue.then(() => this.#apply(signal)).catch((cause) => this.#hooks.wedged(cause));
-  }
-
+  handle(signal: unknown): void;
   /**
    * Restarts ICE, in turn with the signal queue. An earlier offer that was never answered
    * (the other side was unreachable) would hold the restart back for good — negotiation
    * only starts from `stable` — so it is rolled back first and the restart offer replaces it.
    */
-  restartIce(): void {
-    this.#queue = this.#queue.then(async () => {
-      if (this.#stopped) return;
-      if (this.#pc.signalingState === 'have-local-offer') await this.#pc.setLocalDescription({ type: 'rollback' });
-      this.#pc.restartIce();
-    }).catch((cause) => this.#hooks.error(new ParleyError('peer', `ICE restart with ${this.#id} failed`, { cause })));
-  }
-
+  restartIce(): void;
   /** The connection is closing: no more offers, answers or restarts. */
-  stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#graceTimer);
-    clearTimeout(this.#offerTimer);
-    this.#pc.onnegotiationneeded = this.#pc.onicecandidate = this.#pc.onconnectionstatechange = null;
-  }
+  stop(): void;
+}
 
-  async #negotiate(): Promise<void> {
-    // The impolite side builds the pair and makes the first offer (the hello rule,
-    // mesh.ts); until that offer is here, an offer of ours would only collide with it.
-    if (this.#polite && !this.#pc.remoteDescription) return;
-    try {
-      this.#makingOffer = true;
-      await this.#pc.setLocalDescription();
-      this.#hooks.offered();
-      this.#sendOffer();
-    } catch (cause) {
-      this.#hooks.wedged(cause);
-    } finally {
-      this.#makingOffer = false;
-    }
-  }
+/** Takes over `pc`'s negotiation: its `negotiationneeded`, ICE candidates and connection state. */
+export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, media: MediaSlots, hooks: NegotiationHooks): Negotiation {
+  let makingOffer = false;
+  let ignoreOffer = false;
+  let stopped = false;
+  let queue: Promise<void> = Promise.resolve();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  let offerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const restartIce = (): void => {
+    queue = queue.then(async () => {
+      if (stopped) return;
+      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+      pc.restartIce();
+    }).catch((cause) => hooks.error(new ParleyError('peer', `ICE restart with ${id} failed`, { cause })));
+  };
 
   /** Sends our pending offer, and again every OFFER_RESEND_MS until it is answered. */
-  #sendOffer(): void {
-    clearTimeout(this.#offerTimer);
-    const offer = this.#pc.localDescription;
-    if (this.#stopped || this.#pc.signalingState !== 'have-local-offer' || !offer) return;
-    this.#hooks.send({ description: offer.toJSON() });
-    this.#offerTimer = setTimeout(() => this.#sendOffer(), OFFER_RESEND_MS);
-  }
+  const sendOffer = (): void => {
+    clearTimeout(offerTimer);
+    const offer = pc.localDescription;
+    if (stopped || pc.signalingState !== 'have-local-offer' || !offer) return;
+    hooks.send({ description: offer.toJSON() });
+    offerTimer = setTimeout(sendOffer, OFFER_RESEND_MS);
+  };
 
-  async #apply(signal: unknown): Promise<void> {
-    if (this.#stopped) return;
+  const apply = async (signal: unknown): Promise<void> => {
+    if (stopped) return;
     const { description, candidate } = isRecord(signal) ? signal : {};
     if (isRecord(description) && (description.type === 'offer' || description.type === 'answer') && typeof description.sdp === 'string') {
-      const offerCollision =
-        description.type === 'offer' && (this.#makingOffer || this.#pc.signalingState !== 'stable');
-      this.#ignoreOffer = !this.#polite && offerCollision;
-      if (this.#ignoreOffer) return;
+      const offerCollision = description.type === 'offer' && (makingOffer || pc.signalingState !== 'stable');
+      ignoreOffer = !polite && offerCollision;
+      if (ignoreOffer) return;
       // An answer only fits a local offer; a stale one (after a rollback) is dropped.
-      if (description.type === 'answer' && this.#pc.signalingState !== 'have-local-offer') return;
-      await this.#pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
+      if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
+      await pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
       if (description.type === 'offer') {
         // Take up the media slots the offer made, before answering.
-        this.#media.adopt();
-        await this.#pc.setLocalDescription();
-        if (this.#pc.localDescription) this.#hooks.send({ description: this.#pc.localDescription.toJSON() });
+        media.adopt();
+        await pc.setLocalDescription();
+        if (pc.localDescription) hooks.send({ description: pc.localDescription.toJSON() });
       }
     } else if (candidate === null || isRecord(candidate)) {
       try {
-        await this.#pc.addIceCandidate(candidate ? (candidate as RTCIceCandidateInit) : undefined);
+        await pc.addIceCandidate(candidate ? (candidate as RTCIceCandidateInit) : undefined);
       } catch (error) {
-        if (!this.#ignoreOffer) log.debug('addIceCandidate failed', this.#id, error);
+        if (!ignoreOffer) log.debug('addIceCandidate failed', id, error);
       }
     } else {
-      this.#hooks.error(new ParleyError('peer', `Peer ${this.#id} sent a signal that is neither a description nor a candidate; dropped`));
+      hooks.error(new ParleyError('peer', `Peer ${id} sent a signal that is neither a description nor a candidate; dropped`));
     }
-  }
+  };
 
-  #onConnectionState(): void {
-    const state = this.#pc.connectionState;
-    clearTimeout(this.#graceTimer);
+  pc.onnegotiationneeded = async () => {
+    // The impolite side builds the pair and makes the first offer (the hello rule,
+    // mesh.ts); until that offer is here, an offer of ours would only collide with it.
+    if (polite && !pc.remoteDescription) return;
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      hooks.offered();
+      sendOffer();
+    } catch (cause) {
+      hooks.wedged(cause);
+    } finally {
+      makingOffer = false;
+    }
+  };
+  pc.onicecandidate = ({ candidate }) => hooks.send({ candidate: candidate?.toJSON() ?? null });
+  pc.onconnectionstatechange = () => {
+    const state = pc.connectionState;
+    clearTimeout(graceTimer);
     if (state === 'failed') {
-      this.restartIce();
+      restartIce();
     } else if (state === 'disconnected') {
-      this.#graceTimer = setTimeout(() => {
-        if (this.#pc.connectionState === 'disconnected') this.restartIce();
+      graceTimer = setTimeout(() => {
+        if (pc.connectionState === 'disconnected') restartIce();
       }, DISCONNECTED_GRACE_MS);
     }
-  }
+  };
+
+  return {
+    handle(signal) {
+      queue = queue.then(() => apply(signal)).catch((cause) => hooks.wedged(cause));
+    },
+    restartIce,
+    stop() {
+      stopped = true;
+      clearTimeout(graceTimer);
+      clearTimeout(offerTimer);
+      pc.onnegotiationneeded = pc.onicecandidate = pc.onconnectionstatechange = null;
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { ParleyError, log } from '../errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { BothEnds } from './both-ends.js';
 import { MediaSlots, type MediaSlot } from './media-slots.js';
-import { Negotiation, type Signal } from './negotiation.js';
+import { negotiate, type Negotiation, type Signal } from './negotiation.js';
 
 export type { LocalTracks, MediaSlot } from './media-slots.js';
 export { DISCONNECTED_GRACE_MS, OFFER_RESEND_MS, type Signal } from './negotiation.js';
@@ -92,7 +92,7 @@ export class Peer {
       streams: () => this.events.emit('streams'),
       adopted: () => this.events.emit('slots'),
     });
-    this.#negotiation = new Negotiation(this.pc, id, polite, this.#media, {
+    this.#negotiation = negotiate(this.pc, id, polite, this.#media, {
       send: (signal) => this.#sendSignal(signal),
       offered: () => this.offers++,
       // A description could not be applied: this connection cannot negotiate any more.
