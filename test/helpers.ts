@@ -1,7 +1,10 @@
 // Helpers shared by browser tests.
 import { fixture, html } from '@open-wc/testing';
+import * as encoding from 'lib0/encoding';
 import type { LitElement, TemplateResult } from 'lit';
 import { Session } from '../src/core/index.js';
+import type { ParleyError } from '../src/core/errors.js';
+import { messageAwareness } from '../src/core/sync/sync.js';
 
 /** The real relay web-test-runner started for this run. */
 export async function relayUrl(): Promise<string> {
@@ -95,6 +98,70 @@ export async function connectedPair(room = uniqueRoom()): Promise<[Session, Sess
   b.start();
   await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the two peers to connect');
   return [a, b];
+}
+
+/**
+ * For the describe block it is called in: the sessions pushed to `sessions` are destroyed,
+ * and the videos in `videos` (showStream) removed, after each test.
+ */
+export function sessionsAndVideos() {
+  const sessions: Session[] = [];
+  const videos: HTMLVideoElement[] = [];
+  afterEach(() => {
+    sessions.splice(0).forEach((s) => s.destroy());
+    videos.splice(0).forEach((v) => v.remove());
+  });
+  return { sessions, videos };
+}
+
+/**
+ * Starts `people` (sessions of one room), waits until each has a connection to each other
+ * for the document, and joins them all to the call with camera and microphone. Resolves
+ * with the list the errors any of them reports go into.
+ */
+export async function joinAll(people: Session[]): Promise<ParleyError[]> {
+  const errors: ParleyError[] = [];
+  people.forEach((s) => s.events.on('error', (e) => errors.push(e)));
+  people.forEach((s) => s.start());
+  await waitFor(() => people.every((a) => people.every((b) => a === b || a.peers.get(b.id)?.connected)), 'everyone connected for the document');
+  await Promise.all(people.map((s) => s.join({ audio: true, video: true })));
+  return errors;
+}
+
+/**
+ * Ada and Bob, honest, and Mallory, a member of the room (she has its password) who speaks
+ * over her own connections (real relay, real RTCPeerConnection): three sessions, pushed to
+ * `sessions`, started, until everyone sees everyone. `errors`: what Bob reports from the
+ * start; `toBob`: Mallory's connection to Bob.
+ */
+export async function roomWithMallory(sessions: Session[]) {
+  const signaling = await relayUrl();
+  const name = uniqueRoom();
+  const [ada, bob, mallory] = ['Ada', 'Bob', 'Mallory'].map((n) => new Session(name, { signaling, name: n, password: 'shared' })) as [Session, Session, Session];
+  sessions.push(ada, bob, mallory);
+  const errors: ParleyError[] = [];
+  bob.events.on('error', (e) => errors.push(e));
+  for (const s of [ada, bob, mallory]) s.start();
+  await waitFor(() => [ada, bob, mallory].every((s) => s.participants().length === 3), 'everyone to see everyone');
+  return { ada, bob, mallory, errors, toBob: mallory.peers.get(bob.id)! };
+}
+
+/** An awareness update as y-protocols encodes it, saying anything about any client. */
+export function awarenessUpdate(client: number, clock: number, state: unknown): Uint8Array {
+  const update = encoding.createEncoder();
+  encoding.writeVarUint(update, 1);
+  encoding.writeVarUint(update, client);
+  encoding.writeVarUint(update, clock);
+  encoding.writeVarString(update, JSON.stringify(state));
+  return encoding.toUint8Array(update);
+}
+
+/** That update as the message a peer sends on its sync channel (`Peer.sendSync`). */
+export function awarenessMessage(client: number, clock: number, state: unknown): Uint8Array {
+  const message = encoding.createEncoder();
+  encoding.writeVarUint(message, messageAwareness);
+  encoding.writeVarUint8Array(message, awarenessUpdate(client, clock, state));
+  return encoding.toUint8Array(message);
 }
 
 /** A muted `<video>` playing `stream` in the page, remembered in `shown` (to remove after the test). */

@@ -2,7 +2,8 @@
 // first join or share: a page with only a form never loads it): capture, a device switch
 // mid-call, and putting the tracks on every connection's
 // pre-made transceivers — or taking them off — with replaceTrack only: nothing here ever
-// renegotiates. Media goes only to peers whose presence says they are in the call.
+// renegotiates. Media goes only to peers whose presence says they are in the call; through
+// the room's media server when the call goes there (sfu-link.ts).
 import { ParleyError } from '../errors.js';
 import { isRecord } from '../net/signaling.js';
 import type { LocalTracks, Peer } from '../net/peer.js';
@@ -10,34 +11,18 @@ import type { MediaRequest } from './media.js';
 import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind } from './device-choice.js';
 import { captureShape } from './profiles.js';
 import { sendTracks } from './send-tracks.js';
-import { cameraStartScale, MAX_PARTICIPANTS, type MediaState, type PresenceState, type SessionConfig } from '../session/presence.js';
-import { defaultSignalingUrl } from '../net/mesh.js';
+import { SfuLink, type SfuHost } from './sfu-link.js';
+import { cameraStartScale, MAX_PARTICIPANTS, type MediaState } from '../session/presence.js';
 import type { SfuMedia } from '../sfu/sfu-media.js';
 
 /** The quality monitor loads with this code, on the first join (call-media.ts starts it). */
 export { qualityOf } from './quality.js';
-
-/**
- * With `media: 'auto'` (the default), the call's media moves to the media server when this
- * many people are in it, you included (docs/mesh-and-sfu.md).
- */
-export const AUTO_SFU_AT = 5;
+export { AUTO_SFU_AT } from './sfu-link.js';
 
 /** What local media needs from its session. */
-export interface MediaHost {
-  readonly config: Readonly<SessionConfig>;
-  /** The room's name, and our peer id in it. */
-  readonly room: string;
-  readonly id: string;
+export interface MediaHost extends SfuHost {
   readonly peers: ReadonlyMap<string, Peer>;
-  readonly destroyed: boolean;
-  /** Presence of everyone in the room, ours included. */
-  presences(): Iterable<Partial<PresenceState>>;
-  /** People other than us in the call right now. */
-  othersInCall(): number;
   publish(media: MediaState | null): void;
-  error(error: ParleyError): void;
-  changed(): void;
 }
 
 export class LocalMedia {
@@ -52,14 +37,11 @@ export class LocalMedia {
   #watching = false;
   #joining: Promise<void> | null = null;
   /** The media server our camera and microphone go through (media `sfu`, or `auto` once moved). */
-  #sfu: SfuMedia | null = null;
-  #openingSfu: Promise<boolean> | null = null;
-  /** Bumped on leave(): a media server connection that opens after belongs to no call. */
-  #callRound = 0;
-  /** With `auto`: the media server could not be used (or went away) in this call; the mesh it is. */
-  #stayMesh = false;
+  readonly #link: SfuLink;
 
-  constructor(private readonly host: MediaHost) {}
+  constructor(private readonly host: MediaHost) {
+    this.#link = new SfuLink(host, { publish: () => this.#publish(), leave: () => this.leave() });
+  }
 
   /** Loads the capture code ahead of a join (see Session.prepareCall()). */
   prepare(): void {
@@ -94,7 +76,7 @@ export class LocalMedia {
     const max = host.config.maxParticipants ?? MAX_PARTICIPANTS;
     const inCall = host.othersInCall();
     // A full mesh takes one more person only through the media server (`auto`, when it opens).
-    if (host.config.media !== 'sfu' && inCall >= max && (host.config.media === 'mesh' || !(await this.#openSfu()))) {
+    if (host.config.media !== 'sfu' && inCall >= max && (host.config.media === 'mesh' || !(await this.#link.open()))) {
       throw this.#fail(
         new ParleyError(
           'call-full',
@@ -116,7 +98,7 @@ export class LocalMedia {
       const code = (error as ParleyError).code;
       if (!host.destroyed && (code === 'permission-denied' || code === 'no-device')) {
         this.#watching = true;
-        await this.#openSfu();
+        await this.#link.open();
         this.#publish();
       }
       throw this.#fail(error as ParleyError);
@@ -127,7 +109,7 @@ export class LocalMedia {
       stream.getTracks().forEach((t) => t.stop());
       throw ended();
     }
-    await this.#openSfu();
+    await this.#link.open();
     if (host.destroyed) {
       stream.getTracks().forEach((t) => t.stop());
       throw ended();
@@ -179,16 +161,13 @@ export class LocalMedia {
     this.stopScreenShare();
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
-    this.#callRound++;
-    this.#stayMesh = false;
-    this.#sfu?.close();
-    this.#sfu = null;
+    this.#link.close();
     this.#publish();
   }
 
   /** The SFU that forwards our media, while it does (for stats and tests). */
   get sfu(): SfuMedia | null {
-    return this.#sfu;
+    return this.#link.sfu;
   }
 
   /**
@@ -197,85 +176,8 @@ export class LocalMedia {
    * stream), else their connection's.
    */
   cameraOf(id: string, media: MediaState, peer: Peer): MediaStream | null {
-    return this.#sfu && media.feed ? this.#sfu.streamOf(id, media.feed) : peer.camera;
-  }
-
-  /**
-   * Whether our media goes through the media server: always with `sfu`; with `auto` once
-   * AUTO_SFU_AT people are in the call, or anyone in it already sends there (so a call that
-   * moved stays moved when someone leaves, and a newcomer follows it: no flapping). Every
-   * page decides from the same presence, so they all move together without a leader.
-   */
-  #wantsSfu(): boolean {
-    const { config } = this.host;
-    const mode = config.media ?? 'auto';
-    if (this.#stayMesh) return false;
-    if (mode !== 'auto') return mode === 'sfu';
-    // The default (no `media` set) does not ask for a key it cannot have: the mesh, quietly.
-    if (!config.media && !config.password && config.mediaEncryption !== 'none') return false;
-    if (this.host.othersInCall() + 1 >= AUTO_SFU_AT) return true;
-    return [...this.host.presences()].some((p) => p.peer !== this.host.id && isRecord(p.media) && typeof p.media.feed === 'string');
-  }
-
-  /**
-   * Connects to the room's media server when #wantsSfu() (before we publish). When there
-   * is none, or it refuses us, the call goes over the mesh: with `sfu` or `auto` set, an
-   * error says why, once per call; the default `auto` stays quiet. Resolves with whether
-   * our media now goes through it.
-   */
-  #openSfu(): Promise<boolean> {
-    if (this.#sfu) return Promise.resolve(true);
-    if (!this.#wantsSfu()) return Promise.resolve(false);
-    this.#openingSfu ??= this.#connectSfu().finally(() => (this.#openingSfu = null));
-    return this.#openingSfu;
-  }
-
-  async #connectSfu(): Promise<boolean> {
-    const { config } = this.host;
-    const round = this.#callRound;
-    try {
-      const { SfuMedia } = await import('../sfu/sfu-media.js');
-      const sfu = await SfuMedia.open({
-        room: this.host.room,
-        peerId: this.host.id,
-        signaling: config.signaling ?? defaultSignalingUrl(),
-        token: config.token,
-        password: config.password,
-        encryption: config.mediaEncryption,
-        iceServers: config.iceServers,
-        changed: () => this.host.changed(),
-        ended: (error, feeds) => this.#sfuEnded(error, feeds),
-      });
-      if (round !== this.#callRound || this.host.destroyed) {
-        sfu.close(); // left the call meanwhile
-        return false;
-      }
-      this.#sfu = sfu;
-      return true;
-    } catch (error) {
-      this.#stayMesh = true;
-      if (config.media) this.host.error(error as ParleyError);
-      return false;
-    }
-  }
-
-  /** The media server went away mid-call: back to the mesh if the call fits one, else out. */
-  #sfuEnded(error: ParleyError, feeds: number): void {
-    this.#sfu = null;
-    this.#stayMesh = true; // no second try at a server that just went away, in this call
-    const max = this.host.config.maxParticipants ?? MAX_PARTICIPANTS;
-    // Counted as Janus last said too: everyone notices at once, and a presence that already
-    // says someone left (out of the same decision) must not make the rest decide otherwise.
-    const others = Math.max(this.host.othersInCall(), feeds);
-    if (others < max) {
-      this.host.error(new ParleyError('sfu', `${error.message} The call goes on peer-to-peer.`, { cause: error }));
-      this.#publish();
-      return;
-    }
-    this.host.error(
-      new ParleyError('sfu', `${error.message} The call has ${others + 1} people, more than a peer-to-peer call takes (${max}): you left the call. The form goes on.`, { cause: error }),
-    );
-    this.leave();
+    const sfu = this.#link.sfu;
+    return sfu && media.feed ? sfu.streamOf(id, media.feed) : peer.camera;
   }
 
   setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
@@ -344,7 +246,7 @@ export class LocalMedia {
     const media = this.#mediaOf(peer.id);
     if (media) {
       // Through the media server to those who take it from there; over the mesh to the others.
-      if (!this.#sfu || !media.feed) {
+      if (!this.#link.sfu || !media.feed) {
         tracks.microphone = this.stream?.getAudioTracks()[0];
         tracks.camera = this.stream?.getVideoTracks()[0];
       }
@@ -357,8 +259,8 @@ export class LocalMedia {
   /** sendTo() every connection: after our media changed, or who is in the call did. */
   send(): Promise<void> {
     // Who is in the call changed: with `auto`, the fifth person moves everyone's media.
-    if (!this.#sfu && !this.#openingSfu && (this.stream || this.#watching)) {
-      void this.#openSfu().then((moved) => moved && this.#publish());
+    if (!this.#link.sfu && !this.#link.opening && (this.stream || this.#watching)) {
+      void this.#link.open().then((moved) => moved && this.#publish());
     }
     return Promise.all([...this.host.peers.values()].map((peer) => this.sendTo(peer))).then(() => {});
   }
@@ -374,7 +276,7 @@ export class LocalMedia {
   #publish(): void {
     void this.send();
     const stream = this.stream;
-    const sfu = this.#sfu;
+    const sfu = this.#link.sfu;
     if (sfu) void sfu.publish(stream).catch((error: unknown) => this.host.error(error as ParleyError));
     this.host.publish(
       stream

@@ -1,24 +1,9 @@
 import { expect } from '@open-wc/testing';
-import * as encoding from 'lib0/encoding';
 import { Session } from '../session/session.js';
 import type { PresenceState } from '../session/presence.js';
-import { messageAwareness } from '../sync/sync.js';
 import type { ParleyError } from '../errors.js';
 import { Reactions, REACTION_MIN_INTERVAL_MS, raiseHand, raisedHands, sendReaction, type ReactionName } from './reactions.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
-
-/** An awareness update as a peer sends it on its sync channel, saying anything about any client. */
-function awarenessMessage(client: number, clock: number, state: unknown): Uint8Array {
-  const update = encoding.createEncoder();
-  encoding.writeVarUint(update, 1);
-  encoding.writeVarUint(update, client);
-  encoding.writeVarUint(update, clock);
-  encoding.writeVarString(update, JSON.stringify(state));
-  const message = encoding.createEncoder();
-  encoding.writeVarUint(message, messageAwareness);
-  encoding.writeVarUint8Array(message, encoding.toUint8Array(update));
-  return encoding.toUint8Array(message);
-}
+import { awarenessMessage, roomWithMallory, waitFor } from '../../../test/helpers.js';
 
 /**
  * Ada and Bob, honest, and Mallory, a member of the room who speaks through her own
@@ -33,12 +18,7 @@ describe('Raised hands and reactions (three sessions, real relay)', () => {
   });
 
   async function room() {
-    const signaling = await relayUrl();
-    const name = uniqueRoom();
-    const [ada, bob, mallory] = ['Ada', 'Bob', 'Mallory'].map((n) => new Session(name, { signaling, name: n, password: 'shared' }));
-    sessions.push(ada, bob, mallory);
-    for (const s of [ada, bob, mallory]) s.start();
-    await waitFor(() => [ada, bob, mallory].every((s) => s.participants().length === 3), 'everyone to see everyone');
+    const { ada, bob, mallory, toBob } = await roomWithMallory(sessions);
     const seen = new Reactions(bob);
     watchers.push(seen);
     const errors: ParleyError[] = [];
@@ -46,7 +26,7 @@ describe('Raised hands and reactions (three sessions, real relay)', () => {
     /** Each time a reaction started showing at Bob's (a change while it shows), whose. */
     const shown: string[] = [];
     seen.events.on('change', () => seen.showing.forEach((_, id) => shown.push(id)));
-    return { ada, bob, mallory, seen, errors, shown, toBob: mallory.peers.get(bob.id)! };
+    return { ada, bob, mallory, seen, errors, shown, toBob };
   }
 
   it('shows a raised hand to the others until it is lowered', async () => {

@@ -2,20 +2,20 @@
 // offer already carries every m-line a call can need (microphone, camera, screen, screen
 // audio, and the data channels), so media never renegotiates: joining, leaving, muting,
 // camera on/off, a device switch and a screen share are `replaceTrack` on those pre-made
-// transceivers. The only offers after the first are ICE restarts, handled with "perfect
-// negotiation" (the polite side rolls back on a collision). Signals are handled strictly in
-// order (one queue per peer). Until the data channel opens, signals travel over the relay;
-// after, over the channel itself while the path is alive. A heartbeat on the channel finds
-// a dead path in seconds; a channel that closes while the connection lives reopens on it.
+// transceivers. The only offers after the first are ICE restarts (negotiation.ts). Until
+// the data channel opens, signals travel over the relay; after, over the channel itself
+// while the path is alive. A heartbeat on the channel finds a dead path in seconds; a
+// channel that closes while the connection lives reopens on it.
 import { createNanoEvents } from 'nanoevents';
 import { CHUNK_BYTES, FrameAssembler, FrameKind, encodeFrames } from './frames.js';
 import { ParleyError, log } from '../errors.js';
-import { isRecord } from './signaling.js';
 import { Heartbeat } from './heartbeat.js';
 import { BothEnds } from './both-ends.js';
 import { MediaSlots, type MediaSlot } from './media-slots.js';
+import { negotiate, type Negotiation, type Signal } from './negotiation.js';
 
 export type { LocalTracks, MediaSlot } from './media-slots.js';
+export { DISCONNECTED_GRACE_MS, OFFER_RESEND_MS, type Signal } from './negotiation.js';
 
 /** Negotiated data channel shared by Yjs sync, in-band signaling and the heartbeat. */
 const DATA_CHANNEL = { label: 'parley', id: 0 };
@@ -23,21 +23,8 @@ const DATA_CHANNEL = { label: 'parley', id: 0 };
 const FILE_CHANNEL = { label: 'parley-files', id: 1 };
 /** The file channel asks for more data (a `files-drain` event) when its queue falls below this. */
 export const FILE_CHANNEL_LOW_WATER = 512 * 1024;
-/** How long a `disconnected` connection may try to recover before we restart ICE. */
-export const DISCONNECTED_GRACE_MS = 4000;
-/**
- * An offer still unanswered after this long is sent again. It can be lost for good: an ICE
- * restart offer goes through the relay, which drops what a frozen tab can't take, and once
- * the tab thaws we would wait forever and never restart again.
- */
-export const OFFER_RESEND_MS = 5000;
 /** A channel re-opened after a close that does not open within this: the peer is gone. */
 export const REOPEN_TIMEOUT_MS = 5000;
-
-export interface Signal {
-  description?: RTCSessionDescriptionInit;
-  candidate?: RTCIceCandidateInit | null;
-}
 
 export interface PeerEvents {
   /** A signal to deliver to the remote peer over the relay (channel not open or path dead). */
@@ -81,8 +68,8 @@ export class Peer {
   /** Closed because a description could not be applied (the pair is rebuilt at once). */
   wedged = false;
 
-  readonly #polite: boolean;
   readonly #media: MediaSlots;
+  readonly #negotiation: Negotiation;
   readonly #heartbeat: Heartbeat;
   #channel!: RTCDataChannel;
   #files!: RTCDataChannel;
@@ -90,11 +77,6 @@ export class Peer {
   #channelEnds!: BothEnds;
   #filesEnds!: BothEnds;
   #assembler = new FrameAssembler();
-  #makingOffer = false;
-  #ignoreOffer = false;
-  #queue: Promise<void> = Promise.resolve();
-  #graceTimer: ReturnType<typeof setTimeout> | undefined;
-  #offerTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #reopenTimers: Record<string, ReturnType<typeof setTimeout> | undefined> = {};
 
   constructor(
@@ -104,24 +86,34 @@ export class Peer {
   ) {
     // Any fixed, shared rule works; both sides agree on who yields. The impolite side is
     // also the one that builds the pair and offers first (the hello rule, mesh.ts).
-    this.#polite = localId < id;
+    const polite = localId < id;
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
-    this.pc.onnegotiationneeded = () => void this.#negotiate();
-    this.pc.onicecandidate = ({ candidate }) => this.#sendSignal({ candidate: candidate?.toJSON() ?? null });
-    this.pc.onconnectionstatechange = () => this.#onConnectionState();
-    this.#media = new MediaSlots(this.pc, !this.#polite, options.cameraScale, {
+    this.#media = new MediaSlots(this.pc, !polite, options.cameraScale, {
       streams: () => this.events.emit('streams'),
       adopted: () => this.events.emit('slots'),
+    });
+    this.#negotiation = negotiate(this.pc, id, polite, this.#media, {
+      send: (signal) => this.#sendSignal(signal),
+      offered: () => this.offers++,
+      // A description could not be applied: this connection cannot negotiate any more.
+      // Close it; the session rebuilds the pair (targeted `bye`, then `hello`).
+      wedged: (cause) => {
+        if (this.closed) return;
+        log.warn(`rebuilding the connection to ${this.id}`, cause);
+        this.wedged = true;
+        this.close();
+      },
+      error: (error) => this.events.emit('error', error),
     });
     this.camera = this.#media.camera;
     this.screen = this.#media.screen;
     this.#heartbeat = new Heartbeat({
       pc: this.pc,
       id,
-      polite: this.#polite,
+      polite,
       closed: () => this.closed,
       ping: () => this.#sendFrames(FrameKind.ping, new Uint8Array(0)),
-      restartIce: () => this.#restartIce(),
+      restartIce: () => this.#negotiation.restartIce(),
     });
     this.#openChannel();
     this.#openFiles();
@@ -154,18 +146,7 @@ export class Peer {
 
   /** Feeds a signal from the remote peer; handled in arrival order. */
   handleSignal(signal: unknown): void {
-    this.#queue = this.#queue.then(() => this.#applySignal(signal)).catch((cause) => this.#wedged(cause));
-  }
-
-  /**
-   * A description could not be applied: this connection cannot negotiate any more. Close
-   * it; the session rebuilds the pair (targeted `bye`, then `hello`).
-   */
-  #wedged(cause: unknown): void {
-    if (this.closed) return;
-    log.warn(`rebuilding the connection to ${this.id}`, cause);
-    this.wedged = true;
-    this.close();
+    this.#negotiation.handle(signal);
   }
 
   /** Sends a sync message over the data channel (chunked). Dropped if not open. */
@@ -196,12 +177,10 @@ export class Peer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.#graceTimer);
-    clearTimeout(this.#offerTimer);
+    this.#negotiation.stop();
     this.#heartbeat.stop();
     for (const timer of Object.values(this.#reopenTimers)) clearTimeout(timer);
     for (const channel of [this.#channel, this.#files]) channel.onopen = channel.onclose = channel.onmessage = channel.onbufferedamountlow = null;
-    this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.onconnectionstatechange = null;
     this.pc.close();
     this.events.emit('closed');
   }
@@ -270,58 +249,6 @@ export class Peer {
     return this.connected && this.pc.connectionState === 'connected' && this.#heartbeat.recent;
   }
 
-  async #negotiate(): Promise<void> {
-    // The impolite side builds the pair and makes the first offer (the hello rule,
-    // mesh.ts); until that offer is here, an offer of ours would only collide with it.
-    if (this.#polite && !this.pc.remoteDescription) return;
-    try {
-      this.#makingOffer = true;
-      await this.pc.setLocalDescription();
-      this.offers++;
-      this.#sendOffer();
-    } catch (cause) {
-      this.#wedged(cause);
-    } finally {
-      this.#makingOffer = false;
-    }
-  }
-
-  /** Sends our pending offer, and again every OFFER_RESEND_MS until it is answered. */
-  #sendOffer(): void {
-    clearTimeout(this.#offerTimer);
-    const offer = this.pc.localDescription;
-    if (this.closed || this.pc.signalingState !== 'have-local-offer' || !offer) return;
-    this.#sendSignal({ description: offer.toJSON() });
-    this.#offerTimer = setTimeout(() => this.#sendOffer(), OFFER_RESEND_MS);
-  }
-
-  async #applySignal(signal: unknown): Promise<void> {
-    if (this.closed) return;
-    const { description, candidate } = isRecord(signal) ? signal : {};
-    if (isRecord(description) && (description.type === 'offer' || description.type === 'answer') && typeof description.sdp === 'string') {
-      const offerCollision =
-        description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
-      this.#ignoreOffer = !this.#polite && offerCollision;
-      if (this.#ignoreOffer) return;
-      // An answer only fits a local offer; a stale one (after a rollback) is dropped.
-      if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') return;
-      await this.pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
-      if (description.type === 'offer') {
-        this.#media.adopt();
-        await this.pc.setLocalDescription();
-        if (this.pc.localDescription) this.#sendSignal({ description: this.pc.localDescription.toJSON() });
-      }
-    } else if (candidate === null || isRecord(candidate)) {
-      try {
-        await this.pc.addIceCandidate(candidate ? (candidate as RTCIceCandidateInit) : undefined);
-      } catch (error) {
-        if (!this.#ignoreOffer) log.debug('addIceCandidate failed', this.id, error);
-      }
-    } else {
-      this.events.emit('error', new ParleyError('peer', `Peer ${this.id} sent a signal that is neither a description nor a candidate; dropped`));
-    }
-  }
-
   #sendSignal(signal: Signal): void {
     if (this.closed) return;
     // In-band only while the path is alive: an ICE restart must go through the relay.
@@ -371,30 +298,5 @@ export class Peer {
       return;
     }
     this.handleSignal(signal);
-  }
-
-  #onConnectionState(): void {
-    const state = this.pc.connectionState;
-    clearTimeout(this.#graceTimer);
-    if (state === 'failed') {
-      this.#restartIce();
-    } else if (state === 'disconnected') {
-      this.#graceTimer = setTimeout(() => {
-        if (this.pc.connectionState === 'disconnected') this.#restartIce();
-      }, DISCONNECTED_GRACE_MS);
-    }
-  }
-
-  /**
-   * Restarts ICE, in turn with the signal queue. An earlier offer that was never answered
-   * (the other side was unreachable) would hold the restart back for good — negotiation
-   * only starts from `stable` — so it is rolled back first and the restart offer replaces it.
-   */
-  #restartIce(): void {
-    this.#queue = this.#queue.then(async () => {
-      if (this.closed) return;
-      if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
-      this.pc.restartIce();
-    }).catch((cause) => this.events.emit('error', new ParleyError('peer', `ICE restart with ${this.id} failed`, { cause })));
   }
 }

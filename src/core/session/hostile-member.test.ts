@@ -1,32 +1,12 @@
 import { expect } from '@open-wc/testing';
-import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { Session } from './session.js';
 import type { PresenceState } from './presence.js';
 import { Chat } from '../chat/chat.js';
 import { lockField, lockHolder, assignmentOf } from '../forms/locks.js';
 import { recordingNames } from '../recording/recorder.js';
-import { MAX_KEYS_PER_MAP, messageAwareness } from '../sync/sync.js';
-import type { ParleyError } from '../errors.js';
-import { relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
-
-/** An awareness update as y-protocols encodes it, saying anything about any client. */
-function awarenessUpdate(client: number, clock: number, state: unknown): Uint8Array {
-  const update = encoding.createEncoder();
-  encoding.writeVarUint(update, 1);
-  encoding.writeVarUint(update, client);
-  encoding.writeVarUint(update, clock);
-  encoding.writeVarString(update, JSON.stringify(state));
-  return encoding.toUint8Array(update);
-}
-
-/** That update as the message a peer sends on its sync channel. */
-function awarenessMessage(client: number, clock: number, state: unknown): Uint8Array {
-  const message = encoding.createEncoder();
-  encoding.writeVarUint(message, messageAwareness);
-  encoding.writeVarUint8Array(message, awarenessUpdate(client, clock, state));
-  return encoding.toUint8Array(message);
-}
+import { MAX_KEYS_PER_MAP } from '../sync/sync.js';
+import { awarenessMessage, awarenessUpdate, roomWithMallory, waitFor } from '../../../test/helpers.js';
 
 /**
  * Ada and Bob, honest, and Mallory, a member of the room (she has its password and a token)
@@ -39,15 +19,7 @@ describe('A hostile member (three sessions, real relay, real RTCPeerConnection)'
   });
 
   async function room() {
-    const signaling = await relayUrl();
-    const name = uniqueRoom();
-    const [ada, bob, mallory] = ['Ada', 'Bob', 'Mallory'].map((n) => new Session(name, { signaling, name: n, password: 'shared' }));
-    sessions.push(ada, bob, mallory);
-    const errors: ParleyError[] = [];
-    bob.events.on('error', (e) => errors.push(e));
-    for (const s of [ada, bob, mallory]) s.start();
-    await waitFor(() => [ada, bob, mallory].every((s) => s.participants().length === 3), 'everyone to see everyone');
-    const toBob = mallory.peers.get(bob.id)!;
+    const { ada, bob, mallory, toBob, errors } = await roomWithMallory(sessions);
     const adaAsBobSeesHer = () => bob.awareness.getStates().get(ada.doc.clientID) as PresenceState | undefined;
     return { ada, bob, mallory, toBob, errors, adaAsBobSeesHer };
   }

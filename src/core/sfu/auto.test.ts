@@ -2,18 +2,13 @@ import { expect } from '@open-wc/testing';
 import { Session } from '../session/session.js';
 import type { ParleyError } from '../errors.js';
 import type { SessionConfig } from '../session/presence.js';
-import { framesArrive, sfuRelay, showStream, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { framesArrive, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 // media="auto" with a real relay and a real Janus (started by web-test-runner.config.mjs):
 // a mesh up to four people, the media server from the fifth on. Five sessions in one page,
 // each with its own fake camera at the low profile (two cores carry it).
 describe('media="auto" (real relay, real Janus)', () => {
-  const sessions: Session[] = [];
-  const videos: HTMLVideoElement[] = [];
-  afterEach(() => {
-    sessions.splice(0).forEach((s) => s.destroy());
-    videos.splice(0).forEach((v) => v.remove());
-  });
+  const { sessions, videos } = sessionsAndVideos();
 
   const password = 'correct horse battery staple';
 

@@ -1,18 +1,12 @@
 import { expect } from '@open-wc/testing';
 import { Session } from '../session/session.js';
-import type { ParleyError } from '../errors.js';
 import type { SessionConfig } from '../session/presence.js';
-import { doomedSfuRelay, framesArrive, showStream, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { doomedSfuRelay, framesArrive, joinAll, sessionsAndVideos, showStream, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 // Janus going away mid-call: each test starts a Janus of its own (web-test-runner.config.mjs)
 // and kills it with SIGKILL while three people's media goes through it.
 describe('the media server going away mid-call (real relay, real Janus killed)', () => {
-  const sessions: Session[] = [];
-  const videos: HTMLVideoElement[] = [];
-  afterEach(() => {
-    sessions.splice(0).forEach((s) => s.destroy());
-    videos.splice(0).forEach((v) => v.remove());
-  });
+  const { sessions, videos } = sessionsAndVideos();
 
   const password = 'correct horse battery staple';
 
@@ -21,11 +15,7 @@ describe('the media server going away mid-call (real relay, real Janus killed)',
     const room = uniqueRoom('gone');
     const people = ['A', 'B', 'C'].map((name) => new Session(room, { name, quality: 'low', signaling: sfu.url, password, media: 'sfu', ...config }));
     sessions.push(...people);
-    const errors: ParleyError[] = [];
-    people.forEach((s) => s.events.on('error', (e) => errors.push(e)));
-    people.forEach((s) => s.start());
-    await waitFor(() => people.every((a) => people.every((b) => a === b || a.peers.get(b.id)?.connected)), 'everyone connected for the document');
-    await Promise.all(people.map((s) => s.join({ audio: true, video: true })));
+    const errors = await joinAll(people);
     // Everyone at Janus, receiving the two others from it.
     await waitFor(() => people.every((s) => s.sfu && [...s.sfu.feeds.values()].filter((f) => f.stream.getVideoTracks().length).length === 2), () => `three people at Janus (${errors.map((e) => e.message).join('; ')})`, 30000);
     return { people, errors, kill: sfu.kill };

@@ -1,19 +1,13 @@
 import { expect } from '@open-wc/testing';
 import { Session } from '../session/session.js';
-import type { ParleyError } from '../errors.js';
-import { describeVideo, relayUrl, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
+import { describeVideo, joinAll, relayUrl, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
 import { SfuMedia } from './sfu-media.js';
 
 // Media through a real Janus (started by web-test-runner.config.mjs), end to end encrypted.
 describe('media="sfu" (real relay, real Janus)', () => {
-  const sessions: Session[] = [];
+  const { sessions, videos } = sessionsAndVideos();
   const others: Array<{ close(): void }> = [];
-  const videos: HTMLVideoElement[] = [];
-  afterEach(() => {
-    sessions.splice(0).forEach((s) => s.destroy());
-    others.splice(0).forEach((o) => o.close());
-    videos.splice(0).forEach((v) => v.remove());
-  });
+  afterEach(() => others.splice(0).forEach((o) => o.close()));
 
   const password = 'correct horse battery staple';
 
@@ -21,11 +15,7 @@ describe('media="sfu" (real relay, real Janus)', () => {
     const room = uniqueRoom('sfu');
     const people = Array.from({ length: count }, (_, i) => new Session(room, { name: `P${i}`, ...config }));
     sessions.push(...people);
-    const errors: ParleyError[] = [];
-    people.forEach((s) => s.events.on('error', (e) => errors.push(e)));
-    people.forEach((s) => s.start());
-    await waitFor(() => people.every((a) => people.every((b) => a === b || a.peers.get(b.id)?.connected)), 'everyone connected for the document');
-    await Promise.all(people.map((s) => s.join({ audio: true, video: true })));
+    const errors = await joinAll(people);
     return { room, people, errors };
   }
 

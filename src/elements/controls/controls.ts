@@ -4,6 +4,8 @@ import { tokens } from '../shared/theme.js';
 import { Localize } from '../shared/messages.js';
 import { errorText } from '../shared/error-text.js';
 import { styles } from './controls.styles.js';
+import { JoinPreview } from './preview.js';
+import { renderDevicePanel } from './device-panel.js';
 import { icon, iconStyles } from '../shared/icons.js';
 import mic from 'lucide/dist/esm/icons/mic.mjs';
 import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
@@ -66,8 +68,6 @@ export class ParleyControls extends LitElement {
     error: { attribute: false },
     devicesOpen: { attribute: false },
     deviceList: { attribute: false },
-    previewing: { attribute: false },
-    level: { attribute: false },
     reactionsOpen: { attribute: false },
   };
 
@@ -81,16 +81,12 @@ export class ParleyControls extends LitElement {
     },
   });
   readonly #l10n = new Localize(this);
+  readonly #preview = new JoinPreview(this, () => this.#controller.session, () => void this.#refreshDevices());
 
   private busy = false;
   private error: ParleyError | null = null;
   private devicesOpen = false;
   private reactionsOpen = false;
-  /** The pre-join preview is open. */
-  private previewing = false;
-  /** The preview's microphone level, 0 to 1. */
-  private level = 0;
-  #meter: { context: AudioContext; frame: number } | null = null;
   private deviceList: DeviceList = { camera: [], microphone: [], speaker: [] };
   #unwatch: (() => void) | null = null;
 
@@ -104,7 +100,7 @@ export class ParleyControls extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unwatch?.();
-    if (this.previewing) this.#closePreview();
+    if (this.#preview.open) this.#preview.close();
   }
 
   async #refreshDevices(): Promise<void> {
@@ -126,33 +122,6 @@ export class ParleyControls extends LitElement {
     }
   }
 
-  /** The device in use: the live (or previewed) track's, else the remembered choice. */
-  #currentDevice(kind: DeviceKind): string {
-    const session = this.#controller.session;
-    const stream = session?.localStream ?? session?.previewStream;
-    const track = kind === 'camera' ? stream?.getVideoTracks()[0] : stream?.getAudioTracks()[0];
-    return (kind !== 'speaker' && track?.getSettings().deviceId) || session?.devices[kind] || '';
-  }
-
-  #renderDevices() {
-    const { t } = this.#l10n;
-    const kinds = (['camera', 'microphone', 'speaker'] as const).filter((kind) => this.deviceList[kind].length);
-    return html`<div part="devices" id="devices" role="group" aria-label=${t('Devices')}>
-      ${kinds.length ? nothing : html`<p>${t('No cameras or microphones found.')}</p>`}
-      ${kinds.map((kind) => {
-        const current = this.#currentDevice(kind);
-        return html`<label
-          >${t({ camera: 'Camera', microphone: 'Microphone', speaker: 'Speaker' }[kind])}
-          <select part="select" data-kind=${kind} @change=${(e: Event) => this.#chooseDevice(kind, e)}>
-            ${this.deviceList[kind].map(
-              (d) => html`<option value=${d.id} ?selected=${d.id === current}>${d.label}</option>`,
-            )}
-          </select></label
-        >`;
-      })}
-    </div>`;
-  }
-
   /** "Join call": camera and microphone for the person alone first (nothing is sent). */
   async #openPreview(): Promise<void> {
     const session = this.#controller.session;
@@ -161,51 +130,11 @@ export class ParleyControls extends LitElement {
     // A full call says so at once (join() refuses before any capture), with no camera opened.
     const max = session.config.maxParticipants ?? MAX_PARTICIPANTS;
     if (session.participants().filter((p) => !p.isLocal && p.media).length >= max) return void session.join().catch(() => {});
-    this.previewing = true;
-    void this.#refreshDevices();
-    void this.updateComplete.then(() => this.#button('join-now')?.focus());
-    // Made inside the click: a page may start audio only on a user's gesture.
-    const context = new AudioContext();
-    try {
-      const stream = await session.preview({ audio: true, video: true });
-      if (this.previewing) this.#startMeter(context, stream);
-      else void context.close();
-    } catch {
-      void context.close(); // no camera or microphone: "Join now" still joins, to watch and listen
-    }
+    await this.#preview.start(session);
   }
 
-  #startMeter(context: AudioContext, stream: MediaStream): void {
-    const track = stream.getAudioTracks()[0];
-    if (!track) return void context.close();
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 512;
-    context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
-    const meter = { context, frame: 0 };
-    const read = () => {
-      analyser.getFloatTimeDomainData(samples);
-      const rms = Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
-      const level = track.enabled ? Math.min(1, rms * 4) : 0;
-      if (Math.abs(level - this.level) > 0.02) this.level = level;
-      meter.frame = requestAnimationFrame(read);
-    };
-    this.#meter = meter;
-    read();
-  }
-
-  #stopMeter(): void {
-    if (!this.#meter) return;
-    cancelAnimationFrame(this.#meter.frame);
-    void this.#meter.context.close();
-    this.#meter = null;
-    this.level = 0;
-  }
-
-  #closePreview(): void {
-    this.#stopMeter();
-    this.previewing = false;
-    this.#controller.session?.stopPreview();
+  #renderDevices() {
+    return renderDevicePanel(this.#l10n, this.deviceList, this.#controller.session, (kind, event) => this.#chooseDevice(kind, event));
   }
 
   /** "Join now": into the call with the previewed camera and microphone, as left. */
@@ -216,81 +145,13 @@ export class ParleyControls extends LitElement {
     this.error = null;
     try {
       await session.join({ audio: true, video: true });
-      this.#stopMeter();
-      this.previewing = false;
+      this.#preview.joined();
       if (this.devicesOpen) void this.#refreshDevices();
     } catch {
       // The session reported it as an error event (shown above via the listener).
     } finally {
       this.busy = false;
     }
-  }
-
-  #onPreviewKey = (event: KeyboardEvent) => {
-    if (event.key !== 'Escape') return;
-    event.stopPropagation();
-    this.#closePreview();
-    void this.updateComplete.then(() => this.#button('join')?.focus());
-  };
-
-  #button(part: string): HTMLButtonElement | null {
-    return this.renderRoot.querySelector(`button[part~='${part}']`);
-  }
-
-  /** The name others see: the room element's, so that it stays when the room re-renders. */
-  #rename(event: Event): void {
-    const name = (event.target as HTMLInputElement).value.trim();
-    if (!name) return;
-    const room = this.closest('parley-room') as (HTMLElement & { name?: string }) | null;
-    if (room) room.name = name;
-    else this.#controller.session?.configure({ name });
-  }
-
-  #renderPreview() {
-    const session = this.#controller.session;
-    const { t } = this.#l10n;
-    const stream = session?.previewStream ?? null;
-    const audio = stream?.getAudioTracks()[0];
-    const camera = stream?.getVideoTracks()[0];
-    const verified = session ? session.isVerified(session.id) : false;
-    return html`<section part="preview" aria-label=${t('Before you join')} @keydown=${this.#onPreviewKey}>
-      <video part="preview-video" aria-label=${t('Your camera')} .srcObject=${stream} .muted=${true} autoplay playsinline></video>
-      <label
-        >${t('Microphone level')}
-        <meter part="level" min="0" max="1" .value=${this.level}></meter
-      ></label>
-      <div class="row">
-        <button part="button mic" type="button" aria-pressed=${String(audio ? !audio.enabled : false)} ?disabled=${!audio} @click=${() => this.#togglePreview('audio')}>
-          ${icon(audio?.enabled ? mic : micOff)} ${t('Mute')}
-        </button>
-        <button part="button camera" type="button" aria-pressed=${String(camera ? !camera.enabled : false)} ?disabled=${!camera} @click=${() => this.#togglePreview('video')}>
-          ${icon(camera?.enabled ? video : videoOff)} ${t('Camera off')}
-        </button>
-      </div>
-      ${this.#renderDevices()}
-      ${verified
-        ? nothing
-        : html`<label
-            >${t('Your name')}
-            <input part="name" type="text" maxlength="64" autocomplete="name" .value=${session?.localPresence.user?.name ?? ''} @change=${this.#rename}
-          /></label>`}
-      <div class="row">
-        <button part="button join join-now" type="button" ?disabled=${this.busy} @click=${this.#join}>
-          ${icon(phone)} ${t(this.busy ? 'Joining…' : 'Join now')}
-        </button>
-        <button part="button cancel" type="button" @click=${() => this.#closePreview()}>${t('Cancel')}</button>
-      </div>
-    </section>`;
-  }
-
-  #togglePreview(kind: 'audio' | 'video'): void {
-    const session = this.#controller.session;
-    const stream = session?.previewStream;
-    const track = kind === 'audio' ? stream?.getAudioTracks()[0] : stream?.getVideoTracks()[0];
-    if (!session || !track) return;
-    if (kind === 'audio') session.setAudioEnabled(!track.enabled);
-    else session.setVideoEnabled(!track.enabled);
-    this.requestUpdate();
   }
 
   #leave(): void {
@@ -310,7 +171,7 @@ export class ParleyControls extends LitElement {
     if (event.key !== 'Escape') return;
     event.stopPropagation();
     this.reactionsOpen = false;
-    this.#button('reactions-toggle')?.focus();
+    this.renderRoot.querySelector<HTMLButtonElement>("button[part~='reactions-toggle']")?.focus();
   };
 
   #renderReactions() {
@@ -398,7 +259,7 @@ export class ParleyControls extends LitElement {
               ${this.reactionsOpen ? this.#renderReactions() : nothing}
               <button part="button leave" type="button" @click=${this.#leave}>${icon(phoneOff)} ${t('Leave call')}</button>
             `
-          : this.previewing
+          : this.#preview.open
             ? nothing
             : html`<button part="button join" type="button" ?disabled=${this.busy || !session} @click=${this.#openPreview}>
                 ${icon(phone)} ${t('Join call')}
@@ -412,7 +273,9 @@ export class ParleyControls extends LitElement {
         >
           ${icon(settings)} ${t('Devices')}
         </button>
-        ${this.previewing && !inCall ? this.#renderPreview() : this.devicesOpen ? this.#renderDevices() : nothing}
+        ${this.#preview.open && !inCall
+          ? this.#preview.render(this.#l10n, { busy: this.busy, devices: this.#renderDevices(), join: () => this.#join() })
+          : this.devicesOpen ? this.#renderDevices() : nothing}
         <p part="error" role="alert">${this.error ? errorText(this.#l10n, this.error) : nothing}</p>
       </div>
     `;

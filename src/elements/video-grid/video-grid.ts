@@ -16,21 +16,14 @@ import info from 'lucide/dist/esm/icons/info.mjs';
 import micOff from 'lucide/dist/esm/icons/mic-off.mjs';
 import pin from 'lucide/dist/esm/icons/pin.mjs';
 import question from 'lucide/dist/esm/icons/circle-question-mark.mjs';
-import signalHigh from 'lucide/dist/esm/icons/signal-high.mjs';
-import signalLow from 'lucide/dist/esm/icons/signal-low.mjs';
-import signalMedium from 'lucide/dist/esm/icons/signal-medium.mjs';
 import { reactionLooks } from '../shared/reactions.js';
-import { qualityOf, speakerOf, Reactions, raisedHands, type Participant, type PeerStats, type QualityMonitor, type Session } from '../../core/index.js';
+import { CallAnnouncer } from './announcer.js';
+import { renderNetwork, renderStats } from './tile-stats.js';
+import { ViewSizes } from './view-sizes.js';
+import { featuredTile, tilesOf, type GridLayout, type Tile } from './tiles.js';
+import { qualityOf, speakerOf, Reactions, raisedHands, type QualityMonitor, type Session } from '../../core/index.js';
 
-interface Tile {
-  /** Whose stream, and which: `<id>` (camera) or `<id>:screen`. */
-  key: string;
-  participant: Participant;
-  stream: MediaStream | null;
-  screen: boolean;
-}
-
-export type GridLayout = 'grid' | 'speaker';
+export type { GridLayout } from './tiles.js';
 
 /**
  * @tag parley-video-grid
@@ -96,18 +89,9 @@ export class ParleyVideoGrid extends LitElement {
   #quality: QualityMonitor | null = null;
   #unfollow: Array<() => void> = [];
   #reactions: Reactions | null = null;
-  /** What the live region last knew of each remote person in the call; null while we are not in it. */
-  #heard: Map<string, readonly [string, boolean, boolean]> | null = null;
-  #announcement = '';
-  // Remote camera tiles' sizes go into presence, so senders send no more than is shown;
-  // published after a pause (not inside the observer's callback), so resizing stays cheap
-  // and the re-render it causes cannot start a ResizeObserver loop.
-  readonly #resize = new ResizeObserver(() => {
-    clearTimeout(this.#viewTimer);
-    this.#viewTimer = setTimeout(() => this.#publishView(), 250);
-  });
-  readonly #observed = new Set<HTMLElement>();
-  #viewTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #announcer = new CallAnnouncer();
+  /** Remote camera tiles' sizes go into presence, so senders send no more than is shown. */
+  readonly #views = new ViewSizes(() => this.shadowRoot, () => this.#controller.session);
 
   private activeSpeaker: string | null = null;
   private pinned: string | null = null;
@@ -124,40 +108,12 @@ export class ParleyVideoGrid extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#follow(null);
-    this.#resize.disconnect();
-    this.#observed.clear();
-    clearTimeout(this.#viewTimer);
+    this.#views.stop();
   }
 
   /** Pins a tile (a participant id, or `<id>:screen`) so it is shown large; null unpins. */
   pin(key: string | null): void {
     this.pinned = key;
-  }
-
-  #tiles(): Tile[] {
-    const session = this.#controller.session;
-    if (!session) return [];
-    const tiles: Tile[] = [];
-    for (const participant of session.participants()) {
-      if (!participant.media) continue;
-      if (participant.media.camera || participant.isLocal) {
-        tiles.push({ key: participant.id, participant, stream: participant.camera, screen: false });
-      }
-      if (participant.screen) {
-        tiles.push({ key: `${participant.id}:screen`, participant, stream: participant.screen, screen: true });
-      }
-    }
-    return tiles.filter((tile) => tile.stream || !tile.screen);
-  }
-
-  /** The tile shown large, if any. */
-  #featured(tiles: Tile[]): string | null {
-    if (this.pinned && tiles.some((t) => t.key === this.pinned)) return this.pinned;
-    const screen = tiles.find((t) => t.screen);
-    if (screen) return screen.key;
-    if (this.layout !== 'speaker' || tiles.length < 2) return null;
-    const others = tiles.filter((t) => !t.participant.isLocal);
-    return (others.find((t) => t.participant.id === this.activeSpeaker) ?? others[0] ?? tiles[0])!.key;
   }
 
   /** The session's active speaker (watched while this grid shows it) and quality stats. */
@@ -203,31 +159,10 @@ export class ParleyVideoGrid extends LitElement {
     }
   }
 
-  /**
-   * What to announce: compared with the last render, who joined or left the call, raised a
-   * hand or started sharing. Only while we are in the call; joining starts afresh, quietly.
-   */
+  /** What to announce: compared with the last render (announcer.ts). */
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    const session = this.#controller.session;
-    const [me, ...others] = session?.participants() ?? [];
-    const { t } = this.#l10n;
-    const hands = this.#hands;
-    // Per person in the call: [name, hand raised, sharing a screen].
-    const now = new Map(others.filter((p) => p.media).map((p) => [p.id, [p.name || t('Guest'), hands.has(p.id), !!p.media!.screen] as const]));
-    const said: string[] = [];
-    const say = (text: string, name: string) => said.push(t(text, { name }));
-    if (this.#heard) {
-      for (const [id, [name, hand, screen]] of now) {
-        const before = this.#heard.get(id);
-        if (!before) say('{name} joined the call', name);
-        if (hand && !before?.[1]) say('{name} raised a hand', name);
-        if (screen && !before?.[2]) say('{name} started sharing their screen', name);
-      }
-      for (const [id, [name]] of this.#heard) if (!now.has(id)) say('{name} left the call', name);
-    }
-    this.#heard = me?.media ? now : null;
-    if (said.length) this.#announcement = said.join('. ');
+    this.#announcer.update(this.#l10n, this.#controller.session?.participants() ?? [], this.#hands);
   }
 
   /** Peer ids of everyone whose hand is up. */
@@ -240,9 +175,7 @@ export class ParleyVideoGrid extends LitElement {
     super.updated(changed);
     const session = this.#controller.session;
     if (session !== this.#followed) this.#follow(session);
-    const tiles = this.#remoteCameraTiles();
-    for (const tile of this.#observed) if (!tiles.includes(tile)) (this.#resize.unobserve(tile), this.#observed.delete(tile));
-    for (const tile of tiles) if (!this.#observed.has(tile)) (this.#resize.observe(tile), this.#observed.add(tile));
+    this.#views.observe();
     const sink = session?.devices.speaker;
     for (const video of this.#remoteVideos()) {
       if (video.paused) void this.#play(video);
@@ -254,41 +187,6 @@ export class ParleyVideoGrid extends LitElement {
     const open = new Set(this.statsOpen);
     if (!open.delete(key)) open.add(key);
     this.statsOpen = open;
-  }
-
-  #renderNetwork(stats: PeerStats | undefined) {
-    if (!stats) return nothing;
-    const bars = { good: signalHigh, fair: signalMedium, poor: signalLow }[stats.quality];
-    const { t } = this.#l10n;
-    return html`<span part="network" role="img" aria-label=${t('Network: {quality}', { quality: t(stats.quality) })} data-quality=${stats.quality}>${icon(bars)}</span>`;
-  }
-
-  #renderStats(stats: PeerStats | undefined) {
-    const video = stats?.received;
-    const kbps = (bps?: number) => (bps === undefined ? '–' : `${Math.round(bps / 1000)} kbit/s`);
-    const { t } = this.#l10n;
-    const rows: Array<[string, string]> = [
-      ['Bitrate', t('{in} in, {out} out', { in: kbps(video?.bitrate), out: kbps(stats?.sent?.bitrate) })],
-      ['RTT', stats?.rtt === undefined ? '–' : `${Math.round(stats.rtt)} ms`],
-      ['Loss', stats?.loss === undefined ? '–' : `${(stats.loss * 100).toFixed(1)} %`],
-      ['Codec', video?.codec ?? '–'],
-      ['Resolution', video?.width ? `${video.width}×${video.height}` : '–'],
-      ['FPS', video?.fps === undefined ? '–' : String(Math.round(video.fps))],
-    ];
-    return html`<dl part="stats">${rows.map(([name, value]) => html`<dt>${t(name)}</dt><dd>${value}</dd>`)}</dl>`;
-  }
-
-  #remoteCameraTiles(): HTMLElement[] {
-    return [...(this.shadowRoot?.querySelectorAll<HTMLElement>('[part~=tile]:not([part~=self]):not([part~=screen])') ?? [])];
-  }
-
-  #publishView(): void {
-    const session = this.#controller.session;
-    if (!session) return;
-    const view: Record<string, number> = {};
-    // Rounded up to 160 device px, so resizing the window does not flood the room.
-    for (const tile of this.#remoteCameraTiles()) view[tile.dataset.peer!] = Math.ceil((tile.clientWidth * devicePixelRatio) / 160) * 160;
-    if (JSON.stringify(view) !== JSON.stringify(session.localPresence.view ?? {})) session.setPresence({ view });
   }
 
   // Keyed by its stream, a <video> lives exactly as long as the stream it shows. srcObject
@@ -335,7 +233,7 @@ export class ParleyVideoGrid extends LitElement {
                 >
               </div>`}
         <figcaption part="name">
-          ${remote ? this.#renderNetwork(stats) : nothing}${label}${!participant.isLocal && !participant.verified
+          ${remote ? renderNetwork(this.#l10n, stats) : nothing}${label}${!participant.isLocal && !participant.verified
             ? html`<span part="badge unverified" role="img" aria-label=${t('name not verified')} title=${t('Name not verified: anyone can type any name')}>${icon(question)}</span>`
             : nothing}${muted
             ? html`<span part="badge" role="img" aria-label=${t('microphone off')}>${icon(micOff)}</span>`
@@ -344,7 +242,7 @@ export class ParleyVideoGrid extends LitElement {
             : nothing}${handUp ? html`<span part="badge hand">${icon(hand, t('{name} raised a hand', { name }))}</span>` : nothing}
         </figcaption>
         ${look ? html`<span part="reaction">${icon(look.icon, t('{name} reacted: {reaction}', { name, reaction: t(look.label) }))}</span>` : nothing}
-        ${remote && this.statsOpen.has(key) ? this.#renderStats(stats) : nothing}
+        ${remote && this.statsOpen.has(key) ? renderStats(this.#l10n, stats) : nothing}
         <div part="actions">
           ${remote
             ? html`<button
@@ -379,9 +277,9 @@ export class ParleyVideoGrid extends LitElement {
   }
 
   override render() {
-    const tiles = this.#tiles();
+    const tiles = tilesOf(this.#controller.session);
     const { t } = this.#l10n;
-    const featured = this.#featured(tiles);
+    const featured = featuredTile(tiles, this.pinned, this.layout, this.activeSpeaker);
     // Tiles keyed by whose stream they show: a tile added or removed elsewhere in the list
     // (a screen share) never hands another tile's DOM, and its playing <video>, to a
     // different stream. The large tile is placed by CSS, so featuring one moves nothing.
@@ -395,7 +293,7 @@ export class ParleyVideoGrid extends LitElement {
             <div part="base">
               ${repeat(tiles, (tile) => tile.key, (tile) => this.#renderTile(tile, tile.key === featured))}
             </div>`}
-      <p part="announcement" aria-live="polite">${this.#announcement}</p>`;
+      <p part="announcement" aria-live="polite">${this.#announcer.text}</p>`;
   }
 }
 
