@@ -213,7 +213,8 @@ export function describeVideo(video: HTMLVideoElement): string {
 export function framesArrive(video: HTMLVideoElement, count = 3, timeout = 15000): Promise<void> {
   void video.play().catch(() => {});
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} new video frames`)), timeout);
+    // On a timeout: how many came, and what the video and the page were doing.
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} new video frames (${seen} came; ${describeVideo(video)})`)), timeout);
     let seen = 0;
     const next = () =>
       video.requestVideoFrameCallback(() => {
