@@ -110,6 +110,39 @@ describe('<parley-controls>', () => {
     }
   });
 
+  it('refuses a full call at once, with no camera opened, unless the media server may take the person', async () => {
+    const signaling = await relayUrl();
+    for (const password of ['', 'correct horse battery staple']) {
+      const room = uniqueRoom();
+      const el = await fixture<ParleyRoom>(
+        html`<parley-room room=${room} signaling=${signaling} password=${password} max-participants="1"><parley-controls></parley-controls></parley-room>`,
+      );
+      const controls = el.querySelector('parley-controls') as ParleyControls;
+      const bob = new Session(room, { signaling, name: 'Bob', ...(password && { password }) });
+      try {
+        bob.start();
+        await bob.join({ audio: true, video: false });
+        await waitFor(() => el.session!.participants().some((p) => !p.isLocal && p.media), 'Bob in the call');
+        const errors: string[] = [];
+        el.addEventListener('parley-error', (e) => errors.push((e as CustomEvent<{ code: string }>).detail.code));
+        [...controls.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Join call')!.click();
+        if (!password) {
+          // A mesh only (the default without a password): full means full.
+          await waitFor(() => errors.includes('call-full'), 'call-full at once');
+          expect(el.session!.previewStream, 'no camera opened for a full call').to.equal(null);
+        } else {
+          // With a password, Janus may take a person past the mesh: the preview opens.
+          await waitFor(() => el.session!.previewStream, 'the preview of a call only the media server can take');
+          expect(errors).to.deep.equal([]);
+          el.session!.stopPreview();
+        }
+      } finally {
+        bob.destroy();
+        el.remove();
+      }
+    }
+  });
+
   it('closes the preview with Escape: the camera goes off, the focus back on Join call', async () => {
     const { el, controls, button } = await setup();
     button('Join call')!.focus();

@@ -127,9 +127,13 @@ export class ParleyControls extends LitElement {
     const session = this.#controller.session;
     if (!session) return;
     this.error = null;
-    // A full call says so at once (join() refuses before any capture), with no camera opened.
-    const max = session.config.maxParticipants ?? MAX_PARTICIPANTS;
-    if (session.participants().filter((p) => !p.isLocal && p.media).length >= max) return void session.join().catch(() => {});
+    // A full call says so at once (join() refuses before any capture), with no camera opened;
+    // unless the media server may take this person past the mesh (a room password, or
+    // media-encryption="none", and media other than "mesh"): then the preview opens as usual.
+    const { config } = session;
+    const max = config.maxParticipants ?? MAX_PARTICIPANTS;
+    const viaServer = config.media !== 'mesh' && Boolean(config.password || config.mediaEncryption === 'none');
+    if (!viaServer && session.participants().filter((p) => !p.isLocal && p.media).length >= max) return void session.join().catch(() => {});
     await this.#preview.start(session);
   }
 
