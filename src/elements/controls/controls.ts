@@ -218,6 +218,7 @@ export class ParleyControls extends LitElement {
       await session.join({ audio: true, video: true });
       this.#stopMeter();
       this.previewing = false;
+      this.#refocus('mic');
       if (this.devicesOpen) void this.#refreshDevices();
     } catch {
       // The session reported it as an error event (shown above via the listener).
@@ -235,6 +236,18 @@ export class ParleyControls extends LitElement {
 
   #button(part: string): HTMLButtonElement | null {
     return this.renderRoot.querySelector(`button[part~='${part}']`);
+  }
+
+  /**
+   * After the next render, the focus to the button `part` if the render dropped it (the
+   * focused button went, or was disabled while busy): a keyboard user is never left on
+   * <body>. Focus elsewhere in the page stays where it is.
+   */
+  #refocus(part: string): void {
+    void this.updateComplete.then(() => {
+      const active = document.activeElement;
+      if (!active || active === document.body || (active === this && !this.renderRoot.querySelector(':focus'))) this.#button(part)?.focus();
+    });
   }
 
   /** The name others see: the room element's, so that it stays when the room re-renders. */
@@ -278,7 +291,16 @@ export class ParleyControls extends LitElement {
         <button part="button join join-now" type="button" ?disabled=${this.busy} @click=${this.#join}>
           ${icon(phone)} ${t(this.busy ? 'Joining…' : 'Join now')}
         </button>
-        <button part="button cancel" type="button" @click=${() => this.#closePreview()}>${t('Cancel')}</button>
+        <button
+          part="button cancel"
+          type="button"
+          @click=${() => {
+            this.#closePreview();
+            this.#refocus('join');
+          }}
+        >
+          ${t('Cancel')}
+        </button>
       </div>
     </section>`;
   }
@@ -299,6 +321,7 @@ export class ParleyControls extends LitElement {
     raiseHand(session, false);
     this.reactionsOpen = false;
     session.leave();
+    this.#refocus('join');
   }
 
   #toggleHand(): void {
