@@ -63,7 +63,8 @@ describe('The whole flow by keyboard alone (Tab, Enter, Space), accessible in ev
     return { session, title: host.querySelector('input')!, joined: session.join({ audio: true, video: true }) };
   }
 
-  it('Tab to Join call, preview, Join now, mute, share the screen, raise a hand, lock a field, leave, and cancel a preview', async () => {
+  it('Tab to Join call, preview, Join now, mute, share the screen, raise a hand, lock a field, leave, and cancel a preview', async function () {
+    this.timeout(90000); // one long flow: each step waits for what it expects
     const room = uniqueRoom('keys');
     const signaling = await relayUrl();
     const page = await fixture<HTMLDivElement>(html`<div>
@@ -76,14 +77,18 @@ describe('The whole flow by keyboard alone (Tab, Enter, Space), accessible in ev
           <label>Notes <textarea name="notes">Line one</textarea></label>
         </form>
       </parley-form>
+      <a href="#list">Back to the list</a>
     </div>`);
     const el = page.querySelector('parley-room') as ParleyRoom;
     const grid = page.querySelector('parley-video-grid') as ParleyVideoGrid;
     const controls = page.querySelector('parley-controls') as ParleyControls;
     const form = page.querySelector('parley-form') as ParleyForm;
     const title = form.querySelector<HTMLInputElement>('[name=title]')!;
+    const notes = form.querySelector<HTMLTextAreaElement>('[name=notes]')!;
+    const after = page.querySelector('a')!;
     const button = (part: string) => controls.shadowRoot!.querySelector<HTMLButtonElement>(`button[part~=${part}]`);
     const lockButton = () => form.shadowRoot!.querySelector<HTMLButtonElement>('[part=tools] button[part~=lock]');
+    const assignSelect = () => form.shadowRoot!.querySelector<HTMLSelectElement>('[part=tools] select');
     const myTile = () => grid.shadowRoot!.querySelector<HTMLElement>(`[part~=tile][data-peer="${ada.id}"]:not([part~=screen])`);
     /** The focus is on `wanted` (waiting for a re-render that moves it), never on <body>. */
     const focusOn = (wanted: () => Element | null, what: string) =>
@@ -178,6 +183,21 @@ describe('The whole flow by keyboard alone (Tab, Enter, Space), accessible in ev
     expect(lockButton()!.textContent!.trim()).to.equal('Unlock');
     await focusOn(() => lockButton(), 'the lock tool, now Unlock');
     await accessible();
+
+    // Tab on through the tools, the next (and last) field and its tools, out of the form to
+    // the page's link after it: no stop twice, no trap.
+    const stops: string[] = [];
+    for (const [wanted, what] of [
+      [assignSelect, 'the Assign select of Title'],
+      [() => notes, 'the Notes field'],
+      [lockButton, 'the Lock tool of Notes'],
+      [assignSelect, 'the Assign select of Notes'],
+      [() => after, 'the link after the form'],
+    ] as const) {
+      await sendKeys({ press: 'Tab' });
+      stops.push(describeElement(focused()));
+      expect(focused() === wanted(), `Tab to ${what}; it went: ${stops.join(' → ')}`).to.equal(true);
+    }
 
     // Shift+Tab back to "Leave call", Enter: out of the call (hand down, screen stopped) at
     // Bob's; the focus on "Join call", ready to come back.
