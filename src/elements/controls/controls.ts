@@ -4,7 +4,7 @@ import { tokens } from '../shared/theme.js';
 import { Localize } from '../shared/messages.js';
 import { errorText } from '../shared/error-text.js';
 import { styles } from './controls.styles.js';
-import { JoinPreview } from './preview.js';
+import { JoinPreview, refocusIfLost } from './preview.js';
 import { renderDevicePanel } from './device-panel.js';
 import { icon, iconStyles } from '../shared/icons.js';
 import mic from 'lucide/dist/esm/icons/mic.mjs';
@@ -150,6 +150,7 @@ export class ParleyControls extends LitElement {
     try {
       await session.join({ audio: true, video: true });
       this.#preview.joined();
+      refocusIfLost(this, 'mic');
       if (this.devicesOpen) void this.#refreshDevices();
     } catch {
       // The session reported it as an error event (shown above via the listener).
@@ -164,6 +165,7 @@ export class ParleyControls extends LitElement {
     raiseHand(session, false);
     this.reactionsOpen = false;
     session.leave();
+    refocusIfLost(this, 'join');
   }
 
   #toggleHand(): void {

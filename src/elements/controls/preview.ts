@@ -161,8 +161,30 @@ export class JoinPreview {
         <button part="button join join-now" type="button" ?disabled=${busy} @click=${join}>
           ${icon(phone)} ${t(busy ? 'Joining…' : 'Join now')}
         </button>
-        <button part="button cancel" type="button" @click=${() => this.close()}>${t('Cancel')}</button>
+        <button
+          part="button cancel"
+          type="button"
+          @click=${() => {
+            this.close();
+            refocusIfLost(this.host, 'join');
+          }}
+        >
+          ${t('Cancel')}
+        </button>
       </div>
     </section>`;
   }
+}
+
+/**
+ * After `host`'s next render, the focus to its button `part` if the render dropped it (the
+ * focused button went, or was disabled while busy): a keyboard user is never left on
+ * <body>. Focus elsewhere in the page stays where it is.
+ */
+export function refocusIfLost(host: LitElement, part: string): void {
+  void host.updateComplete.then(() => {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || (active === host && !host.renderRoot.querySelector(':focus'));
+    if (lost) host.renderRoot.querySelector<HTMLButtonElement>(`button[part~='${part}']`)?.focus();
+  });
 }

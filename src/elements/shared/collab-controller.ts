@@ -160,7 +160,9 @@ export class CollabController implements ReactiveController {
    * The tools come right after their field in the Tab order (they are drawn after the whole
    * form): Tab from the field enters them, Shift+Tab from their first control goes back to
    * the field, and Tab from their last one goes on from the field to whatever follows it
-   * (the field is focused, and the browser's Tab moves on from there).
+   * (the field is focused, and the browser's Tab moves on from there). For that one Tab the
+   * tools are inert: after the form's last field they would be what follows it, and Tab
+   * would go round field → tools → field for ever (a keyboard trap).
    */
   #onKeyDown = (event: KeyboardEvent) => {
     const [tools, field] = this.#tools();
@@ -172,7 +174,9 @@ export class CollabController implements ReactiveController {
       event.preventDefault();
       (event.shiftKey ? controls[0]! : stops[0]!).focus();
     } else if (!event.shiftKey && target === stops[stops.length - 1]) {
+      tools.inert = true;
       controls.at(-1)!.focus();
+      setTimeout(() => (tools.inert = false)); // the browser's Tab has moved on by then
     }
   };
 
