@@ -81,13 +81,6 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
       if (ignoreOffer) return;
       // An answer only fits a local offer; a stale one (after a rollback) is dropped.
       if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
-      // The offer we answered, sent again (our answer is slow to arrive, or was lost): the
-      // answer we made goes again. Applying it again would renegotiate for nothing, which
-      // takes seconds on a loaded page. Its origin line says so (session id and version:
-      // the SDP text itself grows with the candidates trickled in since).
-      if (description.type === 'offer' && pc.signalingState === 'stable' && pc.remoteDescription?.type === 'offer' && origin(pc.remoteDescription.sdp) === origin(description.sdp) && pc.localDescription) {
-        return hooks.send({ description: pc.localDescription.toJSON() });
-      }
       await pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
       if (description.type === 'offer') {
         // Take up the media slots the offer made, before answering.
@@ -147,6 +140,3 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
     },
   };
 }
-
-/** An SDP's origin line (o=): the same for an offer and that offer sent again. */
-const origin = (sdp: string) => /^o=.*$/m.exec(sdp)?.[0];
