@@ -12,17 +12,21 @@ import type { Catalog } from './elements/shared/messages.js';
 
 export type { Catalog };
 
-/** Each tag's element class, in dependency order. */
+/** Each tag's module, in dependency order: its element class is the HTMLElement it exports. */
 const elements = {
-  'parley-room': () => import('./elements/room/room.js').then((m) => m.ParleyRoom),
-  'parley-video-grid': () => import('./elements/video-grid/video-grid.js').then((m) => m.ParleyVideoGrid),
-  'parley-controls': () => import('./elements/controls/controls.js').then((m) => m.ParleyControls),
-  'parley-field': () => import('./elements/field/field.js').then((m) => m.ParleyField),
-  'parley-form': () => import('./elements/form/form.js').then((m) => m.ParleyForm),
-  'parley-chat': () => import('./elements/chat/chat.js').then((m) => m.ParleyChat),
-  'parley-files': () => import('./elements/files/files.js').then((m) => m.ParleyFiles),
-  'parley-recorder': () => import('./elements/recorder/recorder.js').then((m) => m.ParleyRecorder),
-} satisfies Record<string, () => Promise<CustomElementConstructor>>;
+  'parley-room': () => import('./elements/room/room.js'),
+  'parley-video-grid': () => import('./elements/video-grid/video-grid.js'),
+  'parley-controls': () => import('./elements/controls/controls.js'),
+  'parley-field': () => import('./elements/field/field.js'),
+  'parley-form': () => import('./elements/form/form.js'),
+  'parley-chat': () => import('./elements/chat/chat.js'),
+  'parley-people': () => import('./elements/people/people.js'),
+  'parley-files': () => import('./elements/files/files.js'),
+  'parley-recorder': () => import('./elements/recorder/recorder.js'),
+} satisfies Record<string, () => Promise<object>>;
+
+/** The element class a tag's module exports. */
+const elementOf = (module: object) => Object.values(module).find((value) => value?.prototype instanceof HTMLElement) as CustomElementConstructor;
 
 export type ParleyTag = keyof typeof elements;
 const tags = Object.keys(elements) as ParleyTag[];
@@ -44,7 +48,7 @@ export function load(...names: ParleyTag[]): Promise<void> {
   if (unknown.length) return Promise.reject(new TypeError(`[parley] no such element: ${unknown.join(', ')}`));
   const fresh = tags.filter((tag) => wanted.includes(tag) && !requested.has(tag) && !customElements.get(tag));
   if (fresh.length) {
-    const classes = Promise.all(fresh.map((tag) => elements[tag]()));
+    const classes = Promise.all(fresh.map((tag) => elements[tag]().then(elementOf)));
     const registered = Promise.all([classes, queue]).then(([constructors]) => {
       fresh.forEach((tag, i) => define(tag, constructors[i]));
     });

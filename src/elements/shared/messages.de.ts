@@ -78,6 +78,8 @@ const de: Record<string, string> = {
   Send: 'Senden',
   'Anyone can type any name': 'Jeder kann jeden Namen eingeben',
   '(name not verified)': '(Name nicht bestätigt)',
+  People: 'Personen',
+  'in the call': 'im Anruf',
   // <parley-files>
   Files: 'Dateien',
   'Send to': 'Senden an',
