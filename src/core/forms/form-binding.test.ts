@@ -272,6 +272,9 @@ describe('FormBinding: every control kind between real sessions', () => {
     const ta = a.form.querySelector<HTMLInputElement>('[name=title]')!;
     const tb = b.form.querySelector<HTMLInputElement>('[name=title]')!;
     await waitFor(() => tb.value === 'Invoice 42', 'seed');
+    // a's binding has taken the room's value too (its seeding waits for this, and runs
+    // first): a composition before that is another case (see the note on issue #14).
+    await a.session.whenSettled();
     ta.focus();
     ta.setSelectionRange(10, 10);
     ta.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
