@@ -365,3 +365,54 @@ export function watchChannels() {
     restore: () => (RTCPeerConnection.prototype.createDataChannel = real),
   };
 }
+
+/**
+ * A camera whose picture is fresh noise every frame (`width`×`height`), handed out by
+ * getUserMedia (with the real microphone, if asked) until `restore()`, and painted until
+ * `stop()` (which restores too). The browsers' fake cameras show a simple picture that
+ * needs about 50 kbit/s, under any cap, so no cap could be seen lowering what is sent;
+ * noise takes every bit allowed.
+ */
+export function noisyCamera(width = 320, height = 240): { restore: () => void; stop: () => void } {
+  const canvas = Object.assign(document.createElement('canvas'), { width, height });
+  const context = canvas.getContext('2d')!;
+  const image = context.createImageData(width, height);
+  const pixels = new Uint32Array(image.data.buffer);
+  let x = 1;
+  const timer = setInterval(() => {
+    for (let i = 0; i < pixels.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      pixels[i] = x | 0xff000000;
+    }
+    context.putImageData(image, 0, 0);
+  }, 66);
+  const media = navigator.mediaDevices;
+  const real = media.getUserMedia;
+  media.getUserMedia = async (constraints) => {
+    const stream = canvas.captureStream(15);
+    if (constraints?.audio) stream.addTrack((await real.call(media, { audio: constraints.audio })).getAudioTracks()[0]!);
+    return stream;
+  };
+  const restore = () => void (media.getUserMedia = real);
+  return { restore, stop: () => (restore(), clearInterval(timer)) };
+}
+
+/**
+ * The video bitrate a connection actually sends over `ms`, from its stats (outbound-rtp
+ * bytesSent): what left the sender, whatever its parameters say.
+ */
+export async function sentBitrate(source: { getStats(): Promise<RTCStatsReport> }, ms = 2000): Promise<number> {
+  const bytes = async () => {
+    let total = 0;
+    (await source.getStats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') total += r.bytesSent ?? 0;
+    });
+    return [total, performance.now()] as const;
+  };
+  const [before, start] = await bytes();
+  await waitFor(() => performance.now() - start >= ms, `${ms} ms of sending`, ms + 5000);
+  const [after, end] = await bytes();
+  return ((after - before) * 8 * 1000) / (end - start);
+}

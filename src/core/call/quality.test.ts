@@ -3,61 +3,7 @@ import { PROFILES } from './profiles.js';
 import { rateNetwork, targetEncoding } from './network-stats.js';
 import { qualityOf } from './quality.js';
 import type { Session } from '../session/session.js';
-import { connectedPair, waitFor } from '../../../test/helpers.js';
-
-/**
- * A camera whose picture is fresh noise every frame, in place of the browser's fake one:
- * the fake camera's simple moving picture needs about 50 kbit/s, under every profile's
- * cap, so no cap could ever be seen lowering what is sent. Noise takes every bit allowed.
- * getUserMedia hands it out (with the real microphone if asked) until `restore()`.
- */
-function noisyCamera(): { restore: () => void } {
-  const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
-  const context = canvas.getContext('2d')!;
-  const image = context.createImageData(canvas.width, canvas.height);
-  const pixels = new Uint32Array(image.data.buffer);
-  let x = 1;
-  const timer = setInterval(() => {
-    for (let i = 0; i < pixels.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      pixels[i] = x | 0xff000000;
-    }
-    context.putImageData(image, 0, 0);
-  }, 66);
-  const media = navigator.mediaDevices;
-  const real = media.getUserMedia;
-  media.getUserMedia = async (constraints) => {
-    const stream = canvas.captureStream(15);
-    if (constraints?.audio) stream.addTrack((await real.call(media, { audio: constraints.audio })).getAudioTracks()[0]!);
-    return stream;
-  };
-  return {
-    restore() {
-      clearInterval(timer);
-      media.getUserMedia = real;
-    },
-  };
-}
-
-/**
- * The video bitrate `pc` actually sends, measured by this test from getStats (outbound-rtp
- * bytesSent) over `ms`: what left the sender, whatever its parameters say.
- */
-async function sentBitrate(pc: RTCPeerConnection, ms = 2000): Promise<number> {
-  const bytes = async () => {
-    let total = 0;
-    (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'video') total += r.bytesSent ?? 0;
-    });
-    return [total, performance.now()] as const;
-  };
-  const [before, start] = await bytes();
-  await waitFor(() => performance.now() - start >= ms, `${ms} ms of sending`, ms + 5000);
-  const [after, end] = await bytes();
-  return ((after - before) * 8 * 1000) / (end - start);
-}
+import { connectedPair, noisyCamera, sentBitrate, waitFor } from '../../../test/helpers.js';
 
 describe('quality', () => {
   const sessions: Session[] = [];
@@ -213,7 +159,7 @@ describe('quality', () => {
       // encoder overshoots its cap for a moment (a keyframe of noise), not for long.
       expect(await sentBitrate(pc, 4000)).to.be.at.most(PROFILES.low.maxBitrate * 1.3);
     } finally {
-      camera.restore();
+      camera.stop();
     }
   });
 });

@@ -4,7 +4,7 @@ import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
 import { CallRecorder, Session, type SessionConfig } from '../../core/index.js';
-import { decodedFrames, relayUrl, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { decodedFrames, noisyCamera, relayUrl, sentBitrate, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /**
  * Longest a video that should be showing may go without a new frame. The cameras send one
@@ -149,49 +149,6 @@ function paintedScreen(): { stream: MediaStream; stop: () => void } {
     context.fillRect(0, 0, canvas.width, canvas.height);
   }, 50);
   return { stream: canvas.captureStream(15), stop: () => clearInterval(timer) };
-}
-
-/**
- * A camera whose picture is fresh noise every frame (`width`×`height`), handed out by
- * getUserMedia until `restore()` and painted until `stop()`: the browsers' fake cameras
- * show a simple picture that needs about 50 kbit/s, under any cap, so no cap could be seen
- * lowering what is sent. Noise takes every bit allowed.
- */
-function noisyCamera(width: number, height: number): { restore: () => void; stop: () => void } {
-  const canvas = Object.assign(document.createElement('canvas'), { width, height });
-  const context = canvas.getContext('2d')!;
-  const image = context.createImageData(width, height);
-  const pixels = new Uint32Array(image.data.buffer);
-  let x = 1;
-  const timer = setInterval(() => {
-    for (let i = 0; i < pixels.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      pixels[i] = x | 0xff000000;
-    }
-    context.putImageData(image, 0, 0);
-  }, 66);
-  const media = navigator.mediaDevices;
-  const real = media.getUserMedia;
-  media.getUserMedia = async () => canvas.captureStream(15);
-  const restore = () => void (media.getUserMedia = real);
-  return { restore, stop: () => (restore(), clearInterval(timer)) };
-}
-
-/** The video bitrate a connection actually sends over `ms`, from its stats (outbound-rtp bytesSent). */
-async function sentBitrate(stats: () => Promise<RTCStatsReport>, ms = 2000): Promise<number> {
-  const bytes = async () => {
-    let total = 0;
-    (await stats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'video') total += r.bytesSent ?? 0;
-    });
-    return [total, performance.now()] as const;
-  };
-  const [before, start] = await bytes();
-  await waitFor(() => performance.now() - start >= ms, `${ms} ms of sending`, ms + 5000);
-  const [after, end] = await bytes();
-  return ((after - before) * 8 * 1000) / (end - start);
 }
 
 /** Records the width of every frame `video` presents (requestVideoFrameCallback). */
@@ -586,7 +543,6 @@ describe('<parley-video-grid>', () => {
     camera.restore();
     const bob = other;
     const toAda = await waitFor(() => bob.peers.get(el.session!.id), 'Bob’s connection to Ada');
-    const stats = () => toAda.getStats();
     const shown = await waitFor(() => el.session!.localPresence.view?.[bob.id], 'Ada to publish the size of Bob’s tile');
     expect(shown).to.equal(Math.ceil((200 * devicePixelRatio) / 160) * 160);
     expect(bob.localStream!.getVideoTracks()[0]!.getSettings().width, 'Bob captures more than the tile shows').to.be.at.least(shown * 2);
@@ -597,13 +553,13 @@ describe('<parley-video-grid>', () => {
     const small = 150_000; // the budget for a tile of at most 320 px (the low profile's)
     let rate = 0;
     await waitFor(
-      async () => widths.length > 0 && widths.at(-1)! <= shown && (rate = await sentBitrate(stats)) <= small * 1.3,
+      async () => widths.length > 0 && widths.at(-1)! <= shown && (rate = await sentBitrate(toAda)) <= small * 1.3,
       () => `frames at most ${shown} px wide and at most ${small / 1000} kbit/s sent (last frame ${widths.at(-1)} px, ${Math.round(rate / 1000)} kbit/s)`,
       45000,
     );
     const from = widths.length;
     // Held there, over a longer window (a key frame of noise is large).
-    expect(await sentBitrate(stats, 4000), 'what Bob sends for the small tile').to.be.at.most(small * 1.3);
+    expect(await sentBitrate(toAda, 4000), 'what Bob sends for the small tile').to.be.at.most(small * 1.3);
     expect(Math.max(...widths.slice(from)), 'frames Ada got for the small tile').to.be.at.most(shown);
 
     // A large tile: only the network limits what Bob sends now: more bits, and frames
@@ -611,7 +567,7 @@ describe('<parley-video-grid>', () => {
     wrapper.style.width = '1400px';
     await waitFor(() => (el.session!.localPresence.view?.[bob.id] ?? 0) >= 640, 'Ada to publish the larger size');
     await waitFor(
-      async () => (rate = await sentBitrate(stats)) > small * 1.5,
+      async () => (rate = await sentBitrate(toAda)) > small * 1.5,
       () => `more than ${(small * 1.5) / 1000} kbit/s sent for the large tile (last ${Math.round(rate / 1000)} kbit/s)`,
       45000,
     );
