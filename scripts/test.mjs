@@ -26,6 +26,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
+/** Each failed test's title and first lines, printed again at the end: a log's tail names them. */
+const failedTests = [];
 for (const step of steps) {
   console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
   const started = Date.now();
@@ -36,8 +38,10 @@ for (const step of steps) {
   failed += counts.failed;
   skipped += counts.skipped ?? 0;
   if (code !== 0) failures.push(step.name);
+  if (code !== 0) failedTests.push(...failedTestLines(output).map((lines) => `[${step.name}] ${lines}`));
   console.log(`=== ${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
+if (failedTests.length) console.log(`\nFailed tests:\n${failedTests.join('\n')}`);
 if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
 // A skip is for a capability a browser lacks (each says which in a comment); it is counted,
 // never hidden inside "passed".
@@ -81,4 +85,22 @@ function wtrCounts(output) {
   }
   const sum = (key) => [...totals.values()].reduce((total, t) => total + t[key], 0);
   return { passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped') };
+}
+
+/**
+ * The failures a step printed, each as its marked line and the few lines after it (the error):
+ * web-test-runner marks a failed test "❌", node's spec reporter "✖" (its summary repeats them).
+ */
+function failedTestLines(output) {
+  const lines = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n');
+  const found = [];
+  let file = '';
+  lines.forEach((line, i) => {
+    // web-test-runner names the file on a line of its own before that file's failures.
+    if (/^\S+\.test\.\w+:$/.test(line.trim())) file = `${line.trim()} `;
+    if (!/^\s*(❌|✖)/.test(line)) return;
+    const block = [`${file}${line.trim()}`, ...lines.slice(i + 1, i + 7).filter((l) => l.trim()).map((l) => `    ${l.trim()}`)].join('\n');
+    if (!found.includes(block)) found.push(block);
+  });
+  return found.slice(0, 20);
 }
