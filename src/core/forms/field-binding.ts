@@ -178,6 +178,13 @@ export class FieldBinding {
       seedDoc.destroy();
     }
     this.#reportConflict();
+    if (this.#composing && this.#text) {
+      // The IME owns the control until compositionend: the room's value is merged then, as
+      // a remote change to the page's value that the composition started on.
+      const edit = diffText(this.#shown, this.#text.toString());
+      if (edit) this.#pendingDeltas.push([{ retain: edit.index }, { delete: edit.remove }, { insert: edit.insert }]);
+      return;
+    }
     // The room's value replaced what the page showed: that is a (remote) change too.
     const shown = this.#read();
     this.#render(null);
@@ -279,7 +286,7 @@ export class FieldBinding {
 
   #onCompositionStart = () => {
     this.#composing = true;
-    this.#shown = this.#text?.toString() ?? '';
+    this.#shown = this.#text ? (this.value as string) : '';
   };
 
   #onCompositionEnd = () => {

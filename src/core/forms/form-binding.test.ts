@@ -291,6 +291,34 @@ describe('FormBinding: every control kind between real sessions', () => {
     expect(ta.selectionStart, 'caret after the composed text').to.equal(14);
   });
 
+  it('keeps a composition begun before the room’s value arrived, and merges both after it', async () => {
+    const [b] = await peers(1);
+    const tb = b.form.querySelector<HTMLInputElement>('[name=title]')!;
+    typeAt(tb, 0, '#');
+    // Ada's page opens and she starts composing at once, before her binding has the room's
+    // value ('#Invoice 42'): the IME's text stays as it is until compositionend.
+    const a = new Session(b.session.room, { signaling: await relayUrl(), name: 'Ada' });
+    const form = mount();
+    const binding = new FormBinding(a, form);
+    cleanup.push(() => (binding.destroy(), a.destroy(), form.parentElement!.remove()));
+    const ta = form.querySelector<HTMLInputElement>('[name=title]')!;
+    ta.focus();
+    ta.setSelectionRange(10, 10);
+    ta.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
+    ta.value = 'Invoice 42 に';
+    ta.setSelectionRange(12, 12);
+    ta.dispatchEvent(new InputEvent('input', { bubbles: true, isComposing: true }));
+    a.start();
+    await a.whenSettled();
+    expect(a.doc.getText('field:title').toString(), 'the room’s value in Ada’s document').to.equal('#Invoice 42');
+    expect(ta.value, 'composition untouched').to.equal('Invoice 42 に');
+    ta.value = 'Invoice 42 日本';
+    ta.setSelectionRange(13, 13);
+    ta.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: '日本' }));
+    await waitFor(() => ta.value === '#Invoice 42 日本' && tb.value === '#Invoice 42 日本', () => `both edits on both sides (Ada: ${ta.value}, Bob: ${tb.value})`);
+    expect(ta.selectionStart, 'caret after the composed text').to.equal(14);
+  });
+
   it('locks a field for others until the holder unlocks or leaves, and assigns fields', async () => {
     const [a, b] = await peers(2);
     const tb = b.form.querySelector('textarea')!;
