@@ -67,9 +67,12 @@ export default defineConfig({
     emptyOutDir: false,
     target: 'es2022',
     sourcemap: true,
-    // Terser, two passes: about 0.6 KB less per page than the default minifier.
+    // Terser, two passes: about 0.6 KB less per page than the default minifier. pure_getters
+    // lets it drop a property read whose value is unused even where the object might be
+    // null (lib0's `(Number.isNaN, …)` leftovers, for one): no code here counts on such a
+    // read to throw. About 120 bytes per page.
     minify: 'terser',
-    terserOptions: { ecma: 2020, module: true, compress: { passes: 2 } },
+    terserOptions: { ecma: 2020, module: true, compress: { passes: 2, pure_getters: true } },
     manifest: true,
     assetsInlineLimit: Number.MAX_SAFE_INTEGER,
     lib: {
