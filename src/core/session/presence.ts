@@ -43,11 +43,14 @@ export interface SessionConfig {
 }
 
 /**
- * The fraction of its captured size the camera is first sent at (2: half) — a smaller first
- * frame comes sooner, and in `auto` call/quality.ts adapts it per peer from there.
+ * The fraction of its captured size the camera is first sent at (4: a quarter, 320 × 180
+ * from 720p), and in `auto` call/quality.ts adapts it per peer from there (its first round,
+ * within 2 s). Chromium's encoder drops the first frames of a size its starting bitrate
+ * (300 kbps) is too low for: at half size it dropped four (about 200 ms on a busy machine),
+ * at a quarter one or two.
  */
 export function cameraStartScale(profile: QualityProfile = 'auto'): number {
-  return profile === 'auto' ? 2 : 1;
+  return profile === 'auto' ? 4 : 1;
 }
 
 export type MediaMode = 'mesh' | 'sfu' | 'auto';
