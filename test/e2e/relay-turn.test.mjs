@@ -3,10 +3,9 @@
 // RTCPeerConnections in real Chromium allowed to use relay candidates only (data crosses
 // only if coturn accepted the relay's credentials; a tampered credential gathers nothing
 // while the right one, at the same moment, gathers relay candidates). Then Parley's own
-// client, the demo page with a token, Chromium ↔ Firefox, with Firefox set to relay-only
-// ICE: the call's video crosses, and Firefox's selected candidate pair is its TURN relay.
-// Parley has no relay-only option of its own (RTCPeerConnection is built with its
-// iceServers only), so the policy is Firefox's pref `media.peerconnection.ice.relay_only`.
+// client, the demo page with a token and `<parley-room relay-only>`, Chromium ↔ Firefox:
+// neither side gathers anything but relay candidates, the call's video crosses, and each
+// side's selected candidate pair is a TURN relay at both ends.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,9 +16,7 @@ import { join } from 'node:path';
 import { createRelay } from '../../signaling/src/relay.js';
 import { mintToken } from '../../signaling/src/auth.js';
 import { freePort } from '../../signaling/testing/harness.js';
-import puppeteer from 'puppeteer-core';
 import { serveStatic } from '../../scripts/serve.mjs';
-import { firefoxLaunch } from '../browsers.mjs';
 import { closePages, freshRoom, join as joinCall, launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 const TURNSERVER = '/usr/bin/turnserver';
@@ -136,11 +133,7 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     iceUrl = `${relay.url.replace('ws', 'http')}/ice?token=${token}`;
     web = await serveStatic({ port: 0 });
     browser = await launch('chromium');
-    // Relay-only ICE in Firefox: it gathers no host candidate, so only coturn can carry media.
-    firefox = await puppeteer.launch({
-      ...firefoxLaunch,
-      extraPrefsFirefox: { ...firefoxLaunch.extraPrefsFirefox, 'media.peerconnection.ice.relay_only': true },
-    });
+    firefox = await launch('firefox');
   });
 
   after(async () => {
@@ -179,11 +172,11 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     assert.deepEqual(wrong, []);
   });
 
-  it('Parley’s own client, Chromium ↔ relay-only Firefox: the call’s video crosses through coturn', { timeout: 120_000 }, async (t) => {
+  it('Parley’s own client with relay-only, Chromium ↔ Firefox: the call’s video crosses through coturn, and no one gathers an address of their own', { timeout: 120_000 }, async (t) => {
     const room = freshRoom('e2e-turn');
     const demo = async (name) => {
       const token = await mintToken({ secret: RELAY_SECRET, rooms: [room], ttlSeconds: 600, subject: name.toLowerCase(), name });
-      return `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, token })}`;
+      return `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, token, 'relay-only': '' })}`;
     };
     const [a, b] = await Promise.all([openDemo(browser, await demo('Ada')), openDemo(firefox, await demo('Bob'))]);
     t.after(() => closePages(a, b));
@@ -195,11 +188,13 @@ describe('TURN credentials from GET /ice, through a real coturn', () => {
     const bob = await b.evaluate(peerStats);
     assert.equal(ada.length, 1);
     assert.equal(bob.length, 1);
-    // Firefox gathered relay candidates only, and the pair it uses starts at coturn.
-    assert.ok(bob[0].localTypes.length > 0 && bob[0].localTypes.every((type) => type === 'relay'), `Firefox gathered ${bob[0].localTypes}`);
-    assert.equal(bob[0].local, 'relay');
-    assert.equal(ada[0].remote, 'relay', 'Chromium talks to Firefox’s relay candidate');
-    assert.match(bob[0].localAddress, /^127\.0\.0\.1:(49[2-3]\d\d|49400)$/, 'an address from coturn’s relay port range');
+    // Each side gathered relay candidates only (no host address to give away), and the pair
+    // each uses runs from coturn to coturn.
+    for (const [who, side] of [['Chromium', ada[0]], ['Firefox', bob[0]]]) {
+      assert.ok(side.localTypes.length > 0 && side.localTypes.every((type) => type === 'relay'), `${who} gathered ${side.localTypes}`);
+      assert.deepEqual([side.local, side.remote], ['relay', 'relay'], `${who}'s selected pair`);
+      assert.match(side.localAddress, /^127\.0\.0\.1:(49[2-3]\d\d|49400)$/, `${who}: an address from coturn’s relay port range`);
+    }
     // Video frames decoded on both sides of that pair, and still coming.
     // (Firefox's stats can lag what its <video> shows: waited for, not read once.)
     const decoded = async (page) => (await page.evaluate(peerStats))[0].framesDecoded;

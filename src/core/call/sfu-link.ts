@@ -110,6 +110,7 @@ export class SfuLink {
         password: config.password,
         encryption: config.mediaEncryption,
         iceServers: config.iceServers,
+        relayOnly: config.relayOnly,
         changed: () => this.host.changed(),
         ended: (error, feeds) => this.#ended(error, feeds),
       });

@@ -38,6 +38,8 @@ export interface MeshConfig {
   /** Room password: every relay message is sealed with it (seal.ts). */
   password?: string;
   iceServers?: RTCIceServer[];
+  /** Connect through TURN only (RTCPeerConnection's `relay` ICE policy). */
+  relayOnly?: boolean;
 }
 
 export interface MeshHooks {
@@ -228,7 +230,8 @@ export class Mesh {
 
   #createPeer(id: string): Peer {
     this.peers.get(id)?.close();
-    const peer = new Peer(id, this.id, { ...this.#hooks.peerOptions?.(), iceServers: this.#hooks.config().iceServers ?? this.#relayIceServers });
+    const config = this.#hooks.config();
+    const peer = new Peer(id, this.id, { ...this.#hooks.peerOptions?.(), iceServers: config.iceServers ?? this.#relayIceServers, relay: config.relayOnly });
     this.peers.set(id, peer);
     peer.events.on('signal', (signal) => this.#publish({ type: 'signal', from: this.id, to: id, signal }));
     const connectTimer = setTimeout(() => {

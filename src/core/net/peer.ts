@@ -52,6 +52,8 @@ export interface PeerEvents {
 
 export interface PeerOptions {
   iceServers?: RTCIceServer[];
+  /** TURN only: the `relay` ICE policy. */
+  relay?: boolean;
   /** The camera's first sending size (2: half), set before any track (see MediaSlots). */
   cameraScale?: number;
 }
@@ -87,7 +89,7 @@ export class Peer {
     // Any fixed, shared rule works; both sides agree on who yields. The impolite side is
     // also the one that builds the pair and offers first (the hello rule, mesh.ts).
     const polite = localId < id;
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [], iceTransportPolicy: options.relay ? 'relay' : 'all' });
     this.#media = new MediaSlots(this.pc, !polite, options.cameraScale, {
       streams: () => this.events.emit('streams'),
       adopted: () => this.events.emit('slots'),

@@ -21,6 +21,11 @@ export interface SessionConfig {
   color?: string;
   iceServers?: RTCIceServer[];
   /**
+   * Connect to people only through a TURN server (`iceServers`, or the relay's TURN): no
+   * one in the room learns this browser's addresses. For connections made after it is set.
+   */
+  relayOnly?: boolean;
+  /**
    * Most people in the call (media), you included; the next one is refused with a
    * `call-full` error. Default MAX_PARTICIPANTS. See docs/mesh-and-sfu.md for why.
    */

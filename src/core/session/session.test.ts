@@ -398,6 +398,23 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     expect(turn!.credential).to.be.a('string').and.not.empty;
   });
 
+  it('relay-only: its connections use the relay’s TURN server with the relay policy', async () => {
+    const { url: signaling, token } = await turnRelay();
+    const room = uniqueRoom();
+    const errors: string[] = [];
+    const a = new Session(room, { signaling, token, name: 'Ada', relayOnly: true });
+    const b = new Session(room, { signaling, token, name: 'Bob', relayOnly: true });
+    sessions.push(a, b);
+    a.events.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+    a.start();
+    b.start();
+    const peer = await waitFor(() => a.peers.get(b.id), 'a peer');
+    const config = peer.pc.getConfiguration();
+    expect(config.iceTransportPolicy).to.equal('relay');
+    expect([config.iceServers ?? []].flat().some((s) => [s.urls].flat().some((u) => String(u).startsWith('turn:'))), 'the relay’s TURN server').to.equal(true);
+    expect(errors).to.deep.equal([]);
+  });
+
   it('connects with a valid token; a refused one is a clear error, not endless retries', async () => {
     const { url: signaling, token } = await authRelay();
     const room = uniqueRoom();

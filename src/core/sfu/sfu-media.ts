@@ -43,6 +43,8 @@ export interface SfuOptions {
   password?: string;
   encryption?: 'password' | 'none';
   iceServers?: RTCIceServer[];
+  /** Reach Janus through TURN only (the room's `relay-only`). */
+  relayOnly?: boolean;
   /** Remote feeds or our own feed id changed. */
   changed(): void;
   /**
@@ -285,7 +287,10 @@ export class SfuMedia {
   };
 
   #connection(handle: number, receiving = false): RTCPeerConnection {
-    const config: RTCConfiguration & { encodedInsertableStreams?: boolean } = { iceServers: this.#options.iceServers ?? [] };
+    const config: RTCConfiguration & { encodedInsertableStreams?: boolean } = {
+      iceServers: this.#options.iceServers ?? [],
+      iceTransportPolicy: this.#options.relayOnly ? 'relay' : 'all',
+    };
     if (this.#key && frameApi() === 'insertable') config.encodedInsertableStreams = true;
     const pc = new RTCPeerConnection(config);
     pc.onicecandidate = ({ candidate }) => this.#client.trickle(handle, candidate);

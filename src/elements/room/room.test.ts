@@ -84,6 +84,22 @@ describe('<parley-room>', () => {
     expect(el.iceServers).to.equal(undefined);
   });
 
+  it('relay-only without any TURN server: a clear config error, and the connection gathers no address', async () => {
+    const signaling = await relayUrl(); // this relay hands out no TURN credentials
+    const room = uniqueRoom();
+    const errors: Array<{ code: string; message: string }> = [];
+    const el = await fixture<ParleyRoom>(html`<parley-room room=${room} signaling=${signaling} name="Ada" relay-only @parley-error=${(e: CustomEvent) => errors.push(e.detail)}></parley-room>`);
+    other = new Session(room, { signaling, name: 'Bob' });
+    other.start();
+    await waitFor(() => errors.some((e) => e.code === 'config' && /relay-only needs a TURN server/.test(e.message)), () => `the config error (got: ${errors.map((e) => e.message).join(' | ') || 'none'})`);
+    const peer = await waitFor(() => el.session!.peers.get(other!.id), 'Ada’s connection to Bob');
+    expect(peer.pc.getConfiguration().iceTransportPolicy).to.equal('relay');
+    await waitFor(() => peer.pc.iceGatheringState === 'complete', 'gathering to end');
+    const gathered = [...(await peer.pc.getStats()).values()].filter((s) => s.type === 'local-candidate');
+    expect(gathered, 'local candidates (each would carry an address)').to.deep.equal([]);
+    expect(errors.filter((e) => e.code === 'config'), 'said once').to.have.length(1);
+  });
+
   it('refuses the next person once max-participants are in the call, with a clear message', async () => {
     const signaling = await relayUrl();
     const room = uniqueRoom();

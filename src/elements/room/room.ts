@@ -23,6 +23,7 @@ export class ParleyRoom extends LitElement {
     token: {},
     password: {},
     iceServers: { attribute: 'ice-servers', converter: { fromAttribute: (v: string | null) => (v ? (parseIceServers(v) ?? undefined) : undefined) } },
+    relayOnly: { attribute: 'relay-only', type: Boolean },
     quality: {},
     maxParticipants: { attribute: 'max-participants', type: Number },
     media: {},
@@ -41,8 +42,17 @@ export class ParleyRoom extends LitElement {
   readonly #controller = new SessionController(this, {
     'peer-joined': (peer) => emit(this, 'parley-peer-joined', peer),
     'peer-left': (peer) => emit(this, 'parley-peer-left', peer),
-    error: (error: ParleyError) => emit(this, 'parley-error', { code: error.code, message: error.message, error }),
+    error: (error: ParleyError) => this.#error(error),
+    peer: ({ pc }) => {
+      // relay-only without a TURN server (ours or the relay's): nothing can carry a connection.
+      const config = pc.getConfiguration();
+      if (config.iceTransportPolicy === 'relay' && !/"turns?:/.test(JSON.stringify(config.iceServers)) && !this.#saidNoTurn) {
+        this.#saidNoTurn = true;
+        this.#error(new ParleyError('config', 'relay-only needs a TURN server (ice-servers, or the relay’s): no connection can open without one.'));
+      }
+    },
   });
+  #saidNoTurn = false;
 
   /** Room name: everyone on the same relay with the same room meets. */
   room = '';
@@ -76,6 +86,14 @@ export class ParleyRoom extends LitElement {
    * An attribute that does not parse is ignored with a `parley-error` (code `config`).
    */
   iceServers?: RTCIceServer[];
+
+  /**
+   * `relay-only`: connect to the others only through a TURN server (`ice-servers`, or the
+   * TURN credentials the relay hands out), so no one in the room learns this browser's IP
+   * addresses. Without any TURN server, connections cannot open (a `parley-error`, code
+   * `config`, says so).
+   */
+  relayOnly = false;
 
   /**
    * Camera quality: `low` (320×240@15), `medium` (640×480@20), `high` (1280×720@30), or
@@ -145,11 +163,16 @@ export class ParleyRoom extends LitElement {
       token: this.token,
       password: this.password,
       iceServers: this.iceServers,
+      relayOnly: this.relayOnly,
       maxParticipants: this.maxParticipants,
       quality: isQualityProfile(this.quality) ? this.quality : undefined,
       media: this.media === 'sfu' || this.media === 'mesh' || this.media === 'auto' ? this.media : undefined,
       mediaEncryption: this.mediaEncryption === 'none' ? 'none' : undefined,
     });
+  }
+
+  #error(error: ParleyError): void {
+    emit(this, 'parley-error', { code: error.code, message: error.message, error });
   }
 
   override render() {
