@@ -8,6 +8,7 @@ import { createRelay } from './signaling/src/relay.js';
 import { mintToken } from './signaling/src/auth.js';
 import { chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
 import { janusInstalled, startJanus, JANUS_BIN } from './sfu/janus.mjs';
+import { createShapedRelay } from './bench/shaped-link.mjs';
 
 const relay = await createRelay({ port: 0, log: () => {} });
 // A relay that requires a token, and one it accepts for every room.
@@ -53,6 +54,22 @@ async function killDoomedSfu(id) {
   await entry.instance.exited;
   return { killed: true };
 }
+// Relays whose two peers reach each other only through a shaped link (bench/shaped-link.mjs):
+// `/__parley/shaped-relay` makes one for a test, `/__parley/shape?id=&mbit=&rttMs=&queueMs=&lossEvery=`
+// changes its link mid-call.
+const shaped = new Map();
+async function startShapedRelay() {
+  const link = await createShapedRelay({ mbit: 50, rttMs: 10, queueMs: 200 });
+  const id = String(shaped.size + 1);
+  shaped.set(id, link);
+  return { id, url: link.url };
+}
+function reshape({ id, ...link }) {
+  const relay = shaped.get(String(id));
+  if (!relay) return { shaped: false };
+  relay.shape(Object.fromEntries(Object.entries(link).map(([key, value]) => [key, Number(value)])));
+  return { shaped: true, stats: relay.stats };
+}
 process.on('exit', () => {
   for (const { instance, relay } of doomed.values()) {
     relay.server.close();
@@ -92,6 +109,8 @@ export default {
         if (context.path === '/__parley/doomed-sfu') {
           return { body: JSON.stringify(janus ? await startDoomedSfu() : { error: sfu.sfuMissing }), type: 'json' };
         }
+        if (context.path === '/__parley/shaped-relay') return { body: JSON.stringify(await startShapedRelay()), type: 'json' };
+        if (context.path === '/__parley/shape') return { body: JSON.stringify(reshape(context.query)), type: 'json' };
         if (context.path === '/__parley/kill-sfu') {
           return { body: JSON.stringify(await killDoomedSfu(String(context.query.id))), type: 'json' };
         }

@@ -8,20 +8,32 @@
 // and every other candidate is dropped, so the pair can only connect through it. What A
 // sends to B's advertised port leaves, after the queue and the delay, from A's advertised
 // port towards B's real one, so each side sees the other at the address it was told.
-// Two peers per room; for benchmarks only (no auth, no limits).
+// Two peers per relay; for benchmarks and tests only (no auth, no limits). `shape()` changes
+// the link mid-call, and `lossEvery` drops every Nth datagram each way (a loss rate that is
+// the same on every run).
 import dgram from 'node:dgram';
 import { WebSocketServer } from 'ws';
 
 /**
- * @param {{ mbit: number, rttMs: number, queueMs: number }} link rate in Mbit/s each way,
- *   round-trip delay, and the queue's capacity expressed as time at that rate
+ * @typedef {{ mbit: number, rttMs: number, queueMs: number, lossEvery?: number }} Link rate in
+ *   Mbit/s each way, round-trip delay, the queue's capacity expressed as time at that rate,
+ *   and (optionally) one datagram in `lossEvery` dropped in each direction
  */
-export async function createShapedRelay({ mbit, rttMs, queueMs }) {
-  const bytesPerMs = (mbit * 1e6) / 8 / 1000;
-  const queueBytes = queueMs * bytesPerMs;
+
+/** @param {Link} initial */
+export async function createShapedRelay(initial) {
+  let rttMs, bytesPerMs, queueBytes, lossEvery;
+  /** @param {Link} link */
+  const shape = (link) => {
+    rttMs = link.rttMs;
+    bytesPerMs = (link.mbit * 1e6) / 8 / 1000;
+    queueBytes = link.queueMs * bytesPerMs;
+    lossEvery = link.lossEvery ?? 0;
+  };
+  shape(initial);
   /** peer id → { real: its own {address, port}, ready: its forwarder socket (promise), socket: once bound } */
   const peers = new Map();
-  const stats = { forwarded: 0, dropped: 0 };
+  const stats = { forwarded: 0, dropped: 0, lost: 0 };
 
   /**
    * One direction of the link: a FIFO drained at the rate, then the one-way delay. One timer
@@ -32,6 +44,7 @@ export async function createShapedRelay({ mbit, rttMs, queueMs }) {
     let freeAt = 0; // when the rate limiter is next idle: the queue holds (freeAt - now) × rate bytes
     const line = []; // { due, packet, socket, to }, in order
     let timer = null;
+    let count = 0;
     const pump = () => {
       const now = performance.now();
       while (line.length && line[0].due <= now) {
@@ -43,6 +56,7 @@ export async function createShapedRelay({ mbit, rttMs, queueMs }) {
     };
     return (socket, packet, to) => {
       const now = performance.now();
+      if (lossEvery && ++count % lossEvery === 0) return void stats.lost++;
       if (Math.max(0, freeAt - now) * bytesPerMs + packet.length > queueBytes) return void stats.dropped++;
       freeAt = Math.max(now, freeAt) + packet.length / bytesPerMs;
       line.push({ due: freeAt + rttMs / 2, packet, socket, to });
@@ -73,6 +87,7 @@ export async function createShapedRelay({ mbit, rttMs, queueMs }) {
     if (!init?.candidate) return signal; // descriptions, end-of-candidates
     const parts = init.candidate.split(' ');
     const [, , protocol, , address, port, , type] = parts;
+
     if (protocol.toLowerCase() !== 'udp' || type !== 'host' || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return null;
     let peer = peers.get(from);
     if (!peer) peers.set(from, (peer = { real: null, socket: null, ready: forwarderFor(from) }));
@@ -117,6 +132,7 @@ export async function createShapedRelay({ mbit, rttMs, queueMs }) {
   return {
     url: `ws://127.0.0.1:${wss.address().port}`,
     stats,
+    shape,
     async close() {
       for (const peer of peers.values()) (await peer.ready).close();
       await new Promise((resolve) => wss.close(resolve));

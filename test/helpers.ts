@@ -19,6 +19,31 @@ export async function turnRelay(): Promise<{ url: string; token: string }> {
   return { url: turnRelayUrl, token: authToken };
 }
 
+/** The link a shaped relay puts between its two peers (bench/shaped-link.mjs). */
+export interface Link {
+  mbit: number;
+  rttMs: number;
+  queueMs: number;
+  /** One datagram in this many dropped, each way. */
+  lossEvery?: number;
+}
+
+/**
+ * A relay (for one pair of peers) whose peers reach each other only through a real shaped
+ * UDP link: 50 Mbit/s and 10 ms at first; `shape()` changes it mid-call.
+ */
+export async function shapedRelay(): Promise<{ url: string; shape(link: Link): Promise<void> }> {
+  const { id, url } = (await (await fetch('/__parley/shaped-relay')).json()) as { id: string; url: string };
+  return {
+    url,
+    async shape(link) {
+      const query = new URLSearchParams({ id, ...Object.fromEntries(Object.entries(link).map(([key, value]) => [key, String(value)])) });
+      const { shaped } = (await (await fetch(`/__parley/shape?${query}`)).json()) as { shaped: boolean };
+      if (!shaped) throw new Error(`shaped relay ${id} is gone`);
+    },
+  };
+}
+
 /** A relay that requires a token, and a valid token for it (any room). */
 export async function authRelay(): Promise<{ url: string; token: string }> {
   const response = await fetch('/__parley/relay');

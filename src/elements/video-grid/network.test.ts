@@ -1,0 +1,71 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../index.js';
+import type { ParleyRoom } from '../room/room.js';
+import type { ParleyVideoGrid } from './video-grid.js';
+import { Session } from '../../core/index.js';
+import { noisyCamera, sentBitrate, shapedRelay, uniqueRoom, waitFor } from '../../../test/helpers.js';
+
+// The network-quality indicator and the camera's adaptation over a real link: Ada and Bob
+// reach each other only through a UDP forwarder that shapes their traffic (rate, delay,
+// loss; bench/shaped-link.mjs), changed mid-call. Nothing in Parley is patched.
+describe('<parley-video-grid> over a shaped link', () => {
+  let bob: Session | null = null;
+  let camera: { stop: () => void } | null = null;
+  afterEach(() => {
+    bob?.destroy();
+    bob = null;
+    camera?.stop();
+    camera = null;
+  });
+
+  it('sends less when the link narrows, and the tile says fair under loss and poor under delay', async function () {
+    this.timeout(120_000);
+    // The shaped link forwards one IPv4 host candidate per peer; two Firefox sessions never
+    // connect through it (each answerer's ICE checks fail; cause not found yet, see #14).
+    if (navigator.userAgent.includes('Firefox')) this.skip();
+    const link = await shapedRelay();
+    const room = uniqueRoom('shaped');
+    // A camera of noise takes every bit it is allowed (the fake camera needs ~50 kbit/s).
+    camera = noisyCamera(640, 360);
+    const el = await fixture<ParleyRoom>(html`<parley-room room=${room} signaling=${link.url} name="Ada"><parley-video-grid></parley-video-grid></parley-room>`);
+    const grid = el.querySelector<ParleyVideoGrid>('parley-video-grid')!;
+    bob = new Session(room, { signaling: link.url, name: 'Bob' });
+    bob.start();
+    await Promise.all([el.join(), bob.join({ audio: true, video: false })]);
+    const ada = el.session!;
+    const peer = await waitFor(() => ada.peers.get(bob!.id), 'Ada’s connection to Bob');
+    const network = () => grid.shadowRoot!.querySelector(`[part~=tile][data-peer="${bob!.id}"] [part=network]`);
+    const rated = (quality: string) => network()?.getAttribute('data-quality') === quality;
+    const describe = () => {
+      const now = ada.peers.get(bob!.id);
+      return `${network()?.getAttribute('aria-label') ?? 'no indicator'}; connection ${now === peer ? '' : 'rebuilt, '}${now?.pc.connectionState ?? 'gone'}`;
+    };
+
+    // A wide link: what the camera sends once it has ramped up.
+    await waitFor(() => rated('good'), () => `Ada’s tile for Bob rated good (${describe()})`, 30_000);
+    const wide = await waitFor(async () => {
+      const bps = await sentBitrate(peer.pc, 2000);
+      return bps > 600_000 ? bps : null;
+    }, 'the camera to send over 600 kbit/s on the wide link', 40_000);
+
+    // 300 kbit/s: the encoder is told to send less, and what leaves the sender follows.
+    await link.shape({ mbit: 0.3, rttMs: 10, queueMs: 200 });
+    let narrow = Infinity;
+    await waitFor(async () => (narrow = await sentBitrate(peer.pc, 2000)) < 330_000, () => `the camera to send under 330 kbit/s (last: ${Math.round(narrow / 1000)} kbit/s, before ${Math.round(wide / 1000)})`, 40_000);
+    const cap = peer.pc.getSenders().find((s) => s.track?.kind === 'video')!.getParameters().encodings[0]!.maxBitrate!;
+    expect(cap, 'the camera’s cap, lowered by the quality monitor').to.be.below(wide);
+
+    // One datagram in 20 lost (5 %) on a wide link again: fair. Then 600 ms round trips: poor.
+    await link.shape({ mbit: 50, rttMs: 10, queueMs: 200, lossEvery: 20 });
+    await waitFor(() => rated('fair'), () => `Ada’s tile for Bob rated fair under 5 % loss (${describe()})`, 30_000);
+    expect(network()!.getAttribute('aria-label')).to.equal('Network: fair');
+    await link.shape({ mbit: 50, rttMs: 600, queueMs: 200 });
+    await waitFor(() => rated('poor'), () => `Ada’s tile for Bob rated poor at 600 ms round trips (${describe()})`, 30_000);
+    expect(network()!.getAttribute('aria-label')).to.equal('Network: poor');
+    await expect(grid).to.be.accessible();
+
+    // The link heals: good again.
+    await link.shape({ mbit: 50, rttMs: 10, queueMs: 200 });
+    await waitFor(() => rated('good'), () => `Ada’s tile for Bob rated good again (${describe()})`, 30_000);
+  });
+});
