@@ -99,7 +99,7 @@ function failedTestLines(output) {
     // web-test-runner names the file on a line of its own before that file's failures.
     if (/^\S+\.test\.\w+:$/.test(line.trim())) file = `${line.trim()} `;
     if (!/^\s*(❌|✖)/.test(line)) return;
-    const block = [`${file}${line.trim()}`, ...lines.slice(i + 1, i + 7).filter((l) => l.trim()).map((l) => `    ${l.trim()}`)].join('\n');
+    const block = [`${file}${line.trim()}`, ...lines.slice(i + 1, i + 7).filter((l) => l.trim() && !/^\w+:\s*\|/.test(l.trim())).map((l) => `    ${l.trim()}`)].join('\n');
     if (!found.includes(block)) found.push(block);
   });
   return found.slice(0, 20);

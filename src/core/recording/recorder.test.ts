@@ -213,6 +213,9 @@ describe('CallRecorder (two-party call, real relay)', function () {
     const recorder = new CallRecorder(a);
     await recorder.start('camera');
     await framesOf(a.localStream!, 30); // a second or more of the camera recorded
+    // Firefox's encoder, on a busy machine, can take longer than that to hand over anything
+    // (stopping before then gives an empty recording, and says so).
+    await waitFor(() => recorder.size > 0, 'the recorder’s first data', 30000);
     const recording = await recorder.stop();
     const video = await load(recording);
     expect(await decodedFrames(video)).to.be.greaterThan(0);

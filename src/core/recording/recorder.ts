@@ -72,6 +72,14 @@ export class CallRecorder {
   ) {}
 
   /**
+   * Bytes recorded so far (the browser hands them over about once a second); 0 before its
+   * encoder has produced anything, which on a busy machine can take more than a second.
+   */
+  get size(): number {
+    return this.#chunks.reduce((total, chunk) => total + chunk.size, 0);
+  }
+
+  /**
    * Starts recording `source`. Where the browser has not started audio on this page (no
    * sound device, or nobody has clicked it yet) the grid and screen are recorded without
    * sound, and an `error` event says so.
