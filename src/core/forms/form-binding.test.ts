@@ -50,6 +50,23 @@ function typeAt(control: HTMLInputElement | HTMLTextAreaElement, index: number, 
   control.dispatchEvent(new InputEvent('input', { bubbles: true }));
 }
 
+/** An IME composition at the end of 'Invoice 42', as a browser reports it: begun ('に')… */
+function startComposing(control: HTMLInputElement): void {
+  control.focus();
+  control.setSelectionRange(10, 10);
+  control.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
+  control.value = 'Invoice 42 に';
+  control.setSelectionRange(12, 12);
+  control.dispatchEvent(new InputEvent('input', { bubbles: true, isComposing: true }));
+}
+
+/** …and committed as '日本'. */
+function endComposing(control: HTMLInputElement): void {
+  control.value = 'Invoice 42 日本';
+  control.setSelectionRange(13, 13);
+  control.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: '日本' }));
+}
+
 /** What the form would submit, as a plain object (multi-values joined). */
 function submitted(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};
@@ -275,18 +292,11 @@ describe('FormBinding: every control kind between real sessions', () => {
     // a's binding has taken the room's value too (its seeding waits for this, and runs
     // first): a composition before that is another case (see the note on issue #14).
     await a.session.whenSettled();
-    ta.focus();
-    ta.setSelectionRange(10, 10);
-    ta.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
-    ta.value = 'Invoice 42 に';
-    ta.setSelectionRange(12, 12);
-    ta.dispatchEvent(new InputEvent('input', { bubbles: true, isComposing: true }));
+    startComposing(ta);
     typeAt(tb, 0, '#');
     await waitFor(() => a.session.doc.getText('field:title').toString() === '#Invoice 42', 'b’s edit to reach a’s document');
     expect(ta.value, 'composition untouched').to.equal('Invoice 42 に');
-    ta.value = 'Invoice 42 日本';
-    ta.setSelectionRange(13, 13);
-    ta.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: '日本' }));
+    endComposing(ta);
     await waitFor(() => ta.value === '#Invoice 42 日本' && tb.value === '#Invoice 42 日本', 'both edits on both sides');
     expect(ta.selectionStart, 'caret after the composed text').to.equal(14);
   });
@@ -302,19 +312,12 @@ describe('FormBinding: every control kind between real sessions', () => {
     const binding = new FormBinding(a, form);
     cleanup.push(() => (binding.destroy(), a.destroy(), form.parentElement!.remove()));
     const ta = form.querySelector<HTMLInputElement>('[name=title]')!;
-    ta.focus();
-    ta.setSelectionRange(10, 10);
-    ta.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
-    ta.value = 'Invoice 42 に';
-    ta.setSelectionRange(12, 12);
-    ta.dispatchEvent(new InputEvent('input', { bubbles: true, isComposing: true }));
+    startComposing(ta);
     a.start();
     await a.whenSettled();
     expect(a.doc.getText('field:title').toString(), 'the room’s value in Ada’s document').to.equal('#Invoice 42');
     expect(ta.value, 'composition untouched').to.equal('Invoice 42 に');
-    ta.value = 'Invoice 42 日本';
-    ta.setSelectionRange(13, 13);
-    ta.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: '日本' }));
+    endComposing(ta);
     await waitFor(() => ta.value === '#Invoice 42 日本' && tb.value === '#Invoice 42 日本', () => `both edits on both sides (Ada: ${ta.value}, Bob: ${tb.value})`);
     expect(ta.selectionStart, 'caret after the composed text').to.equal(14);
   });
