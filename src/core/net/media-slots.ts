@@ -33,7 +33,7 @@ export class MediaSlots {
   /**
    * @param offerer whether this side makes the first offer, and so creates the slots;
    *   the answerer adopts them from that offer (adopt()).
-   * @param cameraScale the camera's first sending size (2: half), set before any track so
+   * @param cameraScale the camera's first sending size (4: a quarter), set before any track so
    *   that putting the camera on (a join) is a replaceTrack alone, with no setParameters
    *   before it.
    */

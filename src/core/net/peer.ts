@@ -54,7 +54,7 @@ export interface PeerOptions {
   iceServers?: RTCIceServer[];
   /** TURN only: the `relay` ICE policy. */
   relay?: boolean;
-  /** The camera's first sending size (2: half), set before any track (see MediaSlots). */
+  /** The camera's first sending size (4: a quarter), set before any track (see MediaSlots). */
   cameraScale?: number;
 }
 
