@@ -46,7 +46,7 @@ export class ParleyRoom extends LitElement {
     peer: ({ pc }) => {
       // relay-only without a TURN server (ours or the relay's): nothing can carry a connection.
       const config = pc.getConfiguration();
-      if (config.iceTransportPolicy === 'relay' && !/"turns?:/.test(JSON.stringify(config.iceServers)) && !this.#saidNoTurn) {
+      if (config.iceTransportPolicy === 'relay' && !/"turns?:/i.test(JSON.stringify(config.iceServers)) && !this.#saidNoTurn) {
         this.#saidNoTurn = true;
         this.#error(new ParleyError('config', 'relay-only needs a TURN server (ice-servers, or the relay’s): no connection can open without one.'));
       }
