@@ -91,13 +91,19 @@ export class GridCompositor {
 
 /**
  * Calls `tick` every `ms`, from a worker when possible: a hidden tab throttles its own
- * timers to once a second, which would freeze the recorded grid.
+ * timers to once a second, which would freeze the recorded grid. At most one tick waits at
+ * a time: on a machine too busy to draw at the frame rate, the recording gets fewer frames,
+ * and the page is not flooded with draws that starve its own rendering.
  */
 function ticker(ms: number, tick: () => void): () => void {
   try {
-    const url = URL.createObjectURL(new Blob([`setInterval(() => postMessage(0), ${ms})`], { type: 'text/javascript' }));
+    const source = `let waiting = 0; onmessage = () => (waiting = 0); setInterval(() => waiting || ((waiting = 1), postMessage(0)), ${ms})`;
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     const worker = new Worker(url);
-    worker.onmessage = tick;
+    worker.onmessage = () => {
+      tick();
+      worker.postMessage(0);
+    };
     return () => {
       worker.terminate();
       URL.revokeObjectURL(url);
