@@ -199,6 +199,17 @@ export function showStream(stream: MediaStream, shown: HTMLVideoElement[]): HTML
   return video;
 }
 
+/** Records the width of every frame `video` presents (requestVideoFrameCallback). */
+export function frameWidths(video: HTMLVideoElement): number[] {
+  const widths: number[] = [];
+  const onFrame = (_: number, frame: VideoFrameCallbackMetadata) => {
+    widths.push(frame.width);
+    if (video.isConnected) video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  return widths;
+}
+
 /** Resolves once a video element has decoded frames of its stream (width known, time moving). */
 export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
   void video.play().catch(() => {});
@@ -396,15 +407,23 @@ export function watchChannels() {
  * getUserMedia (with the real microphone, if asked) until `restore()`, and painted until
  * `stop()` (which restores too). The browsers' fake cameras show a simple picture that
  * needs about 50 kbit/s, under any cap, so no cap could be seen lowering what is sent;
- * noise takes every bit allowed.
+ * noise takes every bit allowed. `calm()` turns the picture into a slowly changing flat
+ * colour, cheap to encode at any size (an encoder keeps a picture of noise small on a busy
+ * machine, whatever its sender allows).
  */
-export function noisyCamera(width = 320, height = 240): { restore: () => void; stop: () => void } {
+export function noisyCamera(width = 320, height = 240): { restore: () => void; stop: () => void; calm: () => void } {
   const canvas = Object.assign(document.createElement('canvas'), { width, height });
   const context = canvas.getContext('2d')!;
   const image = context.createImageData(width, height);
   const pixels = new Uint32Array(image.data.buffer);
   let x = 1;
+  let calm = false;
   const timer = setInterval(() => {
+    if (calm) {
+      context.fillStyle = `hsl(${(x = (x + 3) % 360)} 50% 50%)`;
+      context.fillRect(0, 0, width, height);
+      return;
+    }
     for (let i = 0; i < pixels.length; i++) {
       x ^= x << 13;
       x ^= x >>> 17;
@@ -421,7 +440,7 @@ export function noisyCamera(width = 320, height = 240): { restore: () => void; s
     return stream;
   };
   const restore = () => void (media.getUserMedia = real);
-  return { restore, stop: () => (restore(), clearInterval(timer)) };
+  return { restore, stop: () => (restore(), clearInterval(timer)), calm: () => void ((calm = true), (x = 0)) };
 }
 
 /**

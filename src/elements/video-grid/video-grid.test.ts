@@ -4,7 +4,7 @@ import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
 import { CallRecorder, Session, type SessionConfig } from '../../core/index.js';
-import { decodedFrames, noisyCamera, relayUrl, sentBitrate, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { decodedFrames, frameWidths, noisyCamera, relayUrl, sentBitrate, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /**
  * Longest a video that should be showing may go without a new frame. The cameras send one
@@ -149,17 +149,6 @@ function paintedScreen(): { stream: MediaStream; stop: () => void } {
     context.fillRect(0, 0, canvas.width, canvas.height);
   }, 50);
   return { stream: canvas.captureStream(15), stop: () => clearInterval(timer) };
-}
-
-/** Records the width of every frame `video` presents (requestVideoFrameCallback). */
-function frameWidths(video: HTMLVideoElement): number[] {
-  const widths: number[] = [];
-  const onFrame = (_: number, frame: VideoFrameCallbackMetadata) => {
-    widths.push(frame.width);
-    if (video.isConnected) video.requestVideoFrameCallback(onFrame);
-  };
-  video.requestVideoFrameCallback(onFrame);
-  return widths;
 }
 
 describe('<parley-video-grid>', () => {
@@ -562,8 +551,7 @@ describe('<parley-video-grid>', () => {
     expect(await sentBitrate(toAda, 4000), 'what Bob sends for the small tile').to.be.at.most(small * 1.3);
     expect(Math.max(...widths.slice(from)), 'frames Ada got for the small tile').to.be.at.most(shown);
 
-    // A large tile: only the network limits what Bob sends now: more bits, and frames
-    // wider than the small tile again.
+    // A large tile: only the network limits what Bob sends now: more bits...
     wrapper.style.width = '1400px';
     await waitFor(() => (el.session!.localPresence.view?.[bob.id] ?? 0) >= 640, 'Ada to publish the larger size');
     await waitFor(
@@ -571,6 +559,9 @@ describe('<parley-video-grid>', () => {
       () => `more than ${(small * 1.5) / 1000} kbit/s sent for the large tile (last ${Math.round(rate / 1000)} kbit/s)`,
       45000,
     );
+    // And frames wider than the small tile: of a calm picture, which an encoder on a busy
+    // machine does not shrink by itself as it does noise (Firefox, once in a loaded run).
+    camera.calm();
     await waitFor(() => widths.at(-1)! > shown, () => `frames wider than ${shown} px (last ${widths.at(-1)} px)`, 30000);
   });
 });
