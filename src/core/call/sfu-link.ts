@@ -111,6 +111,7 @@ export class SfuLink {
         encryption: config.mediaEncryption,
         iceServers: config.iceServers,
         relayOnly: config.relayOnly,
+        shown: (peer) => this.#ownPresence()?.view?.[peer],
         changed: () => this.host.changed(),
         ended: (error, feeds) => this.#ended(error, feeds),
       });
@@ -125,6 +126,10 @@ export class SfuLink {
       if (config.media) this.host.error(error as ParleyError);
       return false;
     }
+  }
+
+  #ownPresence(): Partial<PresenceState> | undefined {
+    for (const presence of this.host.presences()) if (presence.peer === this.host.id) return presence;
   }
 
   /** The media server went away mid-call: back to the mesh if the call fits one, else out. */

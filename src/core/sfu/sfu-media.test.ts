@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { Session } from '../session/session.js';
-import { describeVideo, joinAll, relayUrl, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
+import { describeVideo, frameWidths, joinAll, relayUrl, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
 import { SfuMedia } from './sfu-media.js';
 
 // Media through a real Janus (started by web-test-runner.config.mjs), end to end encrypted.
@@ -59,6 +59,41 @@ describe('media="sfu" (real relay, real Janus)', () => {
       }, 'a simulcast layer sending');
     }));
     expect(errors.filter((e) => e.code === 'sfu'), errors.map((e) => e.message).join('; ')).to.have.length(0);
+  });
+
+  it('receives the simulcast layer that fits the tile: the quarter picture for a small tile, more for a large one', async function () {
+    this.timeout(90000);
+    const { people } = await call(2, { signaling: await sfuRelay(), password, media: 'sfu' });
+    const [ada, bob] = people;
+    const camera = await waitFor(() => {
+      const stream = ada.participant(bob.id)?.camera;
+      return stream?.getVideoTracks().length && [...(ada.sfu?.feeds.values() ?? [])].some((f) => f.stream === stream) ? stream : null;
+    }, 'Bob’s camera through Janus at Ada');
+    const video = show(camera);
+    void video.play();
+    const widths = frameWidths(video);
+    const captured = bob.localStream!.getVideoTracks()[0]!.getSettings().width!;
+    const quarter = captured / 4;
+    // Bob sends the middle layer (half his picture) before Ada asks for anything less, so a
+    // small picture later is Ada's choice, not Bob's encoder holding back.
+    const layers = async () => {
+      const stats = [...(await bob.sfu!.upstream!.getStats()).values()];
+      return stats.filter((s) => s.type === 'outbound-rtp' && s.kind === 'video' && (s.frameWidth ?? 0) > quarter).map((s) => `${s.rid} ${s.frameWidth}`);
+    };
+    await waitFor(async () => (await layers()).length > 0, 'Bob to send a layer wider than a quarter of his camera', 45000);
+
+    // Ada's tile for Bob is 320 px wide: she gets the low layer, and keeps getting it.
+    ada.setPresence({ view: { [bob.id]: quarter } });
+    ada.sfu!.fit();
+    await waitFor(() => widths.length > 0 && widths.at(-1)! <= quarter, () => `frames at most ${quarter} px wide (last ${widths.at(-1)} px)`, 30000);
+    const from = widths.length;
+    await framesArrive(show(camera), 30, 30000);
+    expect(Math.max(...widths.slice(from)), `frames Ada got for the small tile (Bob sends ${(await layers()).join(', ')})`).to.be.at.most(quarter);
+
+    // A large tile: a wider layer again.
+    ada.setPresence({ view: { [bob.id]: captured } });
+    ada.sfu!.fit();
+    await waitFor(() => widths.at(-1)! > quarter, () => `frames wider than ${quarter} px (last ${widths.at(-1)} px)`, 30000);
   });
 
   it('Janus forwards only ciphertext: subscribers without the key, or with another password, receive the frames and decode none', async () => {

@@ -45,6 +45,8 @@ export interface SfuOptions {
   iceServers?: RTCIceServer[];
   /** Reach Janus through TURN only (the room's `relay-only`). */
   relayOnly?: boolean;
+  /** The width (device px) at which this page shows a person's camera, if it shows it. */
+  shown?(peerId: string): number | undefined;
   /** Remote feeds or our own feed id changed. */
   changed(): void;
   /**
@@ -101,6 +103,8 @@ export class SfuMedia {
   readonly #subscribed = new Set<string>();
   /** Subscription m-line → its feed. */
   readonly #mids = new Map<string, string>();
+  /** Video m-lines of the subscription → the simulcast layer asked of Janus for it ("mid feed" keys). */
+  readonly #layers = new Map<string, number>();
   readonly #decrypting = new WeakSet<RTCRtpReceiver>();
   /** Subscriber negotiations, one at a time. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -187,6 +191,33 @@ export class SfuMedia {
     await pc.setRemoteDescription(reply.jsep);
   }
 
+  /**
+   * Asks Janus for each person's simulcast layer that fits the tile this page shows them in
+   * (SfuOptions.shown): the low one (a quarter) for a tile up to 320 device px wide, the
+   * middle one (half) up to 640, else the full picture. Call it when those sizes change.
+   */
+  fit(): void {
+    const asked: string[] = [];
+    const streams: Array<{ mid: string; substream: number }> = [];
+    for (const [key, current] of this.#layers) {
+      const [mid, feed] = key.split(' ');
+      const width = this.#options.shown?.(this.#feeds.get(feed)?.display ?? '');
+      const substream = !width ? 2 : width <= 320 ? 0 : width <= 640 ? 1 : 2;
+      if (substream === current) continue;
+      this.#layers.set(key, substream);
+      asked.push(key);
+      streams.push({ mid, substream });
+    }
+    if (!streams.length) return;
+    // Behind any subscription under way. A refusal leaves the layer unknown: asked again next time.
+    this.#queue = this.#queue
+      .then(async () => {
+        const data = pluginData(await this.#client.message(this.#subscriber, { request: 'configure', streams }));
+        if (data.error) throw refused(data);
+      })
+      .catch(() => asked.forEach((key) => this.#layers.has(key) && this.#layers.set(key, -1)));
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -233,6 +264,7 @@ export class SfuMedia {
   #removeFeed(id: string): void {
     if (!this.#feeds.delete(id)) return;
     this.#subscribed.delete(id);
+    for (const key of this.#layers.keys()) if (key.endsWith(` ${id}`)) this.#layers.delete(key);
     this.#options.changed();
   }
 
@@ -262,14 +294,19 @@ export class SfuMedia {
       return;
     }
     if (Array.isArray(data.streams)) {
-      for (const s of data.streams as Array<{ mid?: unknown; feed_id?: unknown; active?: unknown }>) {
-        if (typeof s.mid === 'string' && s.feed_id !== undefined && s.active !== false) this.#mids.set(s.mid, String(s.feed_id));
+      for (const s of data.streams as Array<{ mid?: unknown; feed_id?: unknown; active?: unknown; type?: unknown }>) {
+        if (typeof s.mid !== 'string' || s.feed_id === undefined || s.active === false) continue;
+        const feed = String(s.feed_id);
+        this.#mids.set(s.mid, feed);
+        // Janus starts every subscription on the top layer.
+        if (s.type === 'video' && !this.#layers.has(`${s.mid} ${feed}`)) this.#layers.set(`${s.mid} ${feed}`, 2);
       }
     }
     const pc = (this.#down ??= this.#connection(this.#subscriber, true));
     await pc.setRemoteDescription(reply.jsep);
     await pc.setLocalDescription(await pc.createAnswer());
     await this.#client.message(this.#subscriber, { request: 'start' }, pc.localDescription!.toJSON());
+    this.fit();
   }
 
   #onTrack = (event: RTCTrackEvent): void => {

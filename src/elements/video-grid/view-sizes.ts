@@ -1,5 +1,5 @@
 // The sizes <parley-video-grid> shows remote cameras at, in presence (`view`), so senders
-// send no more than is shown. Published after a pause (not inside the observer's callback),
+// send no more than is shown (and, through a media server, we receive no more). Published after a pause (not inside the observer's callback),
 // so resizing stays cheap and the re-render it causes cannot start a ResizeObserver loop.
 import type { Session } from '../../core/index.js';
 
@@ -42,6 +42,9 @@ export class ViewSizes {
     const view: Record<string, number> = {};
     // Rounded up to 160 device px, so resizing the window does not flood the room.
     for (const tile of this.#tiles()) view[tile.dataset.peer!] = Math.ceil((tile.clientWidth * devicePixelRatio) / 160) * 160;
-    if (JSON.stringify(view) !== JSON.stringify(session.localPresence.view ?? {})) session.setPresence({ view });
+    if (JSON.stringify(view) === JSON.stringify(session.localPresence.view ?? {})) return;
+    session.setPresence({ view });
+    // Through a media server: each person's simulcast layer that fits their tile.
+    session.sfu?.fit();
   }
 }
