@@ -4,8 +4,9 @@
 // queue in front of the rate (where a big transfer builds up the delay everything else
 // waits behind).
 //
-// Each peer's first IPv4 UDP host candidate is rewritten to a forwarder port on 127.0.0.1
-// and every other candidate is dropped, so the pair can only connect through it. What A
+// Each peer's first IPv4 UDP host candidate (of its first m-line) is rewritten to a forwarder
+// port on the same address (not loopback: Firefox ignores loopback candidates) and every
+// other candidate is dropped, so the pair can only connect through it. What A
 // sends to B's advertised port leaves, after the queue and the delay, from A's advertised
 // port towards B's real one, so each side sees the other at the address it was told.
 // Two peers per relay; for benchmarks and tests only (no auth, no limits). `shape()` changes
@@ -66,7 +67,7 @@ export async function createShapedRelay(initial) {
 
   const directions = new Map();
 
-  async function forwarderFor(id) {
+  async function forwarderFor(id, address) {
     // Big buffers: a burst the event loop has not read yet must wait here, not be dropped.
     const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     socket.on('message', (packet) => {
@@ -77,7 +78,7 @@ export async function createShapedRelay(initial) {
       if (!directions.has(id)) directions.set(id, direction());
       directions.get(id)(other.socket, packet, target.real);
     });
-    await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise((resolve) => socket.bind(0, address, resolve));
     return socket;
   }
 
@@ -89,12 +90,14 @@ export async function createShapedRelay(initial) {
     const [, , protocol, , address, port, , type] = parts;
 
     if (protocol.toLowerCase() !== 'udp' || type !== 'host' || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return null;
+    // Only the first m-line's: the one BUNDLE keeps. Firefox gathers for every m-line until
+    // the answer bundles them, and a candidate of another m-line is ignored once it has.
+    if (init.sdpMLineIndex !== 0) return null;
     let peer = peers.get(from);
-    if (!peer) peers.set(from, (peer = { real: null, socket: null, ready: forwarderFor(from) }));
+    if (!peer) peers.set(from, (peer = { real: null, socket: null, ready: forwarderFor(from, address) }));
     if (peer.real) return null; // one candidate per peer
     peer.real = { address, port: Number(port) };
     peer.socket = await peer.ready;
-    parts[4] = '127.0.0.1';
     parts[5] = String(peer.socket.address().port);
     return { ...signal, candidate: { ...init, candidate: parts.join(' ') } };
   }

@@ -20,9 +20,6 @@ describe('<parley-video-grid> over a shaped link', () => {
 
   it('sends less when the link narrows, and the tile says fair under loss and poor under delay', async function () {
     this.timeout(120_000);
-    // The shaped link forwards one IPv4 host candidate per peer; two Firefox sessions never
-    // connect through it (each answerer's ICE checks fail; cause not found yet, see #14).
-    if (navigator.userAgent.includes('Firefox')) this.skip();
     const link = await shapedRelay();
     const room = uniqueRoom('shaped');
     // A camera of noise takes every bit it is allowed (the fake camera needs ~50 kbit/s).
