@@ -171,13 +171,13 @@ export class LocalMedia {
   }
 
   /**
-   * The stream a person's camera reaches us in: the media server's when both of us send
-   * there (null until their feed is known there: a placeholder, not their empty connection
-   * stream), else their connection's.
+   * The stream a person's camera (or shared screen) reaches us in: the media server's when
+   * both of us send there (null until their feed is known there: a placeholder, not their
+   * empty connection stream), else their connection's.
    */
-  cameraOf(id: string, media: MediaState, peer: Peer): MediaStream | null {
+  streamOf(id: string, media: MediaState, peer: Peer, slot: 'camera' | 'screen'): MediaStream | null {
     const sfu = this.#link.sfu;
-    return sfu && media.feed ? sfu.streamOf(id, media.feed) : peer.camera;
+    return sfu && media.feed ? sfu.streamOf(id, media.feed, slot) : peer[slot];
   }
 
   setEnabled(kind: 'audio' | 'video', enabled: boolean): void {
@@ -249,8 +249,9 @@ export class LocalMedia {
       if (!this.#link.sfu || !media.feed) {
         tracks.microphone = this.stream?.getAudioTracks()[0];
         tracks.camera = this.stream?.getVideoTracks()[0];
+        tracks.screen = this.screen?.getVideoTracks()[0];
       }
-      tracks.screen = this.screen?.getVideoTracks()[0];
+      // A screen's sound goes over the mesh in both cases (the media server takes its picture).
       tracks['screen-audio'] = this.screen?.getAudioTracks()[0];
     }
     return sendTracks(peer, tracks, cameraStartScale(this.host.config.quality), (error) => this.host.error(error));
@@ -277,7 +278,7 @@ export class LocalMedia {
     void this.send();
     const stream = this.stream;
     const sfu = this.#link.sfu;
-    if (sfu) void sfu.publish(stream).catch((error: unknown) => this.host.error(error as ParleyError));
+    if (sfu) void sfu.publish(stream, this.screen).catch((error: unknown) => this.host.error(error as ParleyError));
     this.host.publish(
       stream
         ? {

@@ -21,8 +21,8 @@ export interface RosterFacts {
   receivingMedia(): boolean;
   /** Who the relay vouched for behind a peer id (our own included). */
   identityOf(peer: string): Identity | null;
-  /** The stream a person's camera reaches us in: from their connection, or from the media server. */
-  cameraOf(id: string, media: MediaState, peer: Peer): MediaStream | null;
+  /** The stream a person’s camera or shared screen reaches us in: from their connection, or from the media server. */
+  streamOf(id: string, media: MediaState, peer: Peer, slot: 'camera' | 'screen'): MediaStream | null;
 }
 
 export class Roster {
@@ -85,8 +85,8 @@ export class Roster {
           verified: identity !== null,
           color: String(presence.user.color ?? PALETTE[0]),
           media,
-          camera: receiving && media?.camera ? facts.cameraOf(presence.peer, media, peer) : null,
-          screen: receiving && media?.screen ? peer.screen : null,
+          camera: receiving && media?.camera ? facts.streamOf(presence.peer, media, peer, 'camera') : null,
+          screen: receiving && media?.screen ? facts.streamOf(presence.peer, media, peer, 'screen') : null,
           recording: presence.recording === true,
         });
       }

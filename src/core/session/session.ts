@@ -89,7 +89,7 @@ export class Session {
     this.#roster = new Roster(this, {
       receivingMedia: () => this.#call.media?.active ?? false,
       identityOf: (peer) => this.#mesh.identityOf(peer),
-      cameraOf: (id, media, peer) => (this.#call.media ? this.#call.media.cameraOf(id, media, peer) : peer.camera),
+      streamOf: (id, media, peer, slot) => (this.#call.media ? this.#call.media.streamOf(id, media, peer, slot) : peer[slot]),
     });
     this.awareness.setLocalState({
       user: { name: config.name ?? '', color: config.color ?? PALETTE[this.doc.clientID % PALETTE.length] },

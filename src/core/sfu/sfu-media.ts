@@ -23,6 +23,8 @@ const LAYERS: RTCRtpEncodingParameters[] = [
   { rid: 'm', maxBitrate: 300_000, scaleResolutionDownBy: 2 },
   { rid: 'l', maxBitrate: 100_000, scaleResolutionDownBy: 4 },
 ];
+/** How our screen-share m-line is described to Janus, which tells subscribers (feed_description). */
+const SCREEN = 'screen';
 
 /** What the relay's `/sfu` answers (docs/protocol.md). */
 export interface SfuGrant {
@@ -58,7 +60,10 @@ export interface SfuOptions {
 
 interface RemoteFeed {
   display: string;
+  /** Camera and microphone. */
   stream: MediaStream;
+  /** The shared screen, while its m-line carries one. */
+  screen: MediaStream;
 }
 
 function isGrant(value: unknown): value is SfuGrant {
@@ -96,13 +101,13 @@ export class SfuMedia {
   #subscriber = 0;
   #up: RTCPeerConnection | null = null;
   #down: RTCPeerConnection | null = null;
-  readonly #senders: Partial<Record<FrameKind, RTCRtpSender>> = {};
+  readonly #senders: Partial<Record<FrameKind | 'screen', RTCRtpSender>> = {};
   /** Feeds in the room (not ours), by feed id. */
   readonly #feeds = new Map<string, RemoteFeed>();
   /** Feeds we are subscribed to. */
   readonly #subscribed = new Set<string>();
-  /** Subscription m-line → its feed. */
-  readonly #mids = new Map<string, string>();
+  /** Subscription m-line → its feed, and whether it carries that feed's screen. */
+  readonly #mids = new Map<string, { feed: string; screen: boolean }>();
   /** Video m-lines of the subscription → the simulcast layer asked of Janus for it ("mid feed" keys). */
   readonly #layers = new Map<string, number>();
   readonly #decrypting = new WeakSet<RTCRtpReceiver>();
@@ -147,14 +152,17 @@ export class SfuMedia {
     return media;
   }
 
-  /** The camera (and microphone) stream of the feed a person publishes, if they and it agree. */
-  streamOf(peerId: string, feed: string): MediaStream | null {
+  /**
+   * The camera (and microphone) stream, or the screen, of the feed a person publishes, if
+   * they and it agree.
+   */
+  streamOf(peerId: string, feed: string, slot: 'camera' | 'screen' = 'camera'): MediaStream | null {
     const remote = this.#feeds.get(feed);
-    return remote?.display === peerId ? remote.stream : null;
+    return remote?.display !== peerId ? null : slot === 'screen' ? remote.screen : remote.stream;
   }
 
-  /** Every remote feed's stream, by feed id (for tests and diagnostics). */
-  get feeds(): ReadonlyMap<string, { display: string; stream: MediaStream }> {
+  /** Every remote feed's streams, by feed id (for tests and diagnostics). */
+  get feeds(): ReadonlyMap<string, Readonly<RemoteFeed>> {
     return this.#feeds;
   }
 
@@ -169,23 +177,28 @@ export class SfuMedia {
   }
 
   /**
-   * Publishes the camera and microphone (the first call negotiates; later ones only
-   * replace tracks), or stops sending them with null.
+   * Publishes the camera and microphone, and the shared screen (the first call negotiates
+   * an m-line for each, the screen's too; later ones only replace tracks), or stops sending
+   * them with null.
    */
-  async publish(stream: MediaStream | null): Promise<void> {
+  async publish(stream: MediaStream | null, screen: MediaStream | null = null): Promise<void> {
     const audio = stream?.getAudioTracks()[0] ?? null;
     const video = stream?.getVideoTracks()[0] ?? null;
+    const shared = screen?.getVideoTracks()[0] ?? null;
     if (this.#up) {
-      await Promise.all([this.#senders.audio?.replaceTrack(audio), this.#senders.video?.replaceTrack(video)]);
+      await Promise.all([this.#senders.audio?.replaceTrack(audio), this.#senders.video?.replaceTrack(video), this.#senders.screen?.replaceTrack(shared)]);
       return;
     }
-    if (!stream) return;
+    if (!stream && !screen) return;
     const pc = (this.#up = this.#connection(this.#publisher));
     this.#senders.audio = pc.addTransceiver(audio ?? 'audio', { direction: 'sendonly' }).sender;
     this.#senders.video = pc.addTransceiver(video ?? 'video', { direction: 'sendonly', sendEncodings: LAYERS }).sender;
-    if (this.#key) for (const kind of ['audio', 'video'] as const) transformFrames(this.#senders[kind]!, this.#key, 'encrypt', kind);
+    const screenLine = pc.addTransceiver(shared ?? 'video', { direction: 'sendonly' });
+    this.#senders.screen = screenLine.sender;
+    if (this.#key) for (const kind of ['audio', 'video', 'screen'] as const) transformFrames(this.#senders[kind]!, this.#key, 'encrypt', kind === 'audio' ? kind : 'video');
     await pc.setLocalDescription(await pc.createOffer());
-    const reply = await this.#client.message(this.#publisher, { request: 'publish' }, pc.localDescription!.toJSON());
+    const descriptions = [{ mid: screenLine.mid, description: SCREEN }];
+    const reply = await this.#client.message(this.#publisher, { request: 'publish', descriptions }, pc.localDescription!.toJSON());
     const data = pluginData(reply);
     if (!reply.jsep) throw new ParleyError('sfu', `The media server did not take our media: ${String(data.error ?? 'no answer')}`);
     await pc.setRemoteDescription(reply.jsep);
@@ -255,7 +268,7 @@ export class SfuMedia {
     for (const entry of list as Array<{ id?: unknown; display?: unknown }>) {
       const id = String(entry?.id ?? '');
       if (!id || id === this.feed || this.#feeds.has(id)) continue;
-      this.#feeds.set(id, { display: String(entry.display ?? ''), stream: new MediaStream() });
+      this.#feeds.set(id, { display: String(entry.display ?? ''), stream: new MediaStream(), screen: new MediaStream() });
       fresh.push(id);
     }
     if (fresh.length) this.#negotiate(() => this.#subscribe(fresh));
@@ -294,12 +307,13 @@ export class SfuMedia {
       return;
     }
     if (Array.isArray(data.streams)) {
-      for (const s of data.streams as Array<{ mid?: unknown; feed_id?: unknown; active?: unknown; type?: unknown }>) {
+      for (const s of data.streams as Array<{ mid?: unknown; feed_id?: unknown; active?: unknown; type?: unknown; feed_description?: unknown }>) {
         if (typeof s.mid !== 'string' || s.feed_id === undefined || s.active === false) continue;
         const feed = String(s.feed_id);
-        this.#mids.set(s.mid, feed);
-        // Janus starts every subscription on the top layer.
-        if (s.type === 'video' && !this.#layers.has(`${s.mid} ${feed}`)) this.#layers.set(`${s.mid} ${feed}`, 2);
+        const screen = s.feed_description === SCREEN;
+        this.#mids.set(s.mid, { feed, screen });
+        // Janus starts every subscription on the top layer (a screen has only one).
+        if (s.type === 'video' && !screen && !this.#layers.has(`${s.mid} ${feed}`)) this.#layers.set(`${s.mid} ${feed}`, 2);
       }
     }
     const pc = (this.#down ??= this.#connection(this.#subscriber, true));
@@ -315,10 +329,12 @@ export class SfuMedia {
       this.#decrypting.add(receiver);
       transformFrames(receiver, this.#key, 'decrypt', track.kind as FrameKind);
     }
-    const feed = this.#feeds.get(this.#mids.get(transceiver.mid ?? '') ?? '');
+    const line = this.#mids.get(transceiver.mid ?? '');
+    const feed = this.#feeds.get(line?.feed ?? '');
     if (!feed) return;
-    for (const old of feed.stream.getTracks()) if (old.kind === track.kind && old !== track) feed.stream.removeTrack(old);
-    if (!feed.stream.getTracks().includes(track)) feed.stream.addTrack(track);
+    const stream = line!.screen ? feed.screen : feed.stream;
+    for (const old of stream.getTracks()) if (old.kind === track.kind && old !== track) stream.removeTrack(old);
+    if (!stream.getTracks().includes(track)) stream.addTrack(track);
     track.onunmute = track.onended = () => this.#options.changed();
     this.#options.changed();
   };
