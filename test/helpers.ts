@@ -199,6 +199,21 @@ export function showStream(stream: MediaStream, shown: HTMLVideoElement[]): HTML
   return video;
 }
 
+/**
+ * A stand-in for a captured screen where the browser has none to capture (headless Firefox
+ * finds no screen: NotFoundError): a painted canvas, so the screen share itself still runs.
+ */
+export function paintedScreen(): { stream: MediaStream; stop: () => void } {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+  const context = canvas.getContext('2d')!;
+  let hue = 0;
+  const timer = setInterval(() => {
+    context.fillStyle = `hsl(${(hue += 7) % 360} 60% 40%)`;
+    context.fillRect(0, 0, canvas.width, canvas.height);
+  }, 50);
+  return { stream: canvas.captureStream(15), stop: () => clearInterval(timer) };
+}
+
 /** Records the width of every frame `video` presents (requestVideoFrameCallback). */
 export function frameWidths(video: HTMLVideoElement): number[] {
   const widths: number[] = [];

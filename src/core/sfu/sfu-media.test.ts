@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { Session } from '../session/session.js';
-import { describeVideo, frameWidths, joinAll, relayUrl, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
+import { describeVideo, frameWidths, joinAll, paintedScreen, relayUrl, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
 import { SfuMedia } from './sfu-media.js';
 
 // Media through a real Janus (started by web-test-runner.config.mjs), end to end encrypted.
@@ -111,15 +111,9 @@ describe('media="sfu" (real relay, real Janus)', () => {
 
     // A painted canvas stands in for the screen (headless Firefox has none to capture): what
     // is tested is the way it goes.
-    const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
-    const context = canvas.getContext('2d')!;
-    let hue = 0;
-    const painter = setInterval(() => {
-      context.fillStyle = `hsl(${(hue += 9) % 360} 60% 45%)`;
-      context.fillRect(0, 0, canvas.width, canvas.height);
-    }, 100);
+    const painted = paintedScreen();
     const getDisplayMedia = navigator.mediaDevices.getDisplayMedia;
-    navigator.mediaDevices.getDisplayMedia = async () => canvas.captureStream(10);
+    navigator.mediaDevices.getDisplayMedia = async () => painted.stream;
     try {
       const up = bob.sfu!.upstream!;
       let offers = 0;
@@ -146,7 +140,7 @@ describe('media="sfu" (real relay, real Janus)', () => {
       expect(cameraFrames.length, 'Bob’s camera frames at Ada after the share').to.be.greaterThan(before);
       expect(offers).to.equal(0);
     } finally {
-      clearInterval(painter);
+      painted.stop();
       navigator.mediaDevices.getDisplayMedia = getDisplayMedia;
     }
   });

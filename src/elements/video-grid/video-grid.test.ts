@@ -4,7 +4,7 @@ import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
 import { CallRecorder, Session, type SessionConfig } from '../../core/index.js';
-import { decodedFrames, frameWidths, noisyCamera, relayUrl, sentBitrate, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { decodedFrames, frameWidths, noisyCamera, paintedScreen, relayUrl, sentBitrate, uniqueRoom, waitFor } from '../../../test/helpers.js';
 
 /**
  * Longest a video that should be showing may go without a new frame. The cameras send one
@@ -134,21 +134,6 @@ class VideoWatch {
   #report(problem: string): void {
     if (!this.problems.includes(problem)) this.problems.push(problem);
   }
-}
-
-/**
- * A stand-in for a captured screen where the browser has none to capture (headless Firefox
- * finds no screen: NotFoundError): a painted canvas, so the screen share itself still runs.
- */
-function paintedScreen(): { stream: MediaStream; stop: () => void } {
-  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
-  const context = canvas.getContext('2d')!;
-  let hue = 0;
-  const timer = setInterval(() => {
-    context.fillStyle = `hsl(${(hue += 7) % 360} 60% 40%)`;
-    context.fillRect(0, 0, canvas.width, canvas.height);
-  }, 50);
-  return { stream: canvas.captureStream(15), stop: () => clearInterval(timer) };
 }
 
 describe('<parley-video-grid>', () => {
