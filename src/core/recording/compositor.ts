@@ -101,8 +101,11 @@ function ticker(ms: number, tick: () => void): () => void {
     const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     const worker = new Worker(url);
     worker.onmessage = () => {
-      tick();
-      worker.postMessage(0);
+      try {
+        tick();
+      } finally {
+        worker.postMessage(0); // a tick that threw must not stop the next
+      }
     };
     return () => {
       worker.terminate();

@@ -193,6 +193,8 @@ describe('CallRecorder (two-party call, real relay)', function () {
       expect(errors).to.have.length(1);
       expect(errors[0]).to.match(/^recording: Recording without sound/);
       await framesOf(a.localStream!, 30); // a second or more of the camera in the grid
+      // A busy Firefox encoder hands over its first data late: stopping before that records nothing.
+      await waitFor(() => recorder.size > 0, 'the recorder’s first data', 30000);
       const recording = await recorder.stop();
       const video = await load(recording);
       expect(video.videoWidth).to.equal(320);
