@@ -1,6 +1,7 @@
 // The sizes <parley-video-grid> shows remote cameras at, in presence (`view`), so senders
-// send no more than is shown (and, through a media server, we receive no more). Published after a pause (not inside the observer's callback),
-// so resizing stays cheap and the re-render it causes cannot start a ResizeObserver loop.
+// send no more than is shown (and, through a media server, we receive no more). Published
+// after a pause (not inside the observer's callback), so resizing stays cheap and the
+// re-render it causes cannot start a ResizeObserver loop.
 import type { Session } from '../../core/index.js';
 
 /** Remote camera tiles: not ours, not a shared screen. */
