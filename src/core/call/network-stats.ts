@@ -12,6 +12,15 @@ export const LOSS_FAIR = 0.02;
 export const LOSS_POOR = 0.1;
 /** In auto, never send less than this (below it video is useless; audio still flows). */
 const MIN_BITRATE = 100_000;
+/**
+ * Where the browser gives no bandwidth estimate (Firefox): round trips over RTT_FAIR_MS and
+ * twice the shortest of the last BASE_RTT_READS reads, two reads in a row (one slow read is
+ * a busy machine), mean a queue is standing on the path, so it carries about what we sent. That estimate is held, and raised by ESTIMATE_GROWTH
+ * per read once the queue is gone (until over the high profile's cap), so the cap does not
+ * spring back while the link is narrow.
+ */
+const BASE_RTT_READS = 15;
+const ESTIMATE_GROWTH = 1.25;
 
 /** One connection's figures, both directions (video; RTT and loss for the path). */
 export interface PeerStats {
@@ -41,6 +50,11 @@ export interface Counters {
   bytesReceived: number;
   lost: number;
   received: number;
+  /** Round trips of the recent reads (ms), for the path's base RTT. */
+  rtts: number[];
+  /** Reads in a row that saw a standing queue, and the bits per second the path then carried (no browser estimate only). */
+  queued: number;
+  estimate?: number;
 }
 
 /** Rates a connection from RTT and loss; unknown figures count as fine. */
@@ -69,7 +83,7 @@ export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport
     fps: num(r.framesPerSecond),
   });
   const now = performance.now();
-  const counters: Counters = { at: now, bytesSent: 0, bytesReceived: 0, lost: 0, received: 0 };
+  const counters: Counters = { at: now, bytesSent: 0, bytesReceived: 0, lost: 0, received: 0, rtts: [], queued: 0 };
   const stats: PeerStats = { quality: 'good' };
   let remoteLoss: number | undefined;
   let sentMost = 0;
@@ -108,8 +122,22 @@ export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport
     if (total > 0) stats.loss = Math.max(0, lost / total);
   }
   if (remoteLoss !== undefined) stats.loss = Math.max(stats.loss ?? 0, remoteLoss);
+  if (stats.availableBitrate === undefined) estimateFromDelay(stats, counters, last);
   stats.quality = rateNetwork(stats.rtt, stats.loss);
   return stats;
+}
+
+/** Sets `stats.availableBitrate` from queueing delay and the rate sent (see BASE_RTT_READS). */
+function estimateFromDelay(stats: PeerStats, counters: Counters, last: Counters | undefined): void {
+  const rtt = stats.rtt;
+  counters.rtts = [...(last?.rtts ?? []), ...(rtt === undefined ? [] : [rtt])].slice(-BASE_RTT_READS);
+  let estimate = last?.estimate;
+  const sent = stats.sent?.bitrate;
+  if (rtt !== undefined && rtt > RTT_FAIR_MS && rtt > 2 * Math.min(...counters.rtts)) counters.queued = (last?.queued ?? 0) + 1;
+  if (sent !== undefined && counters.queued >= 2) estimate = Math.min(estimate ?? sent, sent);
+  else if (estimate !== undefined) estimate = estimate * ESTIMATE_GROWTH > PROFILES.high.maxBitrate ? undefined : estimate * ESTIMATE_GROWTH;
+  counters.estimate = estimate;
+  if (estimate !== undefined) stats.availableBitrate = estimate;
 }
 
 /**
