@@ -2,6 +2,7 @@
 // rating the network good/fair/poor, and the encoding a camera sender should use. Loaded
 // with the first stats read (quality.ts), so a page that never joins a call never loads it.
 import { PROFILES, type QualityProfile } from './profiles.js';
+import { appliedEncodings } from './send-tracks.js';
 
 export type NetworkQuality = 'good' | 'fair' | 'poor';
 
@@ -167,12 +168,16 @@ export function targetEncoding(
 
 /** Applies an encoding to a sender when it differs (setParameters: no renegotiation). */
 export async function applyEncoding(sender: RTCRtpSender, target: { maxBitrate: number; scaleResolutionDownBy: number }): Promise<void> {
+  const last = appliedEncodings.get(sender);
+  if (last?.maxBitrate === target.maxBitrate && last.scaleResolutionDownBy === target.scaleResolutionDownBy) return;
   const params = sender.getParameters();
   const encoding = params.encodings?.[0];
   if (!encoding) return; // not negotiated yet; the next round applies it
-  if (encoding.maxBitrate === target.maxBitrate && (encoding.scaleResolutionDownBy ?? 1) === target.scaleResolutionDownBy) return;
-  encoding.maxBitrate = target.maxBitrate;
-  encoding.scaleResolutionDownBy = target.scaleResolutionDownBy;
-  await sender.setParameters(params);
+  if (encoding.maxBitrate !== target.maxBitrate || (encoding.scaleResolutionDownBy ?? 1) !== target.scaleResolutionDownBy) {
+    encoding.maxBitrate = target.maxBitrate;
+    encoding.scaleResolutionDownBy = target.scaleResolutionDownBy;
+    await sender.setParameters(params);
+  }
+  appliedEncodings.set(sender, target);
 }
 

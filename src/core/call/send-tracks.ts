@@ -41,7 +41,15 @@ export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number 
   return Promise.all(replaced).then(() => {});
 }
 
+/**
+ * The encoding the quality monitor last applied to each sender (network-stats.ts), so it
+ * does not read it again each round: in Chromium getParameters() waits on WebRTC's own
+ * thread, which a busy call keeps for seconds. Forgotten when a camera goes on anew here.
+ */
+export const appliedEncodings = new WeakMap<RTCRtpSender, { maxBitrate: number; scaleResolutionDownBy: number }>();
+
 function scaleCamera(sender: RTCRtpSender, scale: number): Promise<void> | undefined {
+  appliedEncodings.delete(sender);
   const params = sender.getParameters();
   const encoding = params.encodings?.[0];
   if (!encoding || (encoding.scaleResolutionDownBy ?? 1) === scale) return; // set when the connection was made

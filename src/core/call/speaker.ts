@@ -93,9 +93,10 @@ export class ActiveSpeaker {
       const receiver = peer.receiverOf('microphone');
       if (!receiver) continue;
       reads.push(
+        // Only where the counters are missing: in Chromium this call waits on WebRTC's own
+        // thread, which a busy call keeps for seconds.
         this.#read(id, receiver, 'inbound-rtp').then((level) => {
-          const sources = receiver.getSynchronizationSources?.() ?? [];
-          raw.set(id, level ?? Math.max(0, ...sources.map((s) => s.audioLevel ?? 0)));
+          raw.set(id, level ?? Math.max(0, ...(receiver.getSynchronizationSources?.() ?? []).map((s) => s.audioLevel ?? 0)));
         }),
       );
     }
