@@ -77,15 +77,17 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function fetchSfuGrant(signaling: string, room: string, token?: string): Promise<SfuGrant> {
   let response: Response;
+  // A relay that does not answer must not hold the call's move forever (its body included).
+  const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
   try {
-    // A relay that does not answer must not hold the call's move forever.
-    response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }), { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
+    response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }), { signal });
   } catch (cause) {
     throw new ParleyError('sfu', 'Could not ask the relay for a media server', { cause });
   }
   if (response.status === 404) throw new ParleyError('sfu', 'This relay has no media server: the call stays peer-to-peer (mesh).');
   if (response.status === 401 || response.status === 403) throw new ParleyError('sfu', 'The relay refused a media server for this room (token).');
   const body: unknown = await response.json().catch(() => null);
+  if (signal.aborted) throw new ParleyError('sfu', `The relay's answer about its media server did not come within ${CONNECT_TIMEOUT_MS / 1000} s`);
   if (!response.ok || !isGrant(body)) throw new ParleyError('sfu', `The relay's answer about its media server did not parse (HTTP ${response.status})`);
   return body;
 }
