@@ -16,9 +16,10 @@ const MIN_BITRATE = 100_000;
 /**
  * Where the browser gives no bandwidth estimate (Firefox): round trips over RTT_FAIR_MS and
  * twice the shortest of the last BASE_RTT_READS reads, two reads in a row (one slow read is
- * a busy machine), mean a queue is standing on the path, so it carries about what we sent. That estimate is held, and raised by ESTIMATE_GROWTH
- * per read once the queue is gone (until over the high profile's cap), so the cap does not
- * spring back while the link is narrow.
+ * a busy machine), mean a queue is standing on the path, so it carries about what we sent.
+ * That estimate is held, and raised by ESTIMATE_GROWTH per read once the queue is gone
+ * (until over the high profile's cap), so the cap does not spring back while the link is
+ * narrow.
  */
 const BASE_RTT_READS = 15;
 const ESTIMATE_GROWTH = 1.25;
@@ -53,8 +54,9 @@ export interface Counters {
   received: number;
   /** Round trips of the recent reads (ms), for the path's base RTT. */
   rtts: number[];
-  /** Reads in a row that saw a standing queue, and the bits per second the path then carried (no browser estimate only). */
+  /** Reads in a row that saw a standing queue (no browser estimate only). */
   queued: number;
+  /** Bits per second the path carried when it last queued (no browser estimate only). */
   estimate?: number;
 }
 
