@@ -32,7 +32,7 @@ export async function createShapedRelay(initial) {
     lossEvery = link.lossEvery ?? 0;
   };
   shape(initial);
-  /** peer id → { real: its own {address, port}, ready: its forwarder socket (promise), socket: once bound } */
+  /** peer id → { real: its own {address, port}, ufrag: of that candidate's ICE session, ready: its forwarder socket (promise), socket: once bound } */
   const peers = new Map();
   const stats = { forwarded: 0, dropped: 0, lost: 0 };
 
@@ -94,9 +94,11 @@ export async function createShapedRelay(initial) {
     // the answer bundles them, and a candidate of another m-line is ignored once it has.
     if (init.sdpMLineIndex !== 0) return null;
     let peer = peers.get(from);
-    if (!peer) peers.set(from, (peer = { real: null, socket: null, ready: forwarderFor(from, address) }));
-    if (peer.real) return null; // one candidate per peer
+    if (!peer) peers.set(from, (peer = { real: null, ufrag: null, socket: null, ready: forwarderFor(from, address) }));
+    // One candidate per ICE session (a new connection, or an ICE restart, starts another).
+    if (peer.real && peer.ufrag === (init.usernameFragment ?? null)) return null;
     peer.real = { address, port: Number(port) };
+    peer.ufrag = init.usernameFragment ?? null;
     peer.socket = await peer.ready;
     parts[5] = String(peer.socket.address().port);
     return { ...signal, candidate: { ...init, candidate: parts.join(' ') } };

@@ -20,7 +20,8 @@ export const MAX_PEERS_PER_IDENTITY = 4;
 export const RELAY_MESSAGES_PER_SECOND = 60;
 /**
  * A new pair that has not connected by then is closed: a hello nobody stands behind (forged,
- * or from a page that went away) must not hold a connection open for ever.
+ * or from a page that went away) must not hold a connection open for ever. Our hello after
+ * it (at most one per REANNOUNCE_DELAY_MS) lets a real but slow pair try again.
  */
 export const PEER_CONNECT_TIMEOUT_MS = 30_000;
 /** Peer ids whose identity we remember (each binding lasts as long as the mesh). */
@@ -237,8 +238,7 @@ export class Mesh {
     const connectTimer = setTimeout(() => {
       if (peer.connected || peer.closed) return;
       this.#report(`never-connected:${id}`, 'peer', `The connection to ${id} did not open within ${PEER_CONNECT_TIMEOUT_MS / 1000} s; closed it.`);
-      this.#saidBye.add(peer); // nobody to say hello to again
-      peer.close();
+      peer.close(); // a bye, and a hello a little later: a slow pair tries again
     }, PEER_CONNECT_TIMEOUT_MS);
     peer.events.on('open', () => clearTimeout(connectTimer));
     peer.events.on('closed', () => {
