@@ -1,9 +1,11 @@
 // `npm test`: the whole suite on a fresh clone. Installs what it lacks, builds, then runs
 // type checks, the bundle size budget, the relay tests, flask-parley's tests (pytest, with
-// Debian's Python), the browser tests (Chromium and Firefox ESR) and the multi-browser
-// end-to-end tests, and prints one closing tally.
+// Debian's Python), the browser tests (Chromium and Firefox ESR; RUN_ALONE's files after the
+// rest, one browser at a time) and the multi-browser end-to-end tests, and prints one
+// closing tally.
 import { spawn } from 'node:child_process';
 import { ensureDependencies, ensureSystemPackages, root } from './ensure.mjs';
+import { RUN_ALONE } from '../test/browsers.mjs';
 
 ensureDependencies();
 ensureSystemPackages();
@@ -19,6 +21,12 @@ const steps = [
   // Debian's interpreter by its path: it is the one that has the python3-* packages installed.
   { name: 'flask-parley', cmd: ['/usr/bin/python3', '-m', 'pytest', 'integrations/flask-parley/tests'], counts: pytestCounts },
   { name: 'browser', cmd: ['npx', 'web-test-runner'], counts: wtrCounts },
+  ...['chrome', 'firefox'].filter((browser) => !process.env.BROWSERS || process.env.BROWSERS.split(',').some((name) => browser.includes(name))).map((browser) => ({
+    name: `browser, alone (${browser})`,
+    cmd: ['npx', 'web-test-runner', '--files', ...RUN_ALONE],
+    env: { BROWSERS: browser },
+    counts: wtrCounts,
+  })),
   { name: 'end-to-end', cmd: ['node', '--test', TEST_TIMEOUT, '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/'], counts: nodeCounts },
 ];
 
@@ -31,7 +39,7 @@ const failedTests = [];
 for (const step of steps) {
   console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
   const started = Date.now();
-  const { code, output } = await run(step.cmd);
+  const { code, output } = await run(step.cmd, step.env);
   const counts = step.counts?.(output) ?? { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
   if (code !== 0 && counts.failed === 0) counts.failed = 1;
   passed += counts.passed;
@@ -48,9 +56,9 @@ if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failures.length ? 1 : 0);
 
-function run([command, ...args]) {
+function run([command, ...args], env = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env } });
     let output = '';
     const forward = (stream) => (chunk) => {
       output += chunk;

@@ -4,6 +4,12 @@
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
+/**
+ * Test files `npm test` runs on their own, one browser at a time, after the rest: five
+ * people's cameras in one page, then five publishers to Janus, are all two cores carry.
+ */
+export const RUN_ALONE = ['src/core/sfu/auto.test.ts'];
+
 export const chromiumArgs = [
   '--headless=new',
   '--no-sandbox',
