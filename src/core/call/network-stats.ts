@@ -14,14 +14,15 @@ export const LOSS_POOR = 0.1;
 /** In auto, never send less than this (below it video is useless; audio still flows). */
 const MIN_BITRATE = 100_000;
 /**
- * Where the browser gives no bandwidth estimate (Firefox): round trips over RTT_FAIR_MS and
- * twice the shortest of the last BASE_RTT_READS reads, two reads in a row (one slow read is
- * a busy machine), mean a queue is standing on the path, so it carries about what we sent.
- * That estimate is held, and raised by ESTIMATE_GROWTH per read once the queue is gone
- * (until over the high profile's cap), so the cap does not spring back while the link is
- * narrow.
+ * Where the browser gives no bandwidth estimate (Firefox): round trips over twice the
+ * shortest of the last BASE_RTT_READS reads and QUEUE_MS over it, two reads in a row (one
+ * slow read is a busy machine), mean a queue is standing on the path, so it carries about
+ * what we sent. That estimate is held, and raised by ESTIMATE_GROWTH per read once the queue
+ * is gone (until over the high profile's cap), so the cap does not spring back while the
+ * link is narrow.
  */
 const BASE_RTT_READS = 15;
+const QUEUE_MS = 50;
 const ESTIMATE_GROWTH = 1.25;
 
 /** One connection's figures, both directions (video; RTT and loss for the path). */
@@ -136,7 +137,8 @@ function estimateFromDelay(stats: PeerStats, counters: Counters, last: Counters 
   counters.rtts = [...(last?.rtts ?? []), ...(rtt === undefined ? [] : [rtt])].slice(-BASE_RTT_READS);
   let estimate = last?.estimate;
   const sent = stats.sent?.bitrate;
-  if (rtt !== undefined && rtt > RTT_FAIR_MS && rtt > 2 * Math.min(...counters.rtts)) counters.queued = (last?.queued ?? 0) + 1;
+  const base = Math.min(...counters.rtts);
+  if (rtt !== undefined && rtt > 2 * base && rtt > base + QUEUE_MS) counters.queued = (last?.queued ?? 0) + 1;
   if (sent !== undefined && counters.queued >= 2) estimate = Math.min(estimate ?? sent, sent);
   else if (estimate !== undefined) estimate = estimate * ESTIMATE_GROWTH > PROFILES.high.maxBitrate ? undefined : estimate * ESTIMATE_GROWTH;
   counters.estimate = estimate;

@@ -48,10 +48,11 @@ describe('<parley-video-grid> over a shaped link', () => {
       60_000,
     );
 
-    // 300 kbit/s: the encoder is told to send less, and what leaves the sender follows.
+    // 300 kbit/s: the encoder is told to send less, and what leaves the sender follows. The
+    // queue holds 100 ms, so a standing queue adds round trips of 60-100 ms, not seconds.
     const capOf = () => peer.pc.getSenders().find((s) => s.track?.kind === 'video')!.getParameters().encodings[0]!.maxBitrate ?? Infinity;
     const wideCap = capOf();
-    await link.shape({ mbit: 0.3, rttMs: 10, queueMs: 200 });
+    await link.shape({ mbit: 0.3, rttMs: 10, queueMs: 100 });
     let narrow = Infinity;
     await waitFor(async () => (narrow = await sentBitrate(peer.pc, 2000)) < 330_000, () => `the camera to send under 330 kbit/s (last: ${Math.round(narrow / 1000)} kbit/s, before ${Math.round(wide / 1000)})`, 40_000);
     // The quality monitor lowered the camera's cap (Chromium from its bandwidth estimate,
