@@ -38,7 +38,8 @@ const janus = janusInstalled() ? await startJanus({ secret: janusSecret }) : nul
 const sfuRelay = janus ? await createRelay({ port: 0, log: () => {}, janusUrls: [janus.url], janusSecret }) : null;
 const sfu = sfuRelay ? { sfuRelayUrl: sfuRelay.url } : { sfuMissing: `janus is not installed at ${JANUS_BIN} (Debian: apt-get install janus; npm test installs it)` };
 // Janus instances a test may kill mid-call (`/__parley/doomed-sfu` starts one with a relay
-// that sends rooms' media to it; `/__parley/kill-sfu?id=` kills it with SIGKILL, a crash).
+// that sends rooms' media to it; `/__parley/kill-sfu?id=` kills it with SIGKILL, a crash;
+// `/__parley/revive-sfu?id=` starts it again on its port).
 const doomed = new Map();
 async function startDoomedSfu() {
   const instance = await startJanus({ secret: janusSecret });
@@ -53,6 +54,14 @@ async function killDoomedSfu(id) {
   process.kill(entry.instance.pid, 'SIGKILL');
   await entry.instance.exited;
   return { killed: true };
+}
+/** A killed Janus started again on the same port, as a restart by its supervisor would. */
+async function reviveDoomedSfu(id) {
+  const entry = doomed.get(id);
+  if (!entry) return { revived: false };
+  await entry.instance.exited;
+  entry.instance = await startJanus({ secret: janusSecret, port: entry.instance.port });
+  return { revived: true };
 }
 // Relays whose two peers reach each other only through a shaped link (bench/shaped-link.mjs):
 // `/__parley/shaped-relay` makes one for a test, `/__parley/shape?id=&mbit=&rttMs=&queueMs=&lossEvery=`
@@ -114,6 +123,9 @@ export default {
         if (context.path === '/__parley/shape') return { body: JSON.stringify(reshape(context.query)), type: 'json' };
         if (context.path === '/__parley/kill-sfu') {
           return { body: JSON.stringify(await killDoomedSfu(String(context.query.id))), type: 'json' };
+        }
+        if (context.path === '/__parley/revive-sfu') {
+          return { body: JSON.stringify(await reviveDoomedSfu(String(context.query.id))), type: 'json' };
         }
         // The source text of src/ (tests aside), for tests that read the code itself (that
         // every string the elements show has a German entry: messages.test.ts).

@@ -61,9 +61,10 @@ export async function sfuRelay(): Promise<string> {
 
 /**
  * A Janus of its own for a test that kills it, and a relay that sends rooms' media to it:
- * `kill()` ends the Janus process with SIGKILL (as a crash would) and resolves once it is gone.
+ * `kill()` ends the Janus process with SIGKILL (as a crash would) and resolves once it is gone;
+ * `revive()` then starts a new Janus on the same port (a restart, with no rooms).
  */
-export async function doomedSfuRelay(): Promise<{ url: string; kill(): Promise<void> }> {
+export async function doomedSfuRelay(): Promise<{ url: string; kill(): Promise<void>; revive(): Promise<void> }> {
   const response = await fetch('/__parley/doomed-sfu');
   const { id, url, error } = (await response.json()) as { id?: string; url?: string; error?: string };
   if (!id || !url) throw new Error(error ?? 'could not start a Janus for this test');
@@ -72,6 +73,10 @@ export async function doomedSfuRelay(): Promise<{ url: string; kill(): Promise<v
     kill: async () => {
       const { killed } = (await (await fetch(`/__parley/kill-sfu?id=${id}`)).json()) as { killed: boolean };
       if (!killed) throw new Error(`no Janus ${id} to kill`);
+    },
+    revive: async () => {
+      const { revived } = (await (await fetch(`/__parley/revive-sfu?id=${id}`)).json()) as { revived: boolean };
+      if (!revived) throw new Error(`no Janus ${id} to start again`);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Whether this page's camera and microphone go through the room's media server (Janus) or
 // over the mesh, and the connection to that server while they do (local-media.ts holds one
 // per call). The server's code (sfu/) is imported only when a call moves there.
-import { ParleyError } from '../errors.js';
+import { log, ParleyError } from '../errors.js';
 import { isRecord } from '../net/signaling.js';
 import { defaultSignalingUrl } from '../net/mesh.js';
 import { MAX_PARTICIPANTS, type PresenceState, type SessionConfig } from '../session/presence.js';
@@ -12,6 +12,13 @@ import type { SfuMedia } from '../sfu/sfu-media.js';
  * many people are in it, you included (docs/mesh-and-sfu.md).
  */
 export const AUTO_SFU_AT = 5;
+/**
+ * A media server that could not be reached or did not answer in time (a transient
+ * ParleyError) is tried again this many times in a call, after SFU_RETRY_MS, then twice
+ * that, and so on; meanwhile our media goes over the mesh.
+ */
+export const SFU_RETRIES = 4;
+export const SFU_RETRY_MS = 1_000;
 
 /** What the link needs from its session. */
 export interface SfuHost {
@@ -41,8 +48,13 @@ export class SfuLink {
   #opening: Promise<boolean> | null = null;
   /** Bumped on close(): a media server connection that opens after belongs to no call. */
   #callRound = 0;
-  /** With `auto`: the media server could not be used (or went away) in this call; the mesh it is. */
+  /** The media server could not be used in this call, and trying again will not help: the mesh it is. */
   #stayMesh = false;
+  /** Tries again after transient failures, in this call. */
+  #retries = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  /** The person was told the media server went away in this call: its later failures are quiet. */
+  #told = false;
 
   constructor(
     private readonly host: SfuHost,
@@ -67,7 +79,7 @@ export class SfuLink {
    */
   open(): Promise<boolean> {
     if (this.#sfu) return Promise.resolve(true);
-    if (!this.#wants()) return Promise.resolve(false);
+    if (this.#retry !== undefined || !this.#wants()) return Promise.resolve(false);
     this.#opening ??= this.#connect().finally(() => (this.#opening = null));
     return this.#opening;
   }
@@ -76,6 +88,10 @@ export class SfuLink {
   close(): void {
     this.#callRound++;
     this.#stayMesh = false;
+    this.#retries = 0;
+    this.#told = false;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
     this.#sfu?.close();
     this.#sfu = null;
   }
@@ -100,9 +116,10 @@ export class SfuLink {
   async #connect(): Promise<boolean> {
     const { config } = this.host;
     const round = this.#callRound;
+    let sfu: SfuMedia | null = null;
     try {
       const { SfuMedia } = await import('../sfu/sfu-media.js');
-      const sfu = await SfuMedia.open({
+      sfu = await SfuMedia.open({
         room: this.host.room,
         peerId: this.host.id,
         signaling: config.signaling ?? defaultSignalingUrl(),
@@ -113,7 +130,8 @@ export class SfuLink {
         relayOnly: config.relayOnly,
         shown: (peer) => this.#ownPresence()?.view?.[peer],
         changed: () => this.host.changed(),
-        ended: (error, feeds) => this.#ended(error, feeds),
+        // Only once open: a connection lost while opening rejects open() (the catch below).
+        ended: (error, feeds) => sfu && sfu === this.#sfu && this.#ended(error, feeds),
       });
       if (round !== this.#callRound || this.host.destroyed) {
         sfu.close(); // left the call meanwhile
@@ -122,10 +140,29 @@ export class SfuLink {
       this.#sfu = sfu;
       return true;
     } catch (error) {
+      if (round !== this.#callRound || this.host.destroyed) return false;
+      if (this.#tryAgain(error as ParleyError)) return false;
       this.#stayMesh = true;
-      if (config.media) this.host.error(error as ParleyError);
+      if (config.media && !this.#told) this.host.error(error as ParleyError);
       return false;
     }
+  }
+
+  /**
+   * After a transient failure, schedules another try (our media meanwhile on the mesh) and
+   * says true; false once SFU_RETRIES tries are spent, or when trying again cannot help.
+   */
+  #tryAgain(error: ParleyError): boolean {
+    if (!error.transient || this.#retries >= SFU_RETRIES) return false;
+    const round = this.#callRound;
+    const wait = SFU_RETRY_MS * 2 ** this.#retries++ * (0.75 + Math.random() / 2);
+    log.debug('media server: trying again in', Math.round(wait), 'ms:', error.message);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (round !== this.#callRound || this.host.destroyed) return;
+      void this.open().then((moved) => moved && this.fallback.publish());
+    }, wait);
+    return true;
   }
 
   #ownPresence(): Partial<PresenceState> | undefined {
@@ -135,13 +172,15 @@ export class SfuLink {
   /** The media server went away mid-call: back to the mesh if the call fits one, else out. */
   #ended(error: ParleyError, feeds: number): void {
     this.#sfu = null;
-    this.#stayMesh = true; // no second try at a server that just went away, in this call
     const max = this.host.config.maxParticipants ?? MAX_PARTICIPANTS;
     // Counted as Janus last said too: everyone notices at once, and a presence that already
     // says someone left (out of the same decision) must not make the rest decide otherwise.
     const others = Math.max(this.host.othersInCall(), feeds);
     if (others < max) {
+      this.#told = true;
       this.host.error(new ParleyError('sfu', `${error.message} The call goes on peer-to-peer.`, { cause: error }));
+      // A server that only went quiet (or restarts) is tried again, quietly: the person was told.
+      if (!this.#tryAgain(error)) this.#stayMesh = true;
       this.fallback.publish();
       return;
     }

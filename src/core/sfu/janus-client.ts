@@ -52,7 +52,7 @@ export class JanusClient {
       const fail = () => {
         clearTimeout(timer);
         ws.close();
-        reject(new ParleyError('sfu', `Could not reach the media server at ${url}`));
+        reject(new ParleyError('sfu', `Could not reach the media server at ${url}`, { transient: true }));
       };
       const timer = setTimeout(fail, REQUEST_TIMEOUT_MS);
       ws.onopen = () => (clearTimeout(timer), resolve());
@@ -97,12 +97,12 @@ export class JanusClient {
   }
 
   #request(request: Record<string, unknown>): Promise<JanusMessage> {
-    if (this.#closed) return Promise.reject(new ParleyError('sfu', 'The connection to the media server has ended'));
+    if (this.#closed) return Promise.reject(new ParleyError('sfu', 'The connection to the media server has ended', { transient: true }));
     const transaction = `p${(this.#next++).toString(36)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(transaction);
-        reject(new ParleyError('sfu', `The media server did not answer ${String(request.janus)}`));
+        reject(new ParleyError('sfu', `The media server did not answer ${String(request.janus)}`, { transient: true }));
       }, REQUEST_TIMEOUT_MS);
       this.#pending.set(transaction, { resolve, reject, timer });
       this.#ws.send(JSON.stringify({ ...request, transaction, token: this.token }));
@@ -135,7 +135,7 @@ export class JanusClient {
     clearInterval(this.#keepalive);
     for (const { reject, timer } of this.#pending.values()) {
       clearTimeout(timer);
-      reject(new ParleyError('sfu', `The media server went away: ${reason}`));
+      reject(new ParleyError('sfu', `The media server went away: ${reason}`, { transient: true }));
     }
     this.#pending.clear();
     this.onclose?.(reason);

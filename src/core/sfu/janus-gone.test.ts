@@ -18,7 +18,7 @@ describe('the media server going away mid-call (real relay, real Janus killed)',
     const errors = await joinAll(people);
     // Everyone at Janus, receiving the two others from it.
     await waitFor(() => people.every((s) => s.sfu && [...s.sfu.feeds.values()].filter((f) => f.stream.getVideoTracks().length).length === 2), () => `three people at Janus (${errors.map((e) => e.message).join('; ')})`, 30000);
-    return { people, errors, kill: sfu.kill };
+    return { people, errors, kill: sfu.kill, revive: sfu.revive };
   }
 
   /** An edit made after the kill reaches everyone: the form never stopped. */
@@ -42,6 +42,31 @@ describe('the media server going away mid-call (real relay, real Janus killed)',
     await Promise.all(videos.map((video) => framesArrive(video, 3, 20000)));
     const told = errors.filter((e) => e.code === 'sfu');
     expect(told.map((e) => e.message), 'each person told once').to.have.length(3);
+    expect(told.every((e) => /went away.*goes on peer-to-peer/.test(e.message)), told.map((e) => e.message).join('; ')).to.equal(true);
+  });
+
+  it('a media server that comes back (restarted on its port) takes the call again, with nobody told twice', async function () {
+    this.timeout(60000);
+    const { people, errors, kill, revive } = await callThroughJanus({});
+    await kill();
+    await waitFor(() => people.every((s) => s.sfu === null), 'everyone to notice Janus is gone');
+    // Within the tries after a transient failure (SFU_RETRIES, from SFU_RETRY_MS on, doubling).
+    await revive();
+    await waitFor(
+      () => people.every((s) => s.sfu && [...s.sfu.feeds.values()].filter((f) => f.stream.getVideoTracks().length).length === 2),
+      () => `everyone at the new Janus again (${people.map((s) => `${s.config.name}: ${s.sfu ? [...s.sfu.feeds.values()].length : 'off'}`).join(', ')})`,
+      30000,
+    );
+    for (const s of people) {
+      const streams = [...s.sfu!.feeds.values()].map((f) => f.stream);
+      const cameras = s.participants().filter((p) => !p.isLocal && p.camera && streams.includes(p.camera));
+      expect(cameras, `${s.config.name} shows both others as the new Janus forwards them`).to.have.length(2);
+      for (const p of cameras) videos.push(showStream(p.camera!, []));
+    }
+    await Promise.all(videos.map((video) => framesArrive(video, 3, 20000)));
+    await formConverges(people, 'after the restart');
+    const told = errors.filter((e) => e.code === 'sfu');
+    expect(told.map((e) => e.message), 'each person told once, when it went away').to.have.length(3);
     expect(told.every((e) => /went away.*goes on peer-to-peer/.test(e.message)), told.map((e) => e.message).join('; ')).to.equal(true);
   });
 

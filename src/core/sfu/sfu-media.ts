@@ -82,13 +82,15 @@ export async function fetchSfuGrant(signaling: string, room: string, token?: str
   try {
     response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }), { signal });
   } catch (cause) {
-    throw new ParleyError('sfu', 'Could not ask the relay for a media server', { cause });
+    throw new ParleyError('sfu', 'Could not ask the relay for a media server', { cause, transient: true });
   }
   if (response.status === 404) throw new ParleyError('sfu', 'This relay has no media server: the call stays peer-to-peer (mesh).');
   if (response.status === 401 || response.status === 403) throw new ParleyError('sfu', 'The relay refused a media server for this room (token).');
   const body: unknown = await response.json().catch(() => null);
-  if (signal.aborted) throw new ParleyError('sfu', `The relay's answer about its media server did not come within ${CONNECT_TIMEOUT_MS / 1000} s`);
-  if (!response.ok || !isGrant(body)) throw new ParleyError('sfu', `The relay's answer about its media server did not parse (HTTP ${response.status})`);
+  if (signal.aborted) throw new ParleyError('sfu', `The relay's answer about its media server did not come within ${CONNECT_TIMEOUT_MS / 1000} s`, { transient: true });
+  if (!response.ok || !isGrant(body)) {
+    throw new ParleyError('sfu', `The relay's answer about its media server did not parse (HTTP ${response.status})`, { transient: response.status >= 500 });
+  }
   return body;
 }
 
@@ -124,7 +126,7 @@ export class SfuMedia {
     this.#grant = grant;
     this.#key = key;
     client.onclose = (reason) => {
-      if (!this.#closed) this.#end(new ParleyError('sfu', `The media server went away (${reason}).`));
+      if (!this.#closed) this.#end(new ParleyError('sfu', `The media server went away (${reason}).`, { transient: true }));
     };
   }
 
@@ -256,7 +258,7 @@ export class SfuMedia {
   }
 
   #onPublisherEvent(event: JanusMessage): void {
-    if (event.janus === 'hangup' || event.janus === 'detached') return this.#end(new ParleyError('sfu', 'The media server hung up.'));
+    if (event.janus === 'hangup' || event.janus === 'detached') return this.#end(new ParleyError('sfu', 'The media server hung up.', { transient: true }));
     const data = pluginData(event);
     this.#addFeeds(data.publishers);
     const gone = data.unpublished ?? data.leaving;
@@ -351,7 +353,7 @@ export class SfuMedia {
     pc.onicecandidate = ({ candidate }) => this.#client.trickle(handle, candidate);
     if (receiving) pc.ontrack = this.#onTrack;
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' && !this.#closed) this.#end(new ParleyError('sfu', 'The media connection to the media server failed.'));
+      if (pc.connectionState === 'failed' && !this.#closed) this.#end(new ParleyError('sfu', 'The media connection to the media server failed.', { transient: true }));
     };
     return pc;
   }
