@@ -29,15 +29,12 @@ export class ParleyError extends Error {
   /** The message before its placeholders were filled: `message` is `format(template, params)`. */
   readonly template: string;
   readonly params?: MessageParams;
-  /** Trying again later may succeed: a server that could not be reached or did not answer in time. */
-  readonly transient: boolean;
 
-  constructor(readonly code: ParleyErrorCode, template: string, options?: { cause?: unknown; params?: MessageParams; transient?: boolean }) {
+  constructor(readonly code: ParleyErrorCode, template: string, options?: { cause?: unknown; params?: MessageParams }) {
     super(format(template, options?.params), options);
     this.name = 'ParleyError';
     this.template = template;
     this.params = options?.params;
-    this.transient = options?.transient ?? false;
   }
 }
 

@@ -13,8 +13,8 @@ import type { SfuMedia } from '../sfu/sfu-media.js';
  */
 export const AUTO_SFU_AT = 5;
 /**
- * A media server that could not be reached or did not answer in time (a transient
- * ParleyError) is tried again this many times in a call, after SFU_RETRY_MS, then twice
+ * A media server that could not be reached or did not answer in time (an error marked
+ * `transient`) is tried again this many times in a call, after SFU_RETRY_MS, then twice
  * that, and so on; meanwhile our media goes over the mesh.
  */
 export const SFU_RETRIES = 4;
@@ -153,7 +153,8 @@ export class SfuLink {
    * says true; false once SFU_RETRIES tries are spent, or when trying again cannot help.
    */
   #tryAgain(error: ParleyError): boolean {
-    if (!error.transient || this.#retries >= SFU_RETRIES) return false;
+    // Marked so by the media server's code (sfu/janus-client.ts, unavailable()).
+    if ((error as { transient?: boolean }).transient !== true || this.#retries >= SFU_RETRIES) return false;
     const round = this.#callRound;
     const wait = SFU_RETRY_MS * 2 ** this.#retries++ * (0.75 + Math.random() / 2);
     log.debug('media server: trying again in', Math.round(wait), 'ms:', error.message);

@@ -7,6 +7,14 @@
 // publisher, a hang-up) go to the handle's listener.
 import { ParleyError } from '../errors.js';
 
+/**
+ * A failure that trying again later may cure: a server that could not be reached or did not
+ * answer in time (sfu-link.ts tries again; a refusal it does not).
+ */
+export function unavailable(message: string, cause?: unknown): ParleyError {
+  return Object.assign(new ParleyError('sfu', message, { cause }), { transient: true });
+}
+
 /** Janus drops a session after 60 s without a request; a keepalive every 25 s keeps it. */
 export const KEEPALIVE_MS = 25_000;
 /** How long a request may wait for its answer. */
@@ -52,7 +60,7 @@ export class JanusClient {
       const fail = () => {
         clearTimeout(timer);
         ws.close();
-        reject(new ParleyError('sfu', `Could not reach the media server at ${url}`, { transient: true }));
+        reject(unavailable(`Could not reach the media server at ${url}`));
       };
       const timer = setTimeout(fail, REQUEST_TIMEOUT_MS);
       ws.onopen = () => (clearTimeout(timer), resolve());
@@ -97,12 +105,12 @@ export class JanusClient {
   }
 
   #request(request: Record<string, unknown>): Promise<JanusMessage> {
-    if (this.#closed) return Promise.reject(new ParleyError('sfu', 'The connection to the media server has ended', { transient: true }));
+    if (this.#closed) return Promise.reject(unavailable('The connection to the media server has ended'));
     const transaction = `p${(this.#next++).toString(36)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(transaction);
-        reject(new ParleyError('sfu', `The media server did not answer ${String(request.janus)}`, { transient: true }));
+        reject(unavailable(`The media server did not answer ${String(request.janus)}`));
       }, REQUEST_TIMEOUT_MS);
       this.#pending.set(transaction, { resolve, reject, timer });
       this.#ws.send(JSON.stringify({ ...request, transaction, token: this.token }));
@@ -135,7 +143,7 @@ export class JanusClient {
     clearInterval(this.#keepalive);
     for (const { reject, timer } of this.#pending.values()) {
       clearTimeout(timer);
-      reject(new ParleyError('sfu', `The media server went away: ${reason}`, { transient: true }));
+      reject(unavailable(`The media server went away: ${reason}`));
     }
     this.#pending.clear();
     this.onclose?.(reason);

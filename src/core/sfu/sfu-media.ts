@@ -11,7 +11,7 @@
 // agree, so nobody can put their video on someone else's tile.
 import { ParleyError } from '../errors.js';
 import { relayEndpoint } from '../net/ice-servers.js';
-import { JanusClient, type JanusMessage } from './janus-client.js';
+import { JanusClient, unavailable, type JanusMessage } from './janus-client.js';
 import { frameApi, mediaKey, transformFrames, type FrameKind } from './e2ee.js';
 
 const VIDEOROOM = 'janus.plugin.videoroom';
@@ -82,14 +82,15 @@ export async function fetchSfuGrant(signaling: string, room: string, token?: str
   try {
     response = await fetch(relayEndpoint(signaling, 'sfu', { room, token }), { signal });
   } catch (cause) {
-    throw new ParleyError('sfu', 'Could not ask the relay for a media server', { cause, transient: true });
+    throw unavailable('Could not ask the relay for a media server', cause);
   }
   if (response.status === 404) throw new ParleyError('sfu', 'This relay has no media server: the call stays peer-to-peer (mesh).');
   if (response.status === 401 || response.status === 403) throw new ParleyError('sfu', 'The relay refused a media server for this room (token).');
   const body: unknown = await response.json().catch(() => null);
-  if (signal.aborted) throw new ParleyError('sfu', `The relay's answer about its media server did not come within ${CONNECT_TIMEOUT_MS / 1000} s`, { transient: true });
+  if (signal.aborted) throw unavailable(`The relay's answer about its media server did not come within ${CONNECT_TIMEOUT_MS / 1000} s`);
   if (!response.ok || !isGrant(body)) {
-    throw new ParleyError('sfu', `The relay's answer about its media server did not parse (HTTP ${response.status})`, { transient: response.status >= 500 });
+    const message = `The relay's answer about its media server did not parse (HTTP ${response.status})`;
+    throw response.status >= 500 ? unavailable(message) : new ParleyError('sfu', message);
   }
   return body;
 }
@@ -126,7 +127,7 @@ export class SfuMedia {
     this.#grant = grant;
     this.#key = key;
     client.onclose = (reason) => {
-      if (!this.#closed) this.#end(new ParleyError('sfu', `The media server went away (${reason}).`, { transient: true }));
+      if (!this.#closed) this.#end(unavailable(`The media server went away (${reason}).`));
     };
   }
 
@@ -258,7 +259,7 @@ export class SfuMedia {
   }
 
   #onPublisherEvent(event: JanusMessage): void {
-    if (event.janus === 'hangup' || event.janus === 'detached') return this.#end(new ParleyError('sfu', 'The media server hung up.', { transient: true }));
+    if (event.janus === 'hangup' || event.janus === 'detached') return this.#end(unavailable('The media server hung up.'));
     const data = pluginData(event);
     this.#addFeeds(data.publishers);
     const gone = data.unpublished ?? data.leaving;
@@ -353,7 +354,7 @@ export class SfuMedia {
     pc.onicecandidate = ({ candidate }) => this.#client.trickle(handle, candidate);
     if (receiving) pc.ontrack = this.#onTrack;
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' && !this.#closed) this.#end(new ParleyError('sfu', 'The media connection to the media server failed.', { transient: true }));
+      if (pc.connectionState === 'failed' && !this.#closed) this.#end(unavailable('The media connection to the media server failed.'));
     };
     return pc;
   }
