@@ -5,8 +5,9 @@ import { MEDIA_SLOTS, type LocalTracks } from '../net/media-slots.js';
 import type { Peer } from '../net/peer.js';
 
 /**
- * The track each sender was last asked to carry: `sender.track` changes only once
- * replaceTrack resolves, so two sends close together would otherwise replace it twice.
+ * The track each sender was last asked to carry, and when it will: `sender.track` changes
+ * only once replaceTrack resolves, so two sends close together would otherwise replace it
+ * twice, or in the wrong order. Each request waits for the one before.
  */
 const requested = new WeakMap<RTCRtpSender, { track: MediaStreamTrack | null; done: Promise<void> }>();
 
@@ -27,10 +28,15 @@ export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number 
       if (pending) replaced.push(pending.done);
       continue;
     }
-    // The camera's size is set before its first frame: changed after, the encoder restarts.
-    const scaled = slot === 'camera' && track ? scaleCamera(sender, cameraScale ?? 1) : undefined;
-    const done: Promise<void> = Promise.resolve(scaled)
+    // After the sender's previous request: a camera put on (its size set first, which takes a
+    // while) and taken off just after must end off, not the other way round.
+    const done: Promise<void> = (pending?.done ?? Promise.resolve())
+      // The camera's size is set before its first frame: changed after, the encoder restarts.
+      .then(() => (track ? prepare(sender, slot === 'camera' ? (cameraScale ?? 1) : undefined) : undefined))
       .then(() => sender.replaceTrack(track))
+      // Firefox goes on encoding and sending frames on a video sender whose track was taken
+      // away; a sender not active sends nothing, in every browser (no renegotiation).
+      .then(() => (track ? undefined : setActive(sender, false)))
       .catch((cause) => {
         if (requested.get(sender)?.done === done) requested.delete(sender); // the next send tries again
         if (!peer.closed) onError(new ParleyError('peer', `Could not send ${slot} to ${peer.id}`, { cause }));
@@ -48,11 +54,26 @@ export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number 
  */
 export const appliedEncodings = new WeakMap<RTCRtpSender, { maxBitrate: number; scaleResolutionDownBy: number }>();
 
-function scaleCamera(sender: RTCRtpSender, scale: number): Promise<void> | undefined {
-  appliedEncodings.delete(sender);
+/**
+ * Before a track goes on: the sender active again (taken off, it was made inactive), and a
+ * camera's size set (`scale`), in one setParameters when anything changes.
+ */
+function prepare(sender: RTCRtpSender, scale: number | undefined): Promise<void> | undefined {
+  if (scale !== undefined) appliedEncodings.delete(sender);
   const params = sender.getParameters();
   const encoding = params.encodings?.[0];
-  if (!encoding || (encoding.scaleResolutionDownBy ?? 1) === scale) return; // set when the connection was made
-  encoding.scaleResolutionDownBy = scale;
-  return sender.setParameters(params).catch(() => {}); // not supported: starts full size
+  if (!encoding) return;
+  const inactive = params.encodings.some((e) => e.active === false);
+  params.encodings.forEach((e) => (e.active = true));
+  const rescale = scale !== undefined && (encoding.scaleResolutionDownBy ?? 1) !== scale;
+  if (rescale) encoding.scaleResolutionDownBy = scale;
+  if (!inactive && !rescale) return; // as the connection was made: nothing to change
+  return sender.setParameters(params).catch(() => {}); // not supported: starts as it is
+}
+
+function setActive(sender: RTCRtpSender, active: boolean): Promise<void> | undefined {
+  const params = sender.getParameters();
+  if (!params.encodings?.length || params.encodings.every((e) => (e.active ?? true) === active)) return;
+  params.encodings.forEach((e) => (e.active = active));
+  return sender.setParameters(params).catch(() => {});
 }

@@ -277,6 +277,41 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     expect(b.peers.get(a.id)).to.equal(peer);
   });
 
+  it('stops encoding video for a person who leaves the call (no frames made for nobody), and sends again when they come back', async function () {
+    this.timeout(30000);
+    const [a, b] = await connectedPair();
+    sessions.push(a, b);
+    await b.join({ audio: false, video: true });
+    await a.join({ audio: false, video: true });
+    const framesEncoded = async () => {
+      let frames = 0;
+      (await a.peers.get(b.id)!.pc.getStats()).forEach((r: { type: string; kind?: string; framesEncoded?: number }) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video') frames += r.framesEncoded ?? 0;
+      });
+      return frames;
+    };
+    const encodedOver = async (ms: number) => {
+      const before = await framesEncoded();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return (await framesEncoded()) - before;
+    };
+    await waitFor(async () => (await encodedOver(500)) > 0, 'a to encode its camera for b');
+    b.leave();
+    const sender = a.peers.get(b.id)!.transceiver('camera')!.sender;
+    await waitFor(() => sender.track === null, 'a to take its camera off its sender to b');
+    // Firefox went on encoding frames on a sender whose track was taken away.
+    let last = -1;
+    await waitFor(async () => (last = await encodedOver(1000)) === 0, () => `a to stop encoding for b (${last} frames in the last second)`, 10000);
+    await b.join({ audio: false, video: true });
+    await waitFor(async () => (await encodedOver(500)) > 0, 'a to encode for b again once b is back');
+    const shown: HTMLVideoElement[] = [];
+    try {
+      await framesArrive(showStream(await waitFor(() => b.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at b'), shown), 3);
+    } finally {
+      shown.forEach((video) => video.remove());
+    }
+  });
+
   it('makes one offer per pair for a whole call: join, camera off/on, screen share, device switch, leave, join again', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
