@@ -17,10 +17,12 @@ export async function startServers({ onRequest, janus: withJanus = false } = {})
   return {
     relay,
     web,
+    /** The Janus started with `janus` (its `pid`, to kill it), else null. */
+    janus,
     /** Every form POST the demo's save endpoint received, as [name, value] lists. */
     saved,
-    demoUrl: ({ room, name, password, media }) =>
-      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, ...(password && { password }), ...(media && { media }) })}`,
+    demoUrl: ({ room, name, password, media, quality }) =>
+      `${web.url}/demo/?${new URLSearchParams({ room, name, signaling: relay.url, ...(password && { password }), ...(media && { media }), ...(quality && { quality }) })}`,
     async close() {
       web.server.close();
       await relay.close();
@@ -154,12 +156,13 @@ export async function closePages(...pages) {
 export const connectedPeers = (page) =>
   page.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].filter((p) => p.connected).length);
 
+/** `what` names what is awaited: a string, or a function (async or not) that says it at the timeout. */
 export async function waitUntil(check, what, timeout = 20000) {
   const end = Date.now() + timeout;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? await what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,0 +1,168 @@
+// A room that outgrows a mesh, as docs/mesh-and-sfu.md promises, with the demo page as a user
+// gets it: six Chromium pages and one Firefox page, `media="auto"`, a room password, a real
+// relay and a real Janus. Four people in the call are a mesh (one media connection per other
+// person); when the fifth joins, everyone's media moves to Janus: each page then sends its
+// video over exactly one connection, and shows every other person's video as frames still
+// arriving. The form goes on over the mesh throughout, and when Janus is killed with seven
+// people in the call (more than a mesh takes), each person is told and the form still syncs.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { closePages, fieldValue, freshRoom, launchAll, openDemo, startServers, waitUntil } from './harness.mjs';
+
+const PASSWORD = 'e2e sfu room password';
+/** Who opens the page, in order; the second is the Firefox page, in the call from the mesh on. */
+const PEOPLE = ['Ada', 'Fay', 'Bob', 'Cy', 'Dee', 'Eve', 'Gus'];
+const FIREFOX = 1;
+
+/**
+ * The page's connections that encoded video frames over 1.5 s, sorted: mesh peers as
+ * `mesh:<name>`, and `janus` for the one up to Janus.
+ */
+const connectionsSendingVideo = (page) =>
+  page.evaluate(async () => {
+    const session = document.querySelector('parley-room').session;
+    const named = [...session.peers.values()].map((peer) => [peer.pc, `mesh:${session.participants().find((p) => p.id === peer.id)?.name ?? peer.id}`]);
+    if (session.sfu?.upstream) named.push([session.sfu.upstream, 'janus']);
+    const videoFrames = async (pc) => {
+      let sum = 0;
+      for (const s of (await pc.getStats()).values()) if (s.type === 'outbound-rtp' && s.kind === 'video') sum += s.framesEncoded ?? 0;
+      return sum;
+    };
+    const before = await Promise.all(named.map(([pc]) => videoFrames(pc)));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = await Promise.all(named.map(([pc]) => videoFrames(pc)));
+    return named.filter((_, i) => after[i] > before[i]).map(([, name]) => name).sort();
+  });
+
+/**
+ * The names on the grid's remote tiles whose video presents `frames` new frames within
+ * `timeout` ms (requestVideoFrameCallback: frames shown, in both browsers), sorted.
+ */
+const namesPlaying = (page, frames = 3, timeout = 15000) =>
+  page.evaluate(
+    async (frames, timeout) => {
+      const grid = document.querySelector('parley-video-grid');
+      const videos = [...grid.shadowRoot.querySelectorAll('video[data-remote]')];
+      const presents = (video) =>
+        new Promise((resolve) => {
+          let seen = 0;
+          const timer = setTimeout(() => resolve(false), timeout);
+          const next = () =>
+            video.requestVideoFrameCallback(() => {
+              if (++seen < frames) return next();
+              clearTimeout(timer);
+              resolve(true);
+            });
+          next();
+        });
+      const playing = await Promise.all(videos.map(presents));
+      return videos.filter((_, i) => playing[i]).map((video) => video.closest('figure').getAttribute('aria-label')).sort();
+    },
+    frames,
+    timeout,
+  );
+
+/** What a page's call looks like, for a timeout's message. */
+const state = (page) =>
+  page.evaluate(() => {
+    const session = document.querySelector('parley-room').session;
+    const feeds = [...(session.sfu?.feeds.values() ?? [])].map((f) => `${f.display.slice(0, 4)}:${f.stream.getTracks().length}`);
+    return `in call ${session.inCall}, sfu ${session.sfu ? `on, feed ${session.sfu.feed}, feeds ${feeds.join(' ')}` : 'off'}, errors: ${window.parleyErrors.map((e) => e.message).join('; ')}`;
+  });
+
+const others = (name) => PEOPLE.filter((n) => n !== name).sort();
+
+describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, media="auto", real Janus', () => {
+  let servers;
+  let janus;
+  let browsers = [];
+  const pages = [];
+
+  before(async () => {
+    servers = await startServers({ janus: true });
+    janus = servers.janus;
+    browsers = await launchAll(['chromium', 'firefox']);
+  });
+  after(async () => {
+    await closePages(...pages);
+    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
+    await servers?.close();
+  });
+
+  it('moves everyone’s media to Janus at the fifth person, plays every video on every page, tells everyone when Janus dies, and the form never stops', async () => {
+    const room = freshRoom('e2e-sfu-auto');
+    for (const [i, name] of PEOPLE.entries()) {
+      const url = servers.demoUrl({ room, name, password: PASSWORD, media: 'auto', quality: 'low' });
+      pages.push(await openDemo(browsers[i === FIREFOX ? 1 : 0], url));
+    }
+    for (const page of pages) {
+      await page.evaluate(() => {
+        window.parleyErrors = [];
+        document.querySelector('parley-room').addEventListener('parley-error', (e) => window.parleyErrors.push({ code: e.detail.code, message: e.detail.message }));
+      });
+    }
+    const connected = (page) => page.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].filter((p) => p.connected).length);
+    await waitUntil(async () => (await Promise.all(pages.map(connected))).every((n) => n === PEOPLE.length - 1), 'all seven pages to connect for the form', 60000);
+
+    // Four in the call: a mesh. Each sends its video over one connection per other person, none to Janus.
+    // Cameras only: seven pages' audio pipelines (a thread per stream, each waking every few
+    // ms) left two cores too little for the rest, and the pages' requests waited over 10 s.
+    const four = pages.slice(0, 4);
+    await Promise.all(four.map((page) => page.evaluate(() => document.querySelector('parley-room').join({ audio: false, video: true }))));
+    for (const [i, page] of four.entries()) {
+      const name = PEOPLE[i];
+      const mesh = PEOPLE.slice(0, 4).filter((n) => n !== name).map((n) => `mesh:${n}`).sort();
+      await waitUntil(async () => (await namesPlaying(page, 3, 3000)).length === 3, `${name} to play three videos over the mesh`, 45000);
+      assert.deepEqual(await connectionsSendingVideo(page), mesh, `${name} sends over the mesh, to each other person`);
+      assert.equal(await page.evaluate(() => document.querySelector('parley-room').session.sfu), null, `${name} is not at Janus with four people`);
+    }
+
+    // The fifth, sixth and seventh join: everyone's media goes through Janus.
+    for (const page of pages.slice(4)) await page.evaluate(() => document.querySelector('parley-room').join({ audio: false, video: true }));
+    for (const [i, page] of pages.entries()) {
+      const name = PEOPLE[i];
+      await waitUntil(
+        async () => JSON.stringify(await namesPlaying(page, 3, 3000)) === JSON.stringify(others(name)),
+        async () => `${name} to play the six others’ videos through Janus (plays ${(await namesPlaying(page, 1, 1000)).join(', ')}; ${await state(page)})`,
+        90000,
+      );
+      await waitUntil(
+        async () => JSON.stringify(await connectionsSendingVideo(page)) === '["janus"]',
+        async () => `${name} to send its video over one connection, to Janus (sends over ${(await connectionsSendingVideo(page)).join(', ')}; ${await page.evaluate(() => {
+          const session = document.querySelector('parley-room').session;
+          return [...session.peers.values()].map((peer) => {
+            const name = session.participants().find((p) => p.id === peer.id)?.name;
+            return `${name}: senders ${peer.pc.getSenders().map((x) => x.track?.kind ?? 'null').join(',')}`;
+          }).join('; ');
+        })})`,
+        30000,
+      );
+    }
+    // Still playing, all at once: nothing on any page stopped while the others settled.
+    const playing = await Promise.all(pages.map((page) => namesPlaying(page)));
+    playing.forEach((names, i) => assert.deepEqual(names, others(PEOPLE[i]), `${PEOPLE[i]} plays every other video`));
+
+    // The form goes on over the mesh, from the Firefox page to everyone.
+    await pages[FIREFOX].$eval('#amount', (input) => {
+      input.value = '4321.00';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await waitUntil(async () => (await Promise.all(pages.map((page) => fieldValue(page, '#amount')))).every((v) => v === '4321.00'), 'the edit to reach all seven pages');
+
+    // Janus dies: seven people do not fit a mesh (six), so each is told and leaves the call; the form goes on.
+    process.kill(janus.pid, 'SIGKILL');
+    const told = (page) => page.evaluate(() => window.parleyErrors.filter((e) => e.code === 'sfu').map((e) => e.message));
+    await waitUntil(async () => (await Promise.all(pages.map(told))).every((messages) => messages.length > 0), 'everyone to be told Janus went away', 30000);
+    for (const [i, page] of pages.entries()) {
+      const messages = await told(page);
+      assert.equal(messages.length, 1, `${PEOPLE[i]} told once: ${messages.join('; ')}`);
+      assert.match(messages[0], /went away.*7 people, more than a peer-to-peer call takes \(6\): you left the call\. The form goes on\./);
+      await waitUntil(() => page.evaluate(() => !document.querySelector('parley-room').session.inCall), `${PEOPLE[i]} to leave the call`);
+    }
+    await pages[0].$eval('#amount', (input) => {
+      input.value = '99.00';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await waitUntil(async () => (await Promise.all(pages.map((page) => fieldValue(page, '#amount')))).every((v) => v === '99.00'), 'an edit after Janus died to reach all seven pages');
+  });
+});
