@@ -36,7 +36,7 @@ export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number 
       .then(() => sender.replaceTrack(track))
       // Firefox goes on encoding and sending frames on a video sender whose track was taken
       // away; a sender not active sends nothing, in every browser (no renegotiation).
-      .then(() => (track ? undefined : setActive(sender, false)))
+      .then(() => (track ? undefined : pause(sender)))
       .catch((cause) => {
         if (requested.get(sender)?.done === done) requested.delete(sender); // the next send tries again
         if (!peer.closed) onError(new ParleyError('peer', `Could not send ${slot} to ${peer.id}`, { cause }));
@@ -54,16 +54,20 @@ export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number 
  */
 export const appliedEncodings = new WeakMap<RTCRtpSender, { maxBitrate: number; scaleResolutionDownBy: number }>();
 
+/** Senders made inactive when their track was taken off (getParameters is read only when needed). */
+const paused = new WeakSet<RTCRtpSender>();
+
 /**
  * Before a track goes on: the sender active again (taken off, it was made inactive), and a
  * camera's size set (`scale`), in one setParameters when anything changes.
  */
 function prepare(sender: RTCRtpSender, scale: number | undefined): Promise<void> | undefined {
+  if (scale === undefined && !paused.has(sender)) return;
   if (scale !== undefined) appliedEncodings.delete(sender);
   const params = sender.getParameters();
   const encoding = params.encodings?.[0];
   if (!encoding) return;
-  const inactive = params.encodings.some((e) => e.active === false);
+  const inactive = paused.delete(sender);
   params.encodings.forEach((e) => (e.active = true));
   const rescale = scale !== undefined && (encoding.scaleResolutionDownBy ?? 1) !== scale;
   if (rescale) encoding.scaleResolutionDownBy = scale;
@@ -71,9 +75,11 @@ function prepare(sender: RTCRtpSender, scale: number | undefined): Promise<void>
   return sender.setParameters(params).catch(() => {}); // not supported: starts as it is
 }
 
-function setActive(sender: RTCRtpSender, active: boolean): Promise<void> | undefined {
+function pause(sender: RTCRtpSender): Promise<void> | undefined {
+  if (paused.has(sender)) return;
   const params = sender.getParameters();
-  if (!params.encodings?.length || params.encodings.every((e) => (e.active ?? true) === active)) return;
-  params.encodings.forEach((e) => (e.active = active));
+  if (!params.encodings?.length) return;
+  paused.add(sender);
+  params.encodings.forEach((e) => (e.active = false));
   return sender.setParameters(params).catch(() => {});
 }
