@@ -7,7 +7,7 @@
 // people in the call (more than a mesh takes), each person is told and the form still syncs.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closePages, fieldValue, freshRoom, launchAll, openDemo, startServers, waitUntil } from './harness.mjs';
+import { closePages, connectedPeers, fieldValue, freshRoom, launchAll, openDemo, startServers, waitUntil } from './harness.mjs';
 
 const PASSWORD = 'e2e sfu room password';
 /** Who opens the page, in order; the second is the Firefox page, in the call from the mesh on. */
@@ -36,7 +36,9 @@ const connectionsSendingVideo = (page) =>
 
 /**
  * The names on the grid's remote tiles whose video presents `frames` new frames within
- * `timeout` ms (requestVideoFrameCallback: frames shown, in both browsers), sorted.
+ * `timeout` ms (requestVideoFrameCallback: frames shown, in both browsers), sorted. A tile's
+ * video may be replaced while we wait (the move to Janus gives the tile another stream): the
+ * name is read first, and a video no longer on the page does not count.
  */
 const namesPlaying = (page, frames = 3, timeout = 15000) =>
   page.evaluate(
@@ -55,8 +57,9 @@ const namesPlaying = (page, frames = 3, timeout = 15000) =>
             });
           next();
         });
+      const names = videos.map((video) => video.closest('figure')?.getAttribute('aria-label'));
       const playing = await Promise.all(videos.map(presents));
-      return videos.filter((_, i) => playing[i]).map((video) => video.closest('figure').getAttribute('aria-label')).sort();
+      return names.filter((name, i) => name && playing[i] && videos[i].isConnected).sort();
     },
     frames,
     timeout,
@@ -101,8 +104,7 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
         document.querySelector('parley-room').addEventListener('parley-error', (e) => window.parleyErrors.push({ code: e.detail.code, message: e.detail.message }));
       });
     }
-    const connected = (page) => page.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].filter((p) => p.connected).length);
-    await waitUntil(async () => (await Promise.all(pages.map(connected))).every((n) => n === PEOPLE.length - 1), 'all seven pages to connect for the form', 60000);
+    await waitUntil(async () => (await Promise.all(pages.map(connectedPeers))).every((n) => n === PEOPLE.length - 1), 'all seven pages to connect for the form', 60000);
 
     // Four in the call: a mesh. Each sends its video over one connection per other person, none to Janus.
     // Cameras only: seven pages' audio pipelines (a thread per stream, each waking every few
