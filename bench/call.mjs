@@ -23,7 +23,7 @@
 // and microphone: every mesh connection, or the one to Janus, over the CPU window). Both
 // modes use a room password (the media key needs one).
 import { cpus } from 'node:os';
-import { launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { connectedPeers, launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
 import { quantile } from './stats.mjs';
 
@@ -46,16 +46,7 @@ const results = {};
 async function openRoom(n, tag) {
   const room = `bench-call-${tag}-${Date.now()}`;
   const pages = await Promise.all(Array.from({ length: n }, (_, i) => openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: `P${i}`, media }))));
-  await waitUntil(
-    async () =>
-      (
-        await Promise.all(
-          pages.map((p) => p.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].filter((x) => x.connected).length)),
-        )
-      ).every((c) => c === n - 1),
-    'every pair to connect',
-    30000,
-  );
+  await waitUntil(async () => (await Promise.all(pages.map(connectedPeers))).every((c) => c === n - 1), 'every pair to connect', 30000);
   return pages;
 }
 

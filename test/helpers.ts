@@ -230,21 +230,6 @@ export function frameWidths(video: HTMLVideoElement): number[] {
   return widths;
 }
 
-/** Resolves once a video element has decoded frames of its stream (width known, time moving). */
-export async function decodedFrames(video: HTMLVideoElement): Promise<number> {
-  void video.play().catch(() => {});
-  let firstTime = -1;
-  // On a timeout, the video's readiness and the page's visibility say why nothing decoded.
-  return waitFor(() => {
-    const frames = video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
-    if (video.videoWidth === 0) return 0;
-    if (frames > 0) return frames;
-    // Firefox does not count frames of a MediaStream: playback time moving proves decoding.
-    if (firstTime < 0) firstTime = video.currentTime;
-    return video.currentTime > firstTime ? 1 : 0;
-  }, () => `decoded video frames (${describeVideo(video)})`);
-}
-
 /** What a video shows and why: its readiness, its tracks, the page's visibility. */
 export function describeVideo(video: HTMLVideoElement): string {
   const stream = video.srcObject instanceof MediaStream ? video.srcObject : null;

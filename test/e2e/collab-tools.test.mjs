@@ -202,15 +202,27 @@ describe('files, chat and the recorder, Chromium ↔ Firefox', () => {
     await waitUntil(() => ada.evaluate(() => document.querySelector('parley-recorder').state === 'recording'), 'the recording to start', 20_000);
     // Bob's page shows that Ada records (the REC badge comes through presence).
     await waitUntil(() => bob.evaluate(() => document.querySelector('parley-room').session.participants().some((p) => p.recording)), 'Bob to see Ada recording', 20_000);
-    // Record until Bob's video has advanced 6 s more on Ada's page. (A recording of 2–4 s
-    // made on this loaded machine came out of Chromium's MP4 recorder with no video track
-    // at all in 3 runs of 4: reported, see the commit message.)
-    const t0 = await ada.evaluate(() => [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('[part~=tile] video')].find((v) => !v.muted).currentTime);
-    await waitUntil(
-      () => ada.evaluate((t0) => [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('[part~=tile] video')].find((v) => !v.muted).currentTime > t0 + 6, t0),
-      '6 s of call recorded',
-      30_000,
+    // Record until Bob's video on Ada's page has presented frames over 6 s more
+    // (requestVideoFrameCallback). (A recording of 2–4 s made on this loaded machine came out
+    // of Chromium's MP4 recorder with no video track at all in 3 runs of 4: reported, see the
+    // commit message.)
+    const recorded = await ada.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const video = document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]');
+          const timer = setTimeout(() => resolve(false), 30_000);
+          let first;
+          const next = () =>
+            video.requestVideoFrameCallback((now) => {
+              first ??= now;
+              if (now - first < 6000) return next();
+              clearTimeout(timer);
+              resolve(true);
+            });
+          next();
+        }),
     );
+    assert.equal(recorded, true, 'Bob’s video presented frames over 6 s while Ada recorded');
     assert.equal(await recorderButton('stop'), true);
     await waitUntil(async () => (await got(ada, 'recordings')).length === 1, 'parley-recording-ready', 30_000);
 

@@ -49,20 +49,27 @@ export function useServersAndBrowsers(kinds) {
 }
 
 /**
- * Resolves true once every remote video on the page advances by half a second from now,
- * false when one does not within `timeout` ms (or there is none).
+ * Resolves true once every remote video on the page has presented frames over half a second
+ * from now (requestVideoFrameCallback: what a person sees still moving), false when one has
+ * not within `timeout` ms, or when there is none.
  */
 export const keepsPlaying = (page, timeout = 10000) =>
   page.evaluate(async (timeout) => {
-    const grid = document.querySelector('parley-video-grid');
-    const videos = [...grid.shadowRoot.querySelectorAll('[part~=tile] video')].filter((v) => !v.muted);
-    const start = videos.map((v) => v.currentTime);
-    const deadline = performance.now() + timeout;
-    while (!videos.every((v, i) => v.currentTime > start[i] + 0.5)) {
-      if (performance.now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return videos.length > 0;
+    const videos = [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('video[data-remote]')];
+    const moves = (video) =>
+      new Promise((resolve) => {
+        let first;
+        const timer = setTimeout(() => resolve(false), timeout);
+        const next = () =>
+          video.requestVideoFrameCallback((now) => {
+            first ??= now;
+            if (now - first < 500) return next();
+            clearTimeout(timer);
+            resolve(true);
+          });
+        next();
+      });
+    return videos.length > 0 && (await Promise.all(videos.map(moves))).every(Boolean);
   }, timeout);
 
 /** Joins the call as the page's code does: `<parley-room>.join()`. */
@@ -72,10 +79,14 @@ export function launch(kind) {
   return puppeteer.launch(kind === 'firefox' ? firefoxLaunch : chromiumLaunch);
 }
 
-/** Opens the demo as `name` in a fresh browser context, and waits for Parley to be up. */
+/**
+ * Opens the demo as `name` in a fresh browser context, in a window of its own, and waits for
+ * Parley to be up. Its own window keeps the page visible, as each person's is: a Firefox tab
+ * behind another is hidden, and renders (presents video frames) once a second.
+ */
 export async function openDemo(browser, url) {
   const context = browser.defaultBrowserContext ? await browser.createBrowserContext() : browser;
-  const page = await context.newPage();
+  const page = await context.newPage({ type: 'window' });
   const errors = [];
   page.on('pageerror', (error) => errors.push(error));
   await page.goto(url, { waitUntil: 'load', timeout: 90_000 });
@@ -112,18 +123,41 @@ export async function openPair(kinds, roomPrefix) {
   }
 }
 
-/** Number of remote participant videos on the page that have decoded frames. */
-export function playingRemoteVideos(page) {
-  return page.evaluate(() => {
-    const grid = document.querySelector('parley-video-grid');
-    const videos = [...(grid?.shadowRoot?.querySelectorAll('[part~=tile] video') ?? [])].filter((v) => !v.muted);
-    return videos.filter((v) => {
-      const state = (v.__parley ??= { t: v.currentTime });
-      const frames = v.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
-      return v.videoWidth > 0 && (frames > 0 || v.currentTime > state.t);
-    }).length;
-  });
-}
+/**
+ * The names on the page's remote video tiles (their aria-label) whose video presents `frames`
+ * new frames within `timeout` ms, sorted: frames still arriving, counted as a person sees them
+ * (requestVideoFrameCallback, in both browsers; a MediaStream video's currentTime is no clock
+ * in Firefox, and a count of frames decoded once says nothing of now). A tile's video may be
+ * replaced while we wait (the move to Janus gives a tile another stream): its name is read
+ * first, and a video no longer on the page does not count.
+ */
+export const remoteVideosPlaying = (page, { frames = 3, timeout = 3000 } = {}) =>
+  page.evaluate(
+    async (frames, timeout) => {
+      const grid = document.querySelector('parley-video-grid');
+      const videos = [...(grid?.shadowRoot?.querySelectorAll('video[data-remote]') ?? [])];
+      const presents = (video) =>
+        new Promise((resolve) => {
+          let seen = 0;
+          const timer = setTimeout(() => resolve(false), timeout);
+          const next = () =>
+            video.requestVideoFrameCallback(() => {
+              if (++seen < frames) return next();
+              clearTimeout(timer);
+              resolve(true);
+            });
+          next();
+        });
+      const names = videos.map((video) => video.closest('figure')?.getAttribute('aria-label'));
+      const playing = await Promise.all(videos.map(presents));
+      return names.filter((name, i) => name && playing[i] && videos[i].isConnected).sort();
+    },
+    frames,
+    timeout,
+  );
+
+/** How many remote videos on the page present new frames: {@link remoteVideosPlaying}'s count. */
+export const playingRemoteVideos = async (page, options) => (await remoteVideosPlaying(page, options)).length;
 
 /** Launches the browsers `kinds` names; if one fails, the others are closed before the error is thrown. */
 export async function launchAll(kinds) {

@@ -6,17 +6,26 @@ import assert from 'node:assert/strict';
 import { openPair, playingRemoteVideos, waitUntil } from './harness.mjs';
 
 const screenTile = (page) =>
-  page.evaluate(() => {
+  page.evaluate(async () => {
     const grid = document.querySelector('parley-video-grid');
     const tile = grid.shadowRoot.querySelector('[part~=tile][part~=screen]');
     if (!tile) return null;
     const video = tile.querySelector('video');
-    const state = (video.__parley ??= { t: video.currentTime });
+    // Playing: new frames presented now (requestVideoFrameCallback), two within two seconds.
+    const playing = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 2000);
+      video.requestVideoFrameCallback(() =>
+        video.requestVideoFrameCallback(() => {
+          clearTimeout(timer);
+          resolve(true);
+        }),
+      );
+    });
     const camera = grid.shadowRoot.querySelector(`[part~=tile][data-peer="${tile.dataset.peer}"]:not([part~=screen])`);
     return {
       label: tile.getAttribute('aria-label'),
       featured: tile.part.contains('featured'),
-      playing: video.videoWidth > 0 && video.currentTime > state.t,
+      playing,
       wider: tile.getBoundingClientRect().width > (camera?.getBoundingClientRect().width ?? Infinity),
       cameraVisible: (camera?.getBoundingClientRect().height ?? 0) > 0,
     };

@@ -7,7 +7,7 @@
 // people in the call (more than a mesh takes), each person is told and the form still syncs.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closePages, connectedPeers, fieldValue, freshRoom, launchAll, openDemo, startServers, waitUntil } from './harness.mjs';
+import { closePages, connectedPeers, fieldValue, freshRoom, launchAll, openDemo, remoteVideosPlaying, startServers, waitUntil } from './harness.mjs';
 
 const PASSWORD = 'e2e sfu room password';
 /** Who opens the page, in order; the second is the Firefox page, in the call from the mesh on. */
@@ -34,43 +34,45 @@ const connectionsSendingVideo = (page) =>
     return named.filter((_, i) => after[i] > before[i]).map(([, name]) => name).sort();
   });
 
-/**
- * The names on the grid's remote tiles whose video presents `frames` new frames within
- * `timeout` ms (requestVideoFrameCallback: frames shown, in both browsers), sorted. A tile's
- * video may be replaced while we wait (the move to Janus gives the tile another stream): the
- * name is read first, and a video no longer on the page does not count.
- */
-const namesPlaying = (page, frames = 3, timeout = 15000) =>
-  page.evaluate(
-    async (frames, timeout) => {
-      const grid = document.querySelector('parley-video-grid');
-      const videos = [...grid.shadowRoot.querySelectorAll('video[data-remote]')];
-      const presents = (video) =>
-        new Promise((resolve) => {
-          let seen = 0;
-          const timer = setTimeout(() => resolve(false), timeout);
-          const next = () =>
-            video.requestVideoFrameCallback(() => {
-              if (++seen < frames) return next();
-              clearTimeout(timer);
-              resolve(true);
-            });
-          next();
-        });
-      const names = videos.map((video) => video.closest('figure')?.getAttribute('aria-label'));
-      const playing = await Promise.all(videos.map(presents));
-      return names.filter((name, i) => name && playing[i] && videos[i].isConnected).sort();
-    },
-    frames,
-    timeout,
-  );
-
 /** What a page's call looks like, for a timeout's message. */
 const state = (page) =>
   page.evaluate(() => {
     const session = document.querySelector('parley-room').session;
     const feeds = [...(session.sfu?.feeds.values() ?? [])].map((f) => `${f.display.slice(0, 4)}:${f.stream.getTracks().length}`);
     return `in call ${session.inCall}, sfu ${session.sfu ? `on, feed ${session.sfu.feed}, feeds ${feeds.join(' ')}` : 'off'}, errors: ${window.parleyErrors.map((e) => e.message).join('; ')}`;
+  });
+
+/**
+ * Each remote video on a page, for a failure's message: its element, its track, and what
+ * its connection received and decoded of it (inbound-rtp, matched by track id).
+ */
+const videoReport = (page) =>
+  page.evaluate(async () => {
+    const session = document.querySelector('parley-room').session;
+    const inbound = new Map();
+    for (const pc of [session.sfu?.downstream, ...[...session.peers.values()].map((peer) => peer.pc)]) {
+      for (const s of pc ? (await pc.getStats()).values() : []) if (s.type === 'inbound-rtp' && s.kind === 'video') inbound.set(s.trackIdentifier, s);
+    }
+    return [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('video[data-remote]')]
+      .map((video) => {
+        const track = video.srcObject?.getVideoTracks()[0];
+        const s = track && inbound.get(track.id);
+        const stats = s ? `received ${s.framesReceived}, decoded ${s.framesDecoded}, keys ${s.keyFramesDecoded}, ${s.frameWidth}px, ${s.packetsReceived} packets, ${s.pliCount} PLI` : 'no inbound stats';
+        return `${video.closest('figure')?.getAttribute('aria-label')}: ready ${video.readyState}, track ${track ? `${track.readyState}${track.muted ? ' muted' : ''}` : 'none'}, ${stats}`;
+      })
+      .join('; ');
+  });
+
+/** A page's feed at Janus, what it sends there per simulcast layer, and its errors, for a failure's message. */
+const layersSent = (page) =>
+  page.evaluate(async () => {
+    const up = document.querySelector('parley-room').session.sfu?.upstream;
+    const layers = [];
+    for (const s of up ? (await up.getStats()).values() : []) {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') layers.push(`${s.rid ?? s.mid}: ${s.framesEncoded} frames, ${s.frameWidth}px${s.qualityLimitationReason && s.qualityLimitationReason !== 'none' ? ` (${s.qualityLimitationReason})` : ''}`);
+    }
+    const errors = window.parleyErrors.map((e) => e.message);
+    return `feed ${document.querySelector('parley-room').session.sfu?.feed}, ${layers.sort().join(', ')}${errors.length ? `, errors: ${errors.join(' | ')}` : ''}`;
   });
 
 const others = (name) => PEOPLE.filter((n) => n !== name).sort();
@@ -114,7 +116,7 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
     for (const [i, page] of four.entries()) {
       const name = PEOPLE[i];
       const mesh = PEOPLE.slice(0, 4).filter((n) => n !== name).map((n) => `mesh:${n}`).sort();
-      await waitUntil(async () => (await namesPlaying(page, 3, 3000)).length === 3, `${name} to play three videos over the mesh`, 45000);
+      await waitUntil(async () => (await remoteVideosPlaying(page)).length === 3, `${name} to play three videos over the mesh`, 45000);
       assert.deepEqual(await connectionsSendingVideo(page), mesh, `${name} sends over the mesh, to each other person`);
       assert.equal(await page.evaluate(() => document.querySelector('parley-room').session.sfu), null, `${name} is not at Janus with four people`);
     }
@@ -124,8 +126,8 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
     for (const [i, page] of pages.entries()) {
       const name = PEOPLE[i];
       await waitUntil(
-        async () => JSON.stringify(await namesPlaying(page, 3, 3000)) === JSON.stringify(others(name)),
-        async () => `${name} to play the six others’ videos through Janus (plays ${(await namesPlaying(page, 1, 1000)).join(', ')}; ${await state(page)})`,
+        async () => JSON.stringify(await remoteVideosPlaying(page)) === JSON.stringify(others(name)),
+        async () => `${name} to play the six others’ videos through Janus (plays ${(await remoteVideosPlaying(page, { frames: 1, timeout: 1000 })).join(', ')}; ${await state(page)})`,
         90000,
       );
       await waitUntil(
@@ -141,8 +143,14 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
       );
     }
     // Still playing, all at once: nothing on any page stopped while the others settled.
-    const playing = await Promise.all(pages.map((page) => namesPlaying(page)));
-    playing.forEach((names, i) => assert.deepEqual(names, others(PEOPLE[i]), `${PEOPLE[i]} plays every other video`));
+    const playing = await Promise.all(pages.map((page) => remoteVideosPlaying(page, { timeout: 15000 })));
+    for (const [i, names] of playing.entries()) {
+      if (JSON.stringify(names) === JSON.stringify(others(PEOPLE[i]))) continue;
+      const now = await videoReport(pages[i]);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const sent = (await Promise.all(pages.map(layersSent))).map((layers, j) => `${PEOPLE[j]}: ${layers}`);
+      assert.fail(`${PEOPLE[i]} plays ${names.join(', ')}, not every other video. Its videos: ${now}. 2 s later: ${await videoReport(pages[i])}. Sent to Janus: ${sent.join('; ')}`);
+    }
 
     // The form goes on over the mesh, from the Firefox page to everyone.
     await pages[FIREFOX].$eval('#amount', (input) => {

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { DEVICE_STORAGE_KEY, listDevices, loadDeviceChoice, saveDeviceChoice } from './devices.js';
 import type { Session } from '../session/session.js';
-import { connectedPair, decodedFrames, waitFor, framesArrive } from '../../../test/helpers.js';
+import { connectedPair, waitFor, framesArrive } from '../../../test/helpers.js';
 
 describe('devices', () => {
   const sessions: Session[] = [];
@@ -68,7 +68,7 @@ describe('devices', () => {
     video.srcObject = remote;
     document.body.append(video);
     try {
-      await decodedFrames(video);
+      await framesArrive(video);
       const pc = a.peers.get(b.id)!.pc;
       await waitFor(() => pc.signalingState === 'stable', 'negotiation to settle');
       const sdp = pc.localDescription!.sdp;

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { Session } from './session.js';
-import { authRelay, connectedPair, decodedFrames, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor, showStream } from '../../../test/helpers.js';
+import { authRelay, connectedPair, framesArrive, withUserActivation, relayUrl, RelayListener, turnRelay, uniqueRoom, waitFor, showStream } from '../../../test/helpers.js';
 
 describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
   const sessions: Session[] = [];
@@ -219,7 +219,7 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     video.srcObject = remote;
     document.body.append(video);
     try {
-      expect(await decodedFrames(video)).to.be.greaterThan(0);
+      await framesArrive(video);
     } finally {
       video.remove();
     }
@@ -263,7 +263,6 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     document.body.append(video);
     try {
       video.srcObject = await waitFor(() => carol.participants().find((p) => p.id === a.id)?.camera, 'a’s camera at Carol');
-      expect(await decodedFrames(video), 'a’s camera decoded at Carol').to.be.greaterThan(0);
       await framesArrive(video, 10, 30000);
     } finally {
       video.remove();
@@ -331,7 +330,7 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     const attach = (stream: MediaStream) => showStream(stream, videos);
     const video = attach(b.participants().find((p) => p.id === a.id)!.camera!);
     try {
-      await decodedFrames(video);
+      await framesArrive(video);
       a.setVideoEnabled(false);
       await inCallAt(b, a, (m) => !m.video);
       a.setVideoEnabled(true);

@@ -4,7 +4,7 @@ import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
 import { CallRecorder, Session, type SessionConfig } from '../../core/index.js';
-import { decodedFrames, frameWidths, noisyCamera, paintedScreen, relayUrl, sentBitrate, uniqueRoom, waitFor } from '../../../test/helpers.js';
+import { frameWidths, noisyCamera, paintedScreen, relayUrl, sentBitrate, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
 
 /**
  * Longest a video that should be showing may go without a new frame. The cameras send one
@@ -219,7 +219,7 @@ describe('<parley-video-grid>', () => {
     expect(tile.querySelector('b')).to.equal(null);
     const video = await waitFor(() => tile.querySelector('video'), 'remote video');
     expect(video.muted, 'remote audio plays').to.equal(false);
-    expect(await decodedFrames(video)).to.be.greaterThan(0);
+    await framesArrive(video);
     await expect(grid).to.be.accessible();
 
     // Camera off remotely: the placeholder shows and the video is hidden.
@@ -264,7 +264,7 @@ describe('<parley-video-grid>', () => {
     expect(screen.getAttribute('aria-label')).to.equal("Bob's screen");
     expect(screen.part.contains('featured'), 'the screen is the large tile').to.equal(true);
     const video = await waitFor(() => screen.querySelector('video'), 'the screen video');
-    expect(await decodedFrames(video)).to.be.greaterThan(0);
+    await framesArrive(video);
     // Presenter layout: the screen spans the grid and sits first; camera tiles stay visible.
     expect(screen.getBoundingClientRect().width).to.be.greaterThan(tileOf(grid, bob.id)!.getBoundingClientRect().width);
     expect(tileOf(grid, bob.id)!.getBoundingClientRect().height).to.be.greaterThan(0);
@@ -436,7 +436,7 @@ describe('<parley-video-grid>', () => {
       const button = await waitFor(() => buttonIn(grid.shadowRoot!, 'Click to enable audio'), 'the enable-audio button');
       const video = tileOf(grid, other.id)!.querySelector('video')!;
       expect(video.muted, 'video plays muted meanwhile').to.equal(true);
-      expect(await decodedFrames(video)).to.be.greaterThan(0);
+      await framesArrive(video);
       await expect(grid).to.be.accessible();
       HTMLMediaElement.prototype.play = play; // the click is the user gesture
       button.click();
@@ -493,7 +493,7 @@ describe('<parley-video-grid>', () => {
       navigator.mediaDevices.getUserMedia = original;
     }
     const { bob, tile } = await bobJoins(room, signaling, grid);
-    expect(await decodedFrames(await waitFor(() => tile.querySelector('video'), 'Bob’s video'))).to.be.greaterThan(0);
+    await framesArrive(await waitFor(() => tile.querySelector('video'), 'Bob’s video'));
     bob.doc.getMap('form').set('amount', '120');
     await waitFor(() => el.session!.doc.getMap('form').get('amount') === '120', 'the document to sync');
   });
