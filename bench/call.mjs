@@ -115,7 +115,15 @@ async function scriptedOffers(kind) {
   try {
     const room = `bench-call-offers-${kind}-${Date.now()}`;
     const a = await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'A' }));
-    const b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
+    const id = (page) => page.evaluate(() => document.querySelector('parley-room').session.id);
+    // A must be the impolite side: only it makes ICE restart offers (the polite side asks it
+    // to, src/core/net/negotiation.ts), and its restart is what is timed. B is opened again
+    // (a new id) until it is the polite side.
+    let b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
+    while ((await id(a)) < (await id(b))) {
+      await b.close();
+      b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
+    }
     const track = (page) =>
       page.evaluate(() => {
         const session = document.querySelector('parley-room').session;
@@ -181,7 +189,15 @@ async function recoveryRounds(rounds) {
   try {
     const room = `bench-call-recovery-${Date.now()}`;
     const a = await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'A' }));
-    const b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
+    const id = (page) => page.evaluate(() => document.querySelector('parley-room').session.id);
+    // A must be the impolite side: only it makes ICE restart offers (the polite side asks it
+    // to, src/core/net/negotiation.ts), and its restart is what is timed. B is opened again
+    // (a new id) until it is the polite side.
+    let b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
+    while ((await id(a)) < (await id(b))) {
+      await b.close();
+      b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
+    }
     await Promise.all([measureJoin(a, 1), measureJoin(b, 1)]);
     const bid = await b.evaluate(() => document.querySelector('parley-room').session.id);
     const state = () =>

@@ -84,7 +84,7 @@ for (const page of PAGES) {
   console.log(`${page.name}: ${kb(gz)} gzipped (${files.length} files, ${kb(raw)} minified; budget ${kb(page.budget)}${aim})`);
   if (gz > page.budget) {
     over = true;
-    console.error(`  over budget by ${kb(gz - page.budget)}`);
+    console.error(`  over budget by ${kb(gz - page.budget)} (${gz - page.budget} bytes)`);
   }
 }
 for (const key of LANGUAGES) {

@@ -24,11 +24,19 @@ describe('recovery from a real ICE failure', () => {
   let pair;
   let a;
   let b;
+  /** The browser of `b`, the page that is frozen. */
+  let bobBrowser;
   let frozen = [];
 
   before(async () => {
     pair = await openPair(['chromium', 'chromium'], 'e2e-ice');
-    ({ a, b } = pair);
+    // Only the impolite side of a pair makes ICE restart offers; the polite side asks it to
+    // (negotiation.ts). `a` ("Ada") is the impolite page, whose restart is watched while the
+    // other is frozen.
+    const ids = await Promise.all([pair.a, pair.b].map((page) => page.evaluate(() => document.querySelector('parley-room').session.id)));
+    const swap = ids[0] < ids[1];
+    [a, b] = swap ? [pair.b, pair.a] : [pair.a, pair.b];
+    bobBrowser = pair.browsers[swap ? 0 : 1];
     await Promise.all([a, b].map((page) => page.evaluate(() => document.querySelector('parley-room').join())));
     await waitUntil(async () => (await playingRemoteVideos(a)) === 1, 'Bob’s video on Ada’s page', 30000);
   });
@@ -72,7 +80,7 @@ describe('recovery from a real ICE failure', () => {
       document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]').__bob = true;
     });
 
-    frozen = rendererPids(pair.browsers[1]);
+    frozen = rendererPids(bobBrowser);
     assert.ok(frozen.length > 0, 'found Bob’s renderer');
     const frozenAt = Date.now();
     frozen.forEach((pid) => process.kill(pid, 'SIGSTOP'));

@@ -91,7 +91,7 @@ export class Heartbeat {
         this.#restarting = false;
         return;
       }
-      log.debug(`nothing from ${host.id} for ${Math.round(performance.now() - this.#lastHeard)} ms: restarting ICE`);
+      log.debug(`${host.id} silent for ${Math.round(performance.now() - this.#lastHeard)} ms: restarting ICE`);
       host.restartIce();
     });
   }

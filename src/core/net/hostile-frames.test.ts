@@ -85,7 +85,7 @@ describe('Hostile data-channel frames (two sessions, real relay, real data chann
       for (const frame of encodeFrames(FrameKind.signal, new TextEncoder().encode(JSON.stringify(signal)))) channel.send(frame);
     }
     await syncs('after five signals of no known shape');
-    const dropped = `peer: Peer ${peer!.id} sent a signal that is neither a description nor a candidate; dropped`;
+    const dropped = `peer: Peer ${peer!.id} sent an unknown signal; dropped`;
     expect(errors.map((e) => `${e.code}: ${e.message}`)).to.deep.equal(Array(5).fill(dropped));
     expect(bobsPeer()).to.equal(peer);
     expect(peer!.closed).to.equal(false);

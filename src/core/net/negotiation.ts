@@ -3,6 +3,9 @@
 // it are ICE restarts, handled with "perfect negotiation" (the polite side rolls back on a
 // collision). Signals are applied strictly in order (one queue per connection); an offer
 // nobody answers is sent again; a connection that fails, or stays disconnected, restarts ICE.
+// Only the impolite side makes restart offers: the polite side asks it to ({restart: 1}).
+// A cut both sides see makes both restart at once, and in Chromium a polite side that rolled
+// its restart offer back to take the other's received no more video on that connection.
 import { ParleyError, log } from '../errors.js';
 import { isRecord } from './signaling.js';
 import type { MediaSlots } from './media-slots.js';
@@ -19,6 +22,8 @@ export const OFFER_RESEND_MS = 5000;
 export interface Signal {
   description?: RTCSessionDescriptionInit;
   candidate?: RTCIceCandidateInit | null;
+  /** From the polite side: "restart ICE" (only the impolite side makes restart offers). */
+  restart?: 1;
 }
 
 /** What negotiation needs from its Peer. */
@@ -37,9 +42,10 @@ export interface Negotiation {
   /** Feeds a signal from the remote peer; handled in arrival order. */
   handle(signal: unknown): void;
   /**
-   * Restarts ICE, in turn with the signal queue. An earlier offer that was never answered
-   * (the other side was unreachable) would hold the restart back for good — negotiation
-   * only starts from `stable` — so it is rolled back first and the restart offer replaces it.
+   * Restarts ICE, in turn with the signal queue (on the polite side: asks the other side to).
+   * An earlier offer that was never answered (the other side was unreachable) would hold the
+   * restart back for good — negotiation only starts from `stable` — so it is rolled back
+   * first and the restart offer replaces it.
    */
   restartIce(): void;
   /** The connection is closing: no more offers, answers or restarts. */
@@ -56,6 +62,7 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
   let offerTimer: ReturnType<typeof setTimeout> | undefined;
 
   const restartIce = (): void => {
+    if (polite) return hooks.send({ restart: 1 });
     queue = queue.then(async () => {
       if (stopped) return;
       if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
@@ -74,7 +81,7 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
 
   const apply = async (signal: unknown): Promise<void> => {
     if (stopped) return;
-    const { description, candidate } = isRecord(signal) ? signal : {};
+    const { description, candidate, restart } = isRecord(signal) ? signal : {};
     if (isRecord(description) && (description.type === 'offer' || description.type === 'answer') && typeof description.sdp === 'string') {
       const offerCollision = description.type === 'offer' && (makingOffer || pc.signalingState !== 'stable');
       ignoreOffer = !polite && offerCollision;
@@ -88,6 +95,8 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
         await pc.setLocalDescription();
         if (pc.localDescription) hooks.send({ description: pc.localDescription.toJSON() });
       }
+    } else if (restart === 1) {
+      if (!polite && pc.signalingState === 'stable') restartIce();
     } else if (candidate === null || isRecord(candidate)) {
       try {
         await pc.addIceCandidate(candidate ? (candidate as RTCIceCandidateInit) : undefined);
@@ -95,14 +104,15 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
         if (!ignoreOffer) log.debug('addIceCandidate failed', id, error);
       }
     } else {
-      hooks.error(new ParleyError('peer', `Peer ${id} sent a signal that is neither a description nor a candidate; dropped`));
+      hooks.error(new ParleyError('peer', `Peer ${id} sent an unknown signal; dropped`));
     }
   };
 
   pc.onnegotiationneeded = async () => {
     // The impolite side builds the pair and makes the first offer (the hello rule,
     // mesh.ts); until that offer is here, an offer of ours would only collide with it.
-    if (polite && !pc.remoteDescription) return;
+    // After it, the only offers are ICE restarts, and the polite side asks for those.
+    if (polite) return void (pc.remoteDescription && restartIce());
     try {
       makingOffer = true;
       await pc.setLocalDescription();
