@@ -3,7 +3,7 @@
 // The browsers are shared; each test opens fresh pages in a room of its own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closePages, connectedPeers, freshRoom, join, launchAll, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
+import { closePages, connectedPeers, freshRoom, join, keepsPlaying, launchAll, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
 
 /** Opens the demo (files, chat and recorder beside the call), and records what its elements fire into `window.got`. */
 async function openTools(browser, url) {
@@ -206,22 +206,7 @@ describe('files, chat and the recorder, Chromium ↔ Firefox', () => {
     // (requestVideoFrameCallback). (A recording of 2–4 s made on this loaded machine came out
     // of Chromium's MP4 recorder with no video track at all in 3 runs of 4: reported, see the
     // commit message.)
-    const recorded = await ada.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const video = document.querySelector('parley-video-grid').shadowRoot.querySelector('video[data-remote]');
-          const timer = setTimeout(() => resolve(false), 30_000);
-          let first;
-          const next = () =>
-            video.requestVideoFrameCallback((now) => {
-              first ??= now;
-              if (now - first < 6000) return next();
-              clearTimeout(timer);
-              resolve(true);
-            });
-          next();
-        }),
-    );
+    const recorded = await keepsPlaying(ada, 30_000, 6000);
     assert.equal(recorded, true, 'Bob’s video presented frames over 6 s while Ada recorded');
     assert.equal(await recorderButton('stop'), true);
     await waitUntil(async () => (await got(ada, 'recordings')).length === 1, 'parley-recording-ready', 30_000);

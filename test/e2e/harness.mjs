@@ -49,12 +49,12 @@ export function useServersAndBrowsers(kinds) {
 }
 
 /**
- * Resolves true once every remote video on the page has presented frames over half a second
+ * Resolves true once every remote video on the page has presented frames over `span` ms
  * from now (requestVideoFrameCallback: what a person sees still moving), false when one has
  * not within `timeout` ms, or when there is none.
  */
-export const keepsPlaying = (page, timeout = 10000) =>
-  page.evaluate(async (timeout) => {
+export const keepsPlaying = (page, timeout = 10000, span = 500) =>
+  page.evaluate(async (timeout, span) => {
     const videos = [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('video[data-remote]')];
     const moves = (video) =>
       new Promise((resolve) => {
@@ -63,14 +63,14 @@ export const keepsPlaying = (page, timeout = 10000) =>
         const next = () =>
           video.requestVideoFrameCallback((now) => {
             first ??= now;
-            if (now - first < 500) return next();
+            if (now - first < span) return next();
             clearTimeout(timer);
             resolve(true);
           });
         next();
       });
     return videos.length > 0 && (await Promise.all(videos.map(moves))).every(Boolean);
-  }, timeout);
+  }, timeout, span);
 
 /** Joins the call as the page's code does: `<parley-room>.join()`. */
 export const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
