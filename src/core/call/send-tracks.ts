@@ -28,15 +28,20 @@ export function sendTracks(peer: Peer, tracks: LocalTracks, cameraScale: number 
       if (pending) replaced.push(pending.done);
       continue;
     }
-    // After the sender's previous request: a camera put on (its size set first, which takes a
-    // while) and taken off just after must end off, not the other way round.
-    const done: Promise<void> = (pending?.done ?? Promise.resolve())
+    const put = async () => {
       // The camera's size is set before its first frame: changed after, the encoder restarts.
-      .then(() => (track ? prepare(sender, slot === 'camera' ? (cameraScale ?? 1) : undefined) : undefined))
-      .then(() => sender.replaceTrack(track))
+      const prepared = track ? prepare(sender, slot === 'camera' ? (cameraScale ?? 1) : undefined) : undefined;
+      if (prepared) await prepared;
+      await sender.replaceTrack(track);
       // Firefox goes on encoding and sending frames on a video sender whose track was taken
       // away; a sender not active sends nothing, in every browser (no renegotiation).
-      .then(() => (track ? undefined : pause(sender)))
+      if (!track) await pause(sender);
+    };
+    // After the sender's previous request: a camera put on (its size set first, which takes a
+    // while) and taken off just after must end off, not the other way round. With none
+    // pending, the track goes on now, before the page's other work on this change (the
+    // grid's and the form's renders): a join's first frame waits for nothing else.
+    const done: Promise<void> = (pending ? pending.done.then(put) : put())
       .catch((cause) => {
         if (requested.get(sender)?.done === done) requested.delete(sender); // the next send tries again
         if (!peer.closed) onError(new ParleyError('peer', `Could not send ${slot} to ${peer.id}`, { cause }));

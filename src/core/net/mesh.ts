@@ -114,7 +114,7 @@ export class Mesh {
           if (list !== 'unauthorized') return void (this.#relayIceServers = list ?? undefined);
           refused = true; // disconnect() and start() try again
           this.#hooks.onError(
-            new ParleyError('signaling', 'The relay refused this page’s token (missing, invalid or expired); editing goes on locally.'),
+            new ParleyError('signaling', 'The relay refused this page’s token; editing goes on locally.'),
           );
         });
     void ice.then(() => {
@@ -333,9 +333,9 @@ export class Mesh {
       'password-needed': ['room-password', `Room "${this.room}" has a password: set the same password to take part.`],
       'wrong-key': ['room-password', `Someone in room "${this.room}" uses another room password: nothing is shared with them. If nobody here sees you, check the password.`],
       unsealed: ['room-password', `Refused a message in room "${this.room}" sent without the room password.`],
-      'too-big': ['trust', 'Refused a sealed relay message over the size limit.'],
-      malformed: ['trust', 'Refused a sealed relay message that did not parse.'],
-      replayed: ['trust', 'Refused a relay message played back a second time.'],
+      'too-big': ['trust', 'Refused an oversized sealed relay message.'],
+      malformed: ['trust', 'Refused a malformed sealed relay message.'],
+      replayed: ['trust', 'Refused a replayed relay message.'],
     };
     const [code, message] = messages[reason];
     this.#report(reason, code, message);

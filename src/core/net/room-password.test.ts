@@ -55,7 +55,7 @@ describe('Room password (real relay, real RTCPeerConnection)', () => {
     listener.publish({ type: 'bye', from: b.id, to: a.id });
     listener.publish({ type: 'hello', from: 'f0f0f0f0f0f0f0f0f0f0f0f0' });
     for (const frame of frames) listener.publish(frame.data);
-    await waitFor(() => errors.some((e) => e.code === 'room-password') && errors.some((e) => /played back/.test(e.message)), 'both refusals reported');
+    await waitFor(() => errors.some((e) => e.code === 'room-password') && errors.some((e) => /replayed/.test(e.message)), 'both refusals reported');
     expect(a.peers.get(b.id)).to.equal(connection);
     expect(connection.closed).to.equal(false);
     expect(a.peers.has('f0f0f0f0f0f0f0f0f0f0f0f0')).to.equal(false);
