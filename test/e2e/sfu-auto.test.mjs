@@ -75,6 +75,28 @@ const layersSent = (page) =>
     return `feed ${document.querySelector('parley-room').session.sfu?.feed}, ${layers.sort().join(', ')}${errors.length ? `, errors: ${errors.join(' | ')}` : ''}`;
   });
 
+/**
+ * Who a page shows and how it reaches them, for a failure's message: each participant's
+ * presence (camera, feed) and whether a camera stream is known for them, each mesh
+ * connection's state, and the feeds the page knows at Janus.
+ */
+const roster = (page) =>
+  page.evaluate(() => {
+    const session = document.querySelector('parley-room').session;
+    const people = session
+      .participants()
+      .filter((p) => !p.isLocal)
+      .map((p) => {
+        const peer = session.peers.get(p.id);
+        const link = peer ? `${peer.pc.connectionState}${peer.connected ? '' : ', channel closed'}` : 'no connection';
+        return `${p.name}: video ${p.media?.video}, feed ${p.media?.feed?.slice(0, 8)}, camera ${p.camera ? `${p.camera.getVideoTracks().length} track` : 'none'}, ${link}`;
+      });
+    const shown = new Set(session.participants().map((p) => p.id));
+    const hidden = [...session.peers.values()].filter((peer) => !shown.has(peer.id)).map((peer) => `${peer.id.slice(0, 6)} (not shown): ${peer.pc.connectionState}${peer.connected ? '' : ', channel closed'}`);
+    const feeds = [...(session.sfu?.feeds.entries() ?? [])].map(([id, f]) => `${id.slice(0, 8)} ${session.participants().find((p) => p.id === f.display)?.name ?? f.display}: ${f.stream.getVideoTracks().length} video`);
+    return `${[...people, ...hidden].join('; ')}. Feeds at Janus: ${feeds.join('; ')}`;
+  });
+
 const others = (name) => PEOPLE.filter((n) => n !== name).sort();
 
 describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, media="auto", real Janus', () => {
@@ -96,9 +118,16 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
 
   it('moves everyone’s media to Janus at the fifth person, plays every video on every page, tells everyone when Janus dies, and the form never stops', async () => {
     const room = freshRoom('e2e-sfu-auto');
+    const started = Date.now();
     for (const [i, name] of PEOPLE.entries()) {
       const url = servers.demoUrl({ room, name, password: PASSWORD, media: 'auto', quality: 'low' });
-      pages.push(await openDemo(browsers[i === FIREFOX ? 1 : 0], url));
+      const page = await openDemo(browsers[i === FIREFOX ? 1 : 0], url);
+      // Parley's own warnings ([parley] …), timed from the start, for a failure's message.
+      page.logged = [];
+      page.on('console', (message) => {
+        if (message.type() === 'warn' || message.type() === 'error') page.logged.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${message.text().slice(0, 300)}`);
+      });
+      pages.push(page);
     }
     for (const page of pages) {
       await page.evaluate(() => {
@@ -149,7 +178,10 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
       const now = await videoReport(pages[i]);
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const sent = (await Promise.all(pages.map(layersSent))).map((layers, j) => `${PEOPLE[j]}: ${layers}`);
-      assert.fail(`${PEOPLE[i]} plays ${names.join(', ')}, not every other video. Its videos: ${now}. 2 s later: ${await videoReport(pages[i])}. Sent to Janus: ${sent.join('; ')}`);
+      assert.fail(
+        `${PEOPLE[i]} plays ${names.join(', ')}, not every other video. Its videos: ${now}. 2 s later: ${await videoReport(pages[i])}. ` +
+          `Whom it shows: ${await roster(pages[i])}. Its warnings: ${pages[i].logged.join(' | ') || 'none'}. Sent to Janus: ${sent.join('; ')}`,
+      );
     }
 
     // The form goes on over the mesh, from the Firefox page to everyone.
@@ -160,7 +192,7 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
     // Within a minute: a pass/fail test, not a latency goal (seven pages share two cores here).
     await waitUntil(
       async () => (await Promise.all(pages.map((page) => fieldValue(page, '#amount')))).every((v) => v === '4321.00'),
-      async () => `the edit to reach all seven pages (${(await Promise.all(pages.map(async (page, i) => `${PEOPLE[i]}: ${await fieldValue(page, '#amount')}, ${await connectedPeers(page)} peers connected`))).join('; ')})`,
+      async () => `the edit to reach all seven pages (${(await Promise.all(pages.map(async (page, i) => `${PEOPLE[i]}: ${await fieldValue(page, '#amount')}, ${await connectedPeers(page)} peers connected, warnings: ${page.logged.slice(-5).join(' | ') || 'none'}`))).join('; ')})`,
       60000,
     );
 
