@@ -39,7 +39,9 @@ const state = (page) =>
   page.evaluate(() => {
     const session = document.querySelector('parley-room').session;
     const feeds = [...(session.sfu?.feeds.values() ?? [])].map((f) => `${f.display.slice(0, 4)}:${f.stream.getTracks().length}`);
-    return `in call ${session.inCall}, sfu ${session.sfu ? `on, feed ${session.sfu.feed}, feeds ${feeds.join(' ')}` : 'off'}, errors: ${window.parleyErrors.map((e) => e.message).join('; ')}`;
+    const sfu = session.sfu;
+    const links = sfu ? `, up ${sfu.upstream?.connectionState ?? 'none'}, down ${sfu.downstream?.connectionState ?? 'none'}` : '';
+    return `in call ${session.inCall}, sfu ${sfu ? `on, feed ${sfu.feed}, feeds ${feeds.join(' ')}${links}` : 'off'}, errors: ${window.parleyErrors.map((e) => e.message).join('; ')}`;
   });
 
 /**
@@ -156,7 +158,9 @@ describe('a room outgrowing the mesh: six Chromium pages and one Firefox page, m
       const name = PEOPLE[i];
       await waitUntil(
         async () => JSON.stringify(await remoteVideosPlaying(page)) === JSON.stringify(others(name)),
-        async () => `${name} to play the six others’ videos through Janus (plays ${(await remoteVideosPlaying(page, { frames: 1, timeout: 1000 })).join(', ')}; ${await state(page)})`,
+        async () =>
+          `${name} to play the six others’ videos through Janus (plays ${(await remoteVideosPlaying(page, { frames: 1, timeout: 1000 })).join(', ')}; ${await state(page)}; ` +
+          `its videos: ${await videoReport(page)}; whom it shows: ${await roster(page)}; its warnings: ${page.logged.join(' | ') || 'none'})`,
         90000,
       );
       await waitUntil(
