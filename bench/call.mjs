@@ -23,7 +23,7 @@
 // and microphone: every mesh connection, or the one to Janus, over the CPU window). Both
 // modes use a room password (the media key needs one).
 import { cpus } from 'node:os';
-import { connectedPeers, launch, openDemo, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { connectedPeers, launch, openDemo, sessionId, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
 import { quantile } from './stats.mjs';
 
@@ -115,15 +115,7 @@ async function scriptedOffers(kind) {
   try {
     const room = `bench-call-offers-${kind}-${Date.now()}`;
     const a = await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'A' }));
-    const id = (page) => page.evaluate(() => document.querySelector('parley-room').session.id);
-    // A must be the impolite side: only it makes ICE restart offers (the polite side asks it
-    // to, src/core/net/negotiation.ts), and its restart is what is timed. B is opened again
-    // (a new id) until it is the polite side.
-    let b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
-    while ((await id(a)) < (await id(b))) {
-      await b.close();
-      b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
-    }
+    const b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
     const track = (page) =>
       page.evaluate(() => {
         const session = document.querySelector('parley-room').session;
@@ -189,17 +181,16 @@ async function recoveryRounds(rounds) {
   try {
     const room = `bench-call-recovery-${Date.now()}`;
     const a = await openDemo(browser, servers.demoUrl({ room, password: PASSWORD, name: 'A' }));
-    const id = (page) => page.evaluate(() => document.querySelector('parley-room').session.id);
     // A must be the impolite side: only it makes ICE restart offers (the polite side asks it
     // to, src/core/net/negotiation.ts), and its restart is what is timed. B is opened again
     // (a new id) until it is the polite side.
     let b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
-    while ((await id(a)) < (await id(b))) {
+    while ((await sessionId(a)) < (await sessionId(b))) {
       await b.close();
       b = await openDemo(other, servers.demoUrl({ room, password: PASSWORD, name: 'B' }));
     }
     await Promise.all([measureJoin(a, 1), measureJoin(b, 1)]);
-    const bid = await b.evaluate(() => document.querySelector('parley-room').session.id);
+    const bid = await sessionId(b);
     const state = () =>
       a.evaluate((id) => {
         const pc = document.querySelector('parley-room').session.peers.get(id).pc;

@@ -3,7 +3,7 @@
 // The browsers are shared; each test opens fresh pages in a room of its own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closePages, connectedPeers, freshRoom, join, keepsPlaying, launchAll, openDemo, playingRemoteVideos, startServers, waitUntil } from './harness.mjs';
+import { closePages, connectedPeers, freshRoom, join, keepsPlaying, launchAll, openDemo, playingRemoteVideos, sessionId, startServers, waitUntil } from './harness.mjs';
 
 /** Opens the demo (files, chat and recorder beside the call), and records what its elements fire into `window.got`. */
 async function openTools(browser, url) {
@@ -29,7 +29,6 @@ async function openTools(browser, url) {
 }
 
 const got = (page, what) => page.evaluate((what) => window.got[what], what);
-const sessionId = (page) => page.evaluate(() => document.querySelector('parley-room').session.id);
 
 /** Offers a file made in the page (`size` bytes of `text` repeated) to `to`, or to everyone. */
 const offerFile = (page, name, text, size, to) =>

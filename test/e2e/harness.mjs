@@ -186,6 +186,9 @@ export async function closePages(...pages) {
   );
 }
 
+/** The page's `<parley-room>` session id (its peer id). */
+export const sessionId = (page) => page.evaluate(() => document.querySelector('parley-room').session.id);
+
 /** The page's `<parley-room>` session's remote peers whose data channel is open. */
 export const connectedPeers = (page) =>
   page.evaluate(() => [...document.querySelector('parley-room').session.peers.values()].filter((p) => p.connected).length);

@@ -4,7 +4,7 @@
 // the call resumes on that peer, in the same <video>, with no new tile.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPair, playingRemoteVideos, waitUntil } from './harness.mjs';
+import { openPair, playingRemoteVideos, sessionId, waitUntil } from './harness.mjs';
 import { rendererPids } from './processes.mjs';
 
 const peerState = (page, id) =>
@@ -33,7 +33,7 @@ describe('recovery from a real ICE failure', () => {
     // Only the impolite side of a pair makes ICE restart offers; the polite side asks it to
     // (negotiation.ts). `a` ("Ada") is the impolite page, whose restart is watched while the
     // other is frozen.
-    const ids = await Promise.all([pair.a, pair.b].map((page) => page.evaluate(() => document.querySelector('parley-room').session.id)));
+    const ids = await Promise.all([pair.a, pair.b].map(sessionId));
     const swap = ids[0] < ids[1];
     [a, b] = swap ? [pair.b, pair.a] : [pair.a, pair.b];
     bobBrowser = pair.browsers[swap ? 0 : 1];
@@ -51,7 +51,7 @@ describe('recovery from a real ICE failure', () => {
   });
 
   it('does not restart ICE when the other page is only busy: its media still arrives', async () => {
-    const bob = await b.evaluate(() => document.querySelector('parley-room').session.id);
+    const bob = await sessionId(b);
     const offers = () => a.evaluate((id) => document.querySelector('parley-room').session.peers.get(id).offers, bob);
     const before = await offers();
     // Bob's page runs a 4 s task: no ping is answered meanwhile, but his browser's WebRTC
@@ -72,7 +72,7 @@ describe('recovery from a real ICE failure', () => {
   });
 
   it('restarts ICE on the same peer when the heartbeat stops, and resumes the same video', async () => {
-    const bob = await b.evaluate(() => document.querySelector('parley-room').session.id);
+    const bob = await sessionId(b);
     const before = await peerState(a, bob);
     assert.equal(before.state, 'connected');
     // The <video> showing Bob, marked, so we can tell whether it is still the same element.

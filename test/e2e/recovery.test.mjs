@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRelay } from '../../signaling/src/relay.js';
 import { serveStatic } from '../../scripts/serve.mjs';
-import { join, keepsPlaying, launch, openDemo, playingRemoteVideos, waitUntil } from './harness.mjs';
+import { join, keepsPlaying, launch, openDemo, playingRemoteVideos, sessionId, waitUntil } from './harness.mjs';
 
 /** Remote tiles (camera tiles of other people) in the page's grid, by peer id. */
 const remoteTiles = (page) =>
@@ -72,11 +72,11 @@ describe('recovery: relay restart and reload mid-call', () => {
   });
 
   it('a participant who reloads comes back as one tile, with no ghost', async () => {
-    const oldBob = await b.evaluate(() => document.querySelector('parley-room').session.id);
+    const oldBob = await sessionId(b);
     await b.reload({ waitUntil: 'load' });
     await b.waitForFunction(() => document.querySelector('parley-room')?.session);
     await join(b);
-    const newBob = await b.evaluate(() => document.querySelector('parley-room').session.id);
+    const newBob = await sessionId(b);
     assert.notEqual(newBob, oldBob);
     await waitUntil(async () => {
       const tiles = await remoteTiles(a);
