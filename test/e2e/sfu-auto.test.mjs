@@ -96,7 +96,10 @@ const roster = (page) =>
     const shown = new Set(session.participants().map((p) => p.id));
     const hidden = [...session.peers.values()].filter((peer) => !shown.has(peer.id)).map((peer) => `${peer.id.slice(0, 6)} (not shown): ${peer.pc.connectionState}${peer.connected ? '' : ', channel closed'}`);
     const feeds = [...(session.sfu?.feeds.entries() ?? [])].map(([id, f]) => `${id.slice(0, 8)} ${session.participants().find((p) => p.id === f.display)?.name ?? f.display}: ${f.stream.getVideoTracks().length} video`);
-    return `${[...people, ...hidden].join('; ')}. Feeds at Janus: ${feeds.join('; ')}`;
+    // Every presence the page holds, by the peer it names, and how long since it was heard.
+    const now = Date.now();
+    const presences = [...session.awareness.getStates()].map(([client, state]) => `${String(state.peer).slice(0, 6)} ${Math.round((now - (session.awareness.meta.get(client)?.lastUpdated ?? now)) / 1000)} s ago`);
+    return `${[...people, ...hidden].join('; ')}. Presences: ${presences.join(', ')}. Feeds at Janus: ${feeds.join('; ')}`;
   });
 
 const others = (name) => PEOPLE.filter((n) => n !== name).sort();
