@@ -45,8 +45,9 @@ const state = (page) =>
   });
 
 /**
- * Each remote video on a page, for a failure's message: its element, its track, and what
- * its connection received and decoded of it (inbound-rtp, matched by track id).
+ * Each remote video on a page, for a failure's message: its element, its track, what its
+ * connection received and decoded of it (inbound-rtp, matched by track id), and what the
+ * element presented and painted of it over one second.
  */
 const videoReport = (page) =>
   page.evaluate(async () => {
@@ -55,12 +56,24 @@ const videoReport = (page) =>
     for (const pc of [session.sfu?.downstream, ...[...session.peers.values()].map((peer) => peer.pc)]) {
       for (const s of pc ? (await pc.getStats()).values() : []) if (s.type === 'inbound-rtp' && s.kind === 'video') inbound.set(s.trackIdentifier, s);
     }
-    return [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('video[data-remote]')]
-      .map((video) => {
+    const videos = [...document.querySelector('parley-video-grid').shadowRoot.querySelectorAll('video[data-remote]')];
+    // Frames each video presented over 1 s (requestVideoFrameCallback), beside what the
+    // element says it painted (getVideoPlaybackQuality; Firefox's mozPaintedFrames).
+    const presented = videos.map(() => 0);
+    const painted = (video) => `${video.getVideoPlaybackQuality?.().totalVideoFrames ?? '?'}${'mozPaintedFrames' in video ? `/${video.mozPaintedFrames} moz` : ''}`;
+    const paintedBefore = videos.map(painted);
+    videos.forEach((video, i) => {
+      const next = () => video.requestVideoFrameCallback(() => (presented[i]++, next()));
+      next();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return videos
+      .map((video, i) => {
         const track = video.srcObject?.getVideoTracks()[0];
         const s = track && inbound.get(track.id);
         const stats = s ? `received ${s.framesReceived}, decoded ${s.framesDecoded}, keys ${s.keyFramesDecoded}, ${s.frameWidth}px, ${s.packetsReceived} packets, ${s.pliCount} PLI` : 'no inbound stats';
-        return `${video.closest('figure')?.getAttribute('aria-label')}: ready ${video.readyState}, track ${track ? `${track.readyState}${track.muted ? ' muted' : ''}` : 'none'}, ${stats}`;
+        const shown = `presented ${presented[i]} in 1 s, painted ${paintedBefore[i]} → ${painted(video)}, ${video.paused ? 'paused' : 'not paused'}, ${video.clientWidth}×${video.clientHeight}`;
+        return `${video.closest('figure')?.getAttribute('aria-label')}: ready ${video.readyState}, track ${track ? `${track.readyState}${track.muted ? ' muted' : ''}` : 'none'}, ${stats}, ${shown}`;
       })
       .join('; ');
   });
