@@ -62,11 +62,13 @@ const videoReport = (page) =>
     const presented = videos.map(() => 0);
     const painted = (video) => `${video.getVideoPlaybackQuality?.().totalVideoFrames ?? '?'}${'mozPaintedFrames' in video ? `/${video.mozPaintedFrames} moz` : ''}`;
     const paintedBefore = videos.map(painted);
+    let counting = true;
     videos.forEach((video, i) => {
-      const next = () => video.requestVideoFrameCallback(() => (presented[i]++, next()));
+      const next = () => video.requestVideoFrameCallback(() => counting && (presented[i]++, next()));
       next();
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    counting = false;
     return videos
       .map((video, i) => {
         const track = video.srcObject?.getVideoTracks()[0];
