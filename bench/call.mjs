@@ -22,8 +22,8 @@
 // (whole browser, as above) and uplink per participant (bytes its connections sent, camera
 // and microphone: every mesh connection, or the one to Janus, over the CPU window). Both
 // modes use a room password (the media key needs one). QUALITY=low sets every page's
-// `quality="low"` (one 320-pixel layer): at 6 and 8 people with the default quality, two
-// cores carry neither the mesh nor Janus's encrypted layers.
+// `quality="low"` (one 320-pixel layer): with the default quality, two cores do not carry
+// six people's encrypted simulcast layers through Janus.
 import { cpus } from 'node:os';
 import { connectedPeers, launch, openDemo, sessionId, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
