@@ -85,10 +85,20 @@ export class LocalMedia {
         ),
       );
     }
+    const watching = this.#watching;
+    // In the call once the camera is asked for, receiving while it starts: the others begin
+    // sending then, not once they see us with a camera, so a join waits for one capture, not
+    // for both sides' in turn. Not when the media server may take the call (the others would
+    // send us their media over the mesh meanwhile).
+    const announce = () => {
+      if (this.#link.wanted || host.destroyed) return;
+      this.#watching = true;
+      this.#publish();
+    };
     let stream: MediaStream;
     try {
       // Joining from a preview takes its tracks as they are (device, on/off): no new capture.
-      stream = (await this.#previewing?.catch(() => null)) ?? this.preview ?? (await this.#capture(request));
+      stream = (await this.#previewing?.catch(() => null)) ?? this.preview ?? (await this.#capture(request, announce));
       this.preview = null;
       if (request.audio === false) dropTracks(stream, stream.getAudioTracks());
       if (request.video === false) dropTracks(stream, stream.getVideoTracks());
@@ -99,6 +109,9 @@ export class LocalMedia {
       if (!host.destroyed && (code === 'permission-denied' || code === 'no-device')) {
         this.#watching = true;
         await this.#link.open();
+        this.#publish();
+      } else if (!host.destroyed && this.#watching !== watching) {
+        this.#watching = watching; // out of the call again, as before this join
         this.#publish();
       }
       throw this.#fail(error as ParleyError);
@@ -294,9 +307,12 @@ export class LocalMedia {
     );
   }
 
-  async #capture(request: MediaRequest): Promise<MediaStream> {
+  /** Captures camera and/or microphone; `asked` runs once the browser has been asked. */
+  async #capture(request: MediaRequest, asked?: () => void): Promise<MediaStream> {
     const { captureUserMedia } = await loadCapture();
-    return captureUserMedia(request, this.devices, captureShape(this.host.config.quality));
+    const capturing = captureUserMedia(request, this.devices, captureShape(this.host.config.quality));
+    asked?.();
+    return capturing;
   }
 
   #fail(error: ParleyError): ParleyError {

@@ -84,6 +84,11 @@ export class SfuLink {
     return this.#opening;
   }
 
+  /** The media server is, or may soon be, in this call: open() would connect, or retries. */
+  get wanted(): boolean {
+    return this.#sfu !== null || this.#retry !== undefined || this.#wants();
+  }
+
   /** We left the call: the next call decides afresh. */
   close(): void {
     this.#callRound++;

@@ -1,0 +1,85 @@
+// join() without a preview: the person is in the call as soon as the browser is asked for
+// the camera, so the others' video reaches them while theirs starts (a permission prompt
+// still open, a slow camera); a camera that cannot start at all takes them out again.
+import { expect } from '@open-wc/testing';
+import type { ParleyError } from '../errors.js';
+import { connectedPair, framesArrive, sessionsAndVideos, showStream, waitFor } from '../../../test/helpers.js';
+
+/**
+ * getUserMedia held until `answer()`: then it captures, or fails with the DOMException named
+ * (what the browser says when the camera is refused, or in use).
+ */
+function heldCamera() {
+  const real = navigator.mediaDevices.getUserMedia;
+  let answer!: (failure?: string) => void;
+  const answered = new Promise<string | undefined>((resolve) => (answer = resolve));
+  let asked = 0;
+  navigator.mediaDevices.getUserMedia = async function (constraints) {
+    asked++;
+    const failure = await answered;
+    if (failure) throw new DOMException('held camera', failure);
+    return real.call(this, constraints);
+  };
+  return { answer, asked: () => asked, restore: () => (navigator.mediaDevices.getUserMedia = real) };
+}
+
+describe('join() while the camera starts (real relay, real connections)', function () {
+  this.timeout(60000);
+  const { sessions, videos } = sessionsAndVideos();
+  let camera: ReturnType<typeof heldCamera> | null = null;
+  afterEach(() => camera?.restore());
+
+  it('shows the others’ video before its own camera has started, and sends its own once it has', async () => {
+    const [ada, bob] = await connectedPair();
+    sessions.push(ada, bob);
+    await bob.join();
+    camera = heldCamera();
+    const joining = ada.join();
+    // Bob sees Ada in the call, with nothing on yet, and sends her his camera.
+    const atBob = await waitFor(() => bob.participant(ada.id)?.media, 'Ada in the call, at Bob');
+    expect(atBob).to.include({ audio: false, video: false });
+    const bobAtAda = showStream(await waitFor(() => ada.participant(bob.id)?.camera, 'Bob’s camera at Ada'), videos);
+    await framesArrive(bobAtAda, 10);
+    expect(camera.asked(), 'the camera asked for once').to.equal(1);
+    expect(ada.inCall, 'Ada’s own camera not started yet').to.equal(false);
+
+    camera.answer();
+    await joining;
+    expect(ada.inCall).to.equal(true);
+    await waitFor(() => bob.participant(ada.id)?.media?.video, 'Ada’s camera on, at Bob');
+    await framesArrive(showStream(bob.participant(ada.id)!.camera!, videos), 10);
+    await framesArrive(bobAtAda, 10); // and Bob's video at Ada never stopped
+  });
+
+  it('takes the person out of the call again when the camera cannot start; a refused one leaves them in it, watching', async () => {
+    const [ada, bob] = await connectedPair();
+    sessions.push(ada, bob);
+    await bob.join();
+    const errors: ParleyError[] = [];
+    ada.events.on('error', (error) => errors.push(error));
+
+    camera = heldCamera();
+    const inUse = ada.join().then(
+      () => null,
+      (error: ParleyError) => error,
+    );
+    await waitFor(() => bob.participant(ada.id)?.media, 'Ada in the call, at Bob');
+    camera.answer('NotReadableError');
+    expect((await inUse)?.code, 'the camera in use').to.equal('media');
+    await waitFor(() => bob.participant(ada.id) && !bob.participant(ada.id)!.media, 'Ada out of the call again, at Bob');
+    expect(ada.inCall).to.equal(false);
+    expect(errors.map((e) => e.code)).to.deep.equal(['media']);
+    camera.restore();
+
+    camera = heldCamera();
+    const refused = ada.join().then(
+      () => null,
+      (error: ParleyError) => error,
+    );
+    camera.answer('NotAllowedError');
+    expect((await refused)?.code, 'the camera refused').to.equal('permission-denied');
+    // Still in the call without camera or microphone: Bob keeps sending, Ada keeps seeing him.
+    await framesArrive(showStream(await waitFor(() => ada.participant(bob.id)?.camera, 'Bob’s camera at Ada'), videos), 10);
+    expect(bob.participant(ada.id)?.media).to.include({ audio: false, video: false });
+  });
+});
