@@ -17,8 +17,10 @@ const MIN_BITRATE = 100_000;
  * Where the browser gives no bandwidth estimate (Firefox): round trips over twice the
  * shortest of the last BASE_RTT_READS reads and QUEUE_MS over it, two reads in a row (one
  * slow read is a busy machine), mean a queue is standing on the path, so it carries about
- * what we sent. That estimate is held, and raised by ESTIMATE_GROWTH per read once the queue
- * is gone (until over the high profile's cap), so the cap does not spring back while the
+ * what we sent. So does a read in which the other side lost over LOSS_POOR of what we sent
+ * (a short queue that overflowed before it stood long): the path carried what got through.
+ * That estimate is held, and raised by ESTIMATE_GROWTH per read once the queue and the loss
+ * are gone (until over the high profile's cap), so the cap does not spring back while the
  * link is narrow.
  */
 const BASE_RTT_READS = 15;
@@ -126,20 +128,23 @@ export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport
     if (total > 0) stats.loss = Math.max(0, lost / total);
   }
   if (remoteLoss !== undefined) stats.loss = Math.max(stats.loss ?? 0, remoteLoss);
-  if (stats.availableBitrate === undefined) estimateFromDelay(stats, counters, last);
+  if (stats.availableBitrate === undefined) estimateFromDelay(stats, counters, last, remoteLoss);
   stats.quality = rateNetwork(stats.rtt, stats.loss);
   return stats;
 }
 
-/** Sets `stats.availableBitrate` from queueing delay and the rate sent (see BASE_RTT_READS). */
-function estimateFromDelay(stats: PeerStats, counters: Counters, last: Counters | undefined): void {
+/**
+ * Sets `stats.availableBitrate` from queueing delay, the loss the other side reports of what
+ * we send (`sentLoss`), and the rate sent (see BASE_RTT_READS).
+ */
+function estimateFromDelay(stats: PeerStats, counters: Counters, last: Counters | undefined, sentLoss = 0): void {
   const rtt = stats.rtt;
   counters.rtts = [...(last?.rtts ?? []), ...(rtt === undefined ? [] : [rtt])].slice(-BASE_RTT_READS);
   let estimate = last?.estimate;
   const sent = stats.sent?.bitrate;
   const base = Math.min(...counters.rtts);
   if (rtt !== undefined && rtt > 2 * base && rtt > base + QUEUE_MS) counters.queued = (last?.queued ?? 0) + 1;
-  if (sent !== undefined && counters.queued >= 2) estimate = Math.min(estimate ?? sent, sent);
+  if (sent !== undefined && (counters.queued >= 2 || sentLoss > LOSS_POOR)) estimate = Math.min(estimate ?? Infinity, sent * (1 - sentLoss));
   else if (estimate !== undefined) estimate = estimate * ESTIMATE_GROWTH > PROFILES.high.maxBitrate ? undefined : estimate * ESTIMATE_GROWTH;
   counters.estimate = estimate;
   if (estimate !== undefined) stats.availableBitrate = estimate;

@@ -56,7 +56,8 @@ describe('<parley-video-grid> over a shaped link', () => {
     let narrow = Infinity;
     await waitFor(async () => (narrow = await sentBitrate(peer.pc, 2000)) < 330_000, () => `the camera to send under 330 kbit/s (last: ${Math.round(narrow / 1000)} kbit/s, before ${Math.round(wide / 1000)})`, 40_000);
     // The quality monitor lowered the camera's cap (Chromium from its bandwidth estimate,
-    // Firefox, which reports none, from the round trips the standing queue adds), and keeps
+    // Firefox, which reports none, from the round trips the standing queue adds, or from the
+    // loss Bob reports when the queue overflowed before it stood long), and keeps
     // it lowered while the link stays narrow: read after read, until three reads in a row
     // see no loss (the full queue's drops are over; the queue itself, and the narrow rate,
     // are not).
