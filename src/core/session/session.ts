@@ -198,7 +198,9 @@ export class Session {
 
   /**
    * Starts camera and/or microphone and sends them to everyone in the call (media goes
-   * only to people who joined). Rejects with a ParleyError (also an `error` event) when
+   * only to people who joined). You are in the call, receiving, from the moment the browser
+   * is asked for them (a permission prompt, a camera starting), with audio and video shown
+   * off to the others until they are on. Rejects with a ParleyError (also an `error` event) when
    * capture fails; when it was refused (`permission-denied`) or there is no such device
    * (`no-device`) you are still in the call without them, seeing and hearing the others,
    * until leave() (join() again once the device is allowed). Rejects with code `media`
