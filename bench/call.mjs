@@ -4,7 +4,8 @@
 //     join() at once; each measures from its own join() to the display time of the first
 //     frame of a remote video (and, for 4, of all three remote videos); the same for a Chromium page
 //     and a Firefox page, each side reported on its own; and for 2 people joining from
-//     the pre-join preview (camera already on, as after "Join now");
+//     the pre-join preview (camera already on, as after "Join now"); and for joining a
+//     call that is already going (the other person in it, camera on);
 //   - offers per pair over a scripted call (join, camera off/on, screen share on/off,
 //     device switch, leave, join again), Chromium ↔ Chromium and Chromium ↔ Firefox;
 //   - recovery from a real ICE failure: the other browser is frozen (SIGSTOP on its
@@ -174,6 +175,23 @@ async function joinRounds(n, rounds, options) {
 }
 
 /**
+ * join() into a call already going: the second page joins, its camera is on and its video
+ * presenting at the first page's end once that joins; then the first page joins and times
+ * its first remote frame (the case of everyone who is not first in a call).
+ */
+async function lateJoinRounds(rounds) {
+  const first = [];
+  for (let round = 0; round < rounds; round++) {
+    const [newcomer, host] = await openRoom(2, `late-${round}`);
+    await host.evaluate(() => document.querySelector('parley-room').join({ audio: true, video: true }));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the camera running, as in a call that has gone on for a while
+    first.push((await measureJoin(newcomer, 1)).first);
+    await Promise.all([newcomer, host].map((p) => p.close()));
+  }
+  return first;
+}
+
+/**
  * A real ICE failure: freeze the second browser (SIGSTOP on its renderer), wait until the
  * first page's connection is `disconnected` and it has restarted ICE (after the grace
  * period), thaw, and time until the first page decodes the other's video again.
@@ -304,6 +322,7 @@ if (SFU) {
 try {
   results.join2 = await joinRounds(2, ROUNDS);
   results.join2preview = await joinRounds(2, ROUNDS, { preview: true });
+  results.joinLate = await lateJoinRounds(ROUNDS);
   results.join4 = await joinRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
   results.mixed = await mixedJoinRounds(ROUNDS);
   results.offers = { chromium: await scriptedOffers('chromium'), firefox: await scriptedOffers('firefox') };
@@ -319,6 +338,7 @@ const stats = (values) =>
 const offers = ({ offers, rebuilt }) => `${offers} offer${offers === 1 ? '' : 's'}, ${rebuilt} rebuilt`;
 console.log(`join() → first remote frame, 2 people:   ${stats(results.join2.first)}   (goal p50 ≤ 150 ms)`);
 console.log(`  from the preview (camera already on):   ${stats(results.join2preview.first)}`);
+console.log(`  into a call already going (1 person in): ${stats(results.joinLate)}`);
 console.log(`  Chromium ↔ Firefox, Chromium side:     ${stats(results.mixed.chromiumSide)}   (goal p50 ≤ 200 ms)`);
 console.log(`  Chromium ↔ Firefox, Firefox side:      ${stats(results.mixed.firefoxSide)}   (goal p50 ≤ 200 ms)`);
 console.log(`join() → first remote frame, 4 people:   ${stats(results.join4.first)}`);
