@@ -18,10 +18,10 @@ const MIN_BITRATE = 100_000;
  * shortest of the last BASE_RTT_READS reads and QUEUE_MS over it, two reads in a row (one
  * slow read is a busy machine), mean a queue is standing on the path, so it carries about
  * what we sent. So does a read in which the other side lost over LOSS_POOR of what we sent
- * (a short queue that overflowed before it stood long): the path carried what got through.
- * That estimate is held, and raised by ESTIMATE_GROWTH per read once the queue and the loss
- * are gone (until over the high profile's cap), so the cap does not spring back while the
- * link is narrow.
+ * (a short queue that overflowed before it stood long): the path carried what got through,
+ * and that is held while the loss lasts. The estimate is raised by ESTIMATE_GROWTH per read
+ * once the queue and the loss are gone (until over the high profile's cap), so the cap does
+ * not spring back while the link is narrow.
  */
 const BASE_RTT_READS = 15;
 const QUEUE_MS = 50;
@@ -144,7 +144,10 @@ function estimateFromDelay(stats: PeerStats, counters: Counters, last: Counters 
   const sent = stats.sent?.bitrate;
   const base = Math.min(...counters.rtts);
   if (rtt !== undefined && rtt > 2 * base && rtt > base + QUEUE_MS) counters.queued = (last?.queued ?? 0) + 1;
-  if (sent !== undefined && (counters.queued >= 2 || sentLoss > LOSS_POOR)) estimate = Math.min(estimate ?? Infinity, sent * (1 - sentLoss));
+  if (sent !== undefined && counters.queued >= 2) estimate = Math.min(estimate ?? sent, sent);
+  // Held, not lowered read after read: the loss halves the cap already (targetEncoding),
+  // and on a path that loses at random it would sink to the floor.
+  else if (sentLoss > LOSS_POOR) estimate ??= sent ? sent * (1 - sentLoss) : undefined;
   else if (estimate !== undefined) estimate = estimate * ESTIMATE_GROWTH > PROFILES.high.maxBitrate ? undefined : estimate * ESTIMATE_GROWTH;
   counters.estimate = estimate;
   if (estimate !== undefined) stats.availableBitrate = estimate;

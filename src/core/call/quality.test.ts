@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { PROFILES } from './profiles.js';
-import { rateNetwork, targetEncoding } from './network-stats.js';
+import { rateNetwork, readPeerStats, targetEncoding, type Counters } from './network-stats.js';
 import { qualityOf } from './quality.js';
 import type { Session } from '../session/session.js';
 import { connectedPair, noisyCamera, sentBitrate, waitFor } from '../../../test/helpers.js';
@@ -33,6 +33,38 @@ describe('quality', () => {
     expect(targetEncoding('auto', undefined, { captured: 1280, shown: 320 })).to.deep.equal({ maxBitrate: 150_000, scaleResolutionDownBy: 4 });
     expect(targetEncoding('auto', undefined, { captured: 1280, shown: 640 })).to.deep.equal({ maxBitrate: 500_000, scaleResolutionDownBy: 2 });
     expect(targetEncoding('auto', undefined, { captured: 1280, shown: 1280 })).to.deep.equal({ maxBitrate: 1_500_000, scaleResolutionDownBy: 1 });
+  });
+
+  it('without a browser estimate (Firefox), holds what got through after heavy loss of what it sent, and raises it once the loss is gone', async () => {
+    // The figures Firefox's getStats gives for a connection (no availableOutgoingBitrate),
+    // read by the quality monitor's own code: a steady 20 ms path, what we sent so far, and
+    // the share of it the other side reports lost.
+    let bytesSent = 0;
+    let fractionLost = 0;
+    const source = {
+      getStats: async () =>
+        new Map<string, object>([
+          ['pair', { id: 'pair', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.02 }],
+          ['out', { id: 'out', type: 'outbound-rtp', kind: 'video', bytesSent }],
+          ['remote', { id: 'remote', type: 'remote-inbound-rtp', kind: 'video', fractionLost, roundTripTime: 0.02 }],
+        ]) as unknown as RTCStatsReport,
+    };
+    const counters = new Map<string, Counters>();
+    /** Sends `bits` a second for 200 ms, then reads. */
+    const read = async (bits: number, lost: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      bytesSent += (bits * 0.2) / 8;
+      fractionLost = lost;
+      return readPeerStats(source, counters, 'bob');
+    };
+    await read(0, 0);
+    expect((await read(500_000, 0)).availableBitrate, 'no loss, no queue: no estimate').to.equal(undefined);
+    const lossy = (await read(500_000, 0.2)).availableBitrate!;
+    // What got through of what was sent (the rate is read off the clock: within 25 %).
+    expect(lossy).to.be.within(0.8 * 500_000 * 0.75, 0.8 * 500_000 * 1.25);
+    expect((await read(200_000, 0.2)).availableBitrate, 'held while the loss lasts, not lowered').to.equal(lossy);
+    expect((await read(200_000, 0)).availableBitrate, 'raised once it is gone').to.equal(lossy * 1.25);
+    expect(targetEncoding('auto', await read(200_000, 0)).maxBitrate, 'the cap stays under the wide path’s').to.be.below(PROFILES.high.maxBitrate);
   });
 
   it('in auto, starts the camera at a quarter of its size (a faster first frame), set before the join on both sides of a pair; a fixed profile at full size', async () => {
