@@ -21,10 +21,21 @@ export class StatsPoller {
   /**
    * Runs `task` every `periodMs` (rounded to STATS_TICK_MS), the first time `periodMs` after
    * this call, until the returned function is called. A task that fails (a connection
-   * closing mid-read) is tried again next time.
+   * closing mid-read) is tried again next time. A task still running when it is due again
+   * is not started a second time: on a busy machine a read can take longer than its period
+   * (Firefox's getStats, for seconds), and reads started on top of it would pile up until
+   * the page does little else.
    */
   every(periodMs: number, task: () => unknown): () => void {
-    const run = () => void Promise.resolve().then(task).catch(() => {});
+    let running = false;
+    const run = () => {
+      if (running) return;
+      running = true;
+      void Promise.resolve()
+        .then(task)
+        .catch(() => {})
+        .finally(() => (running = false));
+    };
     const period = Math.max(1, Math.round(periodMs / STATS_TICK_MS));
     this.#tasks.set(run, { period, due: this.#ticks + period });
     this.#timer ??= setInterval(this.#tick, STATS_TICK_MS);

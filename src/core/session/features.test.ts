@@ -58,6 +58,24 @@ describe('Session features', () => {
     expect(stats.running, 'the timer stops with the last one').to.equal(false);
   });
 
+  it('never starts a stats task again while its last run is still going', async () => {
+    const stats = statsOf(session());
+    let started = 0;
+    let finish = () => {};
+    const stop = stats.every(200, () => {
+      started++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    await waitFor(() => started === 1, 'the first run');
+    // A read that takes five periods (a busy machine): the poller ticks on, the task waits.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(started, 'runs started while the first was still going').to.equal(1);
+    finish();
+    await waitFor(() => started === 2, 'the next run, once the first is done');
+    stop();
+    finish();
+  });
+
   it('runs a stats subscriber first one whole period after it subscribes, whenever the poller started', async () => {
     const stats = statsOf(session());
     let fast = 0;
