@@ -45,4 +45,40 @@ describe('ActiveSpeaker (real audio levels over real connections)', () => {
     other.setAudioEnabled(false);
     await waitFor(() => detector!.current === null, 'silence when both are muted');
   });
+
+  it('reads the level only of people whose microphone is on', async () => {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const [a, c] = ['Ada', 'Cy'].map((name) => new Session(room, { signaling, name }));
+    sessions.push(a!, c!);
+    sessions.forEach((s) => s.start());
+    await waitFor(() => c!.peers.get(a!.id)?.connected, 'Cy to connect to Ada');
+    await a!.join({ audio: true, video: false });
+    await c!.join({ audio: true, video: false });
+    const adaHeard = (audio: boolean) => c!.participants().find((p) => p.id === a!.id)?.media?.audio === audio;
+    await waitFor(() => adaHeard(true) && c!.peers.get(a!.id)?.receiverOf('microphone'), 'Cy to see Ada in the call, microphone on');
+    // Every read of a remote level goes through the receiver (stats, or the sources' levels).
+    const reads: string[] = [];
+    const proto = RTCRtpReceiver.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const originals = ['getStats', 'getSynchronizationSources'].map((name) => [name, proto[name]] as const);
+    for (const [name, original] of originals) {
+      proto[name] = function (this: RTCRtpReceiver, ...args: unknown[]) {
+        reads.push(name);
+        return original!.apply(this, args);
+      };
+    }
+    try {
+      detector = new ActiveSpeaker(c!);
+      await detector.sample();
+      expect(reads, 'reads while her microphone is on').to.not.be.empty;
+      a!.setAudioEnabled(false);
+      await waitFor(() => adaHeard(false), 'Cy to see Ada muted');
+      reads.length = 0;
+      await detector.sample();
+      await detector.sample();
+      expect(reads, 'reads while her microphone is off').to.deep.equal([]);
+    } finally {
+      for (const [name, original] of originals) proto[name] = original!;
+    }
+  });
 });

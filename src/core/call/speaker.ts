@@ -89,8 +89,12 @@ export class ActiveSpeaker {
     }
     const raw = new Map<string, number>();
     const reads: Array<Promise<void>> = [];
+    // Only people whose microphone is on can be speaking: the others are not read at all.
+    // Each read costs the page (in Chromium the fallback below blocks it on WebRTC's own
+    // thread), and a call of people with their microphones off would pay for nothing.
+    const heard = new Set(this.session.participants().filter((p) => !p.isLocal && p.media?.audio).map((p) => p.id));
     for (const [id, peer] of this.session.peers) {
-      const receiver = peer.receiverOf('microphone');
+      const receiver = heard.has(id) ? peer.receiverOf('microphone') : undefined;
       if (!receiver) continue;
       reads.push(
         // Only where the counters are missing: in Chromium this call waits on WebRTC's own
