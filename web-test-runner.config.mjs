@@ -9,6 +9,7 @@ import { mintToken } from './signaling/src/auth.js';
 import { RUN_ALONE, chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
 import { janusInstalled, startJanus, JANUS_BIN } from './sfu/janus.mjs';
 import { createShapedRelay } from './bench/shaped-link.mjs';
+import { startBusyJanus } from './test/busy-janus.mjs';
 
 const relay = await createRelay({ port: 0, log: () => {} });
 // A relay that requires a token, and one it accepts for every room.
@@ -79,7 +80,11 @@ function reshape({ id, ...link }) {
   relay.shape(Object.fromEntries(Object.entries(link).map(([key, value]) => [key, Number(value)])));
   return { shaped: true, stats: relay.stats };
 }
+// A stand-in for a busy Janus (test/busy-janus.mjs), made on first use: `/__parley/busy-janus`.
+// It answers a plugin message 1.5 s after the client's first timeout (REQUEST_TIMEOUT_MS, 15 s).
+let busyJanus = null;
 process.on('exit', () => {
+  busyJanus?.then((server) => server.close());
   for (const { instance, relay } of doomed.values()) {
     relay.server.close();
     try {
@@ -118,6 +123,10 @@ export default {
       async serve(context) {
         if (context.path === '/__parley/doomed-sfu') {
           return { body: JSON.stringify(janus ? await startDoomedSfu() : { error: sfu.sfuMissing }), type: 'json' };
+        }
+        if (context.path === '/__parley/busy-janus') {
+          busyJanus ??= startBusyJanus({ answerAfterMs: 16_500 });
+          return { body: JSON.stringify({ url: (await busyJanus).url }), type: 'json' };
         }
         if (context.path === '/__parley/shaped-relay') return { body: JSON.stringify(await startShapedRelay()), type: 'json' };
         if (context.path === '/__parley/shape') return { body: JSON.stringify(reshape(context.query)), type: 'json' };

@@ -17,8 +17,17 @@ export function unavailable(message: string, cause?: unknown): ParleyError {
 
 /** Janus drops a session after 60 s without a request; a keepalive every 25 s keeps it. */
 export const KEEPALIVE_MS = 25_000;
-/** How long a request may wait for its answer. */
+/** How long a request may wait for its answer, or for Janus to say it is working on it (`ack`). */
 export const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * How long a plugin request Janus acknowledged may wait for its answer. Janus acks a message
+ * as soon as it reads it, and the plugin answers in turn, one request after another: on a
+ * busy machine with a room's worth of subscribers asking at once, an answer can come well
+ * after REQUEST_TIMEOUT_MS from a server that is alive and working through them.
+ */
+export const ANSWER_TIMEOUT_MS = 60_000;
+/** Requests Janus answers with its `ack` alone. */
+const ACK_ONLY = new Set(['keepalive', 'trickle']);
 
 export interface JanusMessage {
   janus: string;
@@ -33,13 +42,21 @@ export interface JanusMessage {
 
 type Listener = (message: JanusMessage) => void;
 
+interface Pending {
+  resolve: (m: JanusMessage) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+  /** Janus acknowledged the request. */
+  ack: (m: JanusMessage) => void;
+}
+
 export class JanusClient {
   /** The token every request carries; replace it with a fresh one before it expires. */
   token: string;
   /** Called once when the connection to Janus ends (closed, failed, or the session timed out). */
   onclose: ((reason: string) => void) | null = null;
   readonly #ws: WebSocket;
-  readonly #pending = new Map<string, { resolve: (m: JanusMessage) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #pending = new Map<string, Pending>();
   readonly #handles = new Map<number, Listener>();
   #session = 0;
   #next = 0;
@@ -107,12 +124,25 @@ export class JanusClient {
   #request(request: Record<string, unknown>): Promise<JanusMessage> {
     if (this.#closed) return Promise.reject(unavailable('The connection to the media server has ended'));
     const transaction = `p${(this.#next++).toString(36)}`;
+    const kind = String(request.janus);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(transaction);
-        reject(unavailable(`The media server did not answer ${String(request.janus)}`));
-      }, REQUEST_TIMEOUT_MS);
-      this.#pending.set(transaction, { resolve, reject, timer });
+      const expire = (ms: number) =>
+        setTimeout(() => {
+          this.#pending.delete(transaction);
+          reject(unavailable(`The media server did not answer ${kind}`));
+        }, ms);
+      const pending: Pending = {
+        resolve,
+        reject,
+        timer: expire(REQUEST_TIMEOUT_MS),
+        ack: (message) => {
+          clearTimeout(pending.timer);
+          if (!ACK_ONLY.has(kind)) return void (pending.timer = expire(ANSWER_TIMEOUT_MS));
+          this.#pending.delete(transaction);
+          resolve(message);
+        },
+      };
+      this.#pending.set(transaction, pending);
       this.#ws.send(JSON.stringify({ ...request, transaction, token: this.token }));
     });
   }
@@ -124,8 +154,9 @@ export class JanusClient {
     } catch {
       return; // not JSON: nothing Janus sends
     }
-    if (typeof message !== 'object' || message === null || typeof message.janus !== 'string' || message.janus === 'ack') return;
+    if (typeof message !== 'object' || message === null || typeof message.janus !== 'string') return;
     const pending = message.transaction ? this.#pending.get(message.transaction) : undefined;
+    if (message.janus === 'ack') return pending?.ack(message);
     if (pending) {
       this.#pending.delete(message.transaction!);
       clearTimeout(pending.timer);
