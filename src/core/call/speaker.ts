@@ -92,9 +92,14 @@ export class ActiveSpeaker {
     // Only people whose microphone is on can be speaking: the others are not read at all.
     // Each read costs the page (in Chromium the fallback below blocks it on WebRTC's own
     // thread), and a call of people with their microphones off would pay for nothing.
-    const heard = new Set(this.session.participants().filter((p) => !p.isLocal && p.media?.audio).map((p) => p.id));
-    for (const [id, peer] of this.session.peers) {
-      const receiver = heard.has(id) ? peer.receiverOf('microphone') : undefined;
+    // Through the media server, a person's sound arrives on its connection, not the mesh.
+    const sfu = this.session.sfu;
+    for (const { id, isLocal, media, camera } of this.session.participants()) {
+      if (isLocal || !media?.audio) continue;
+      const peer = this.session.peers.get(id);
+      const sound = camera?.getAudioTracks()[0];
+      const receiver =
+        peer && (!sfu || camera === peer.camera) ? peer.receiverOf('microphone') : sfu?.downstream?.getReceivers().find((r) => sound && r.track === sound);
       if (!receiver) continue;
       reads.push(
         // Only where the counters are missing: in Chromium this call waits on WebRTC's own
@@ -105,7 +110,7 @@ export class ActiveSpeaker {
       );
     }
     const track = this.session.localStream?.getAudioTracks()[0];
-    const sender = track && [...this.session.peers.values()].map((p) => p.senderOf(track)).find(Boolean);
+    const sender = track && ([...this.session.peers.values()].map((p) => p.senderOf(track)).find(Boolean) ?? sfu?.upstream?.getSenders().find((s) => s.track === track));
     if (track && sender) {
       reads.push(this.#read(this.session.id, sender, 'media-source').then((level) => void raw.set(this.session.id, track.enabled ? (level ?? 0) : 0)));
     }

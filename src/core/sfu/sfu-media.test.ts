@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { Session } from '../session/session.js';
 import { describeVideo, frameWidths, joinAll, paintedScreen, relayUrl, sessionsAndVideos, sfuRelay, showStream, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
 import { SfuMedia } from './sfu-media.js';
+import { ActiveSpeaker } from '../call/speaker.js';
 
 // Media through a real Janus (started by web-test-runner.config.mjs), end to end encrypted.
 describe('media="sfu" (real relay, real Janus)', () => {
@@ -96,6 +97,34 @@ describe('media="sfu" (real relay, real Janus)', () => {
     ada.setPresence({ view: { [bob.id]: captured } });
     ada.sfu!.fit();
     await waitFor(() => widths.at(-1)! > quarter, () => `frames wider than ${quarter} px (last ${widths.at(-1)} px)`, 30000);
+  });
+
+  it('finds the active speaker from the sound Janus forwards', async function () {
+    this.timeout(45000);
+    const signaling = await sfuRelay();
+    const { people, errors } = await call(3, { signaling, password, media: 'sfu', quality: 'low' });
+    const [a, b, c] = people as [Session, Session, Session];
+    c.setAudioEnabled(false);
+    const heard = await waitFor(() => {
+      const forwarded = [...(c.sfu?.feeds.values() ?? [])].map((f) => f.stream);
+      const list = c.participants().filter((p) => !p.isLocal && p.camera?.getAudioTracks().length && forwarded.includes(p.camera));
+      return list.length === 2 ? list : null;
+    }, () => `Cy to receive both others' sound from Janus (errors: ${errors.map((e) => e.message).join('; ')})`, 30000);
+    // Played out, as a tile does: Chromium updates receive-side levels only for sound it plays.
+    for (const { camera } of heard) {
+      const audio = document.createElement('audio');
+      audio.srcObject = camera;
+      void audio.play().catch(() => {});
+      others.push({ close: () => audio.remove() });
+    }
+    const detector = new ActiveSpeaker(c);
+    others.push({ close: () => detector.stop() });
+    detector.start();
+    const first = await waitFor(() => detector.current, 'someone to be detected speaking through Janus', 20000);
+    expect([a.id, b.id]).to.include(first);
+    a.setAudioEnabled(false);
+    b.setAudioEnabled(false);
+    await waitFor(() => detector.current === null, 'silence once both are muted');
   });
 
   it('a shared screen goes through Janus on the m-line the first offer made: no new offer, nothing on the mesh, the camera untouched', async function () {
