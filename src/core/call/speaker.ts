@@ -94,12 +94,12 @@ export class ActiveSpeaker {
     // thread), and a call of people with their microphones off would pay for nothing.
     // Through the media server, a person's sound arrives on its connection, not the mesh.
     const sfu = this.session.sfu;
+    const forwarded = sfu?.downstream?.getReceivers() ?? [];
     for (const { id, isLocal, media, camera } of this.session.participants()) {
       if (isLocal || !media?.audio) continue;
       const peer = this.session.peers.get(id);
       const sound = camera?.getAudioTracks()[0];
-      const receiver =
-        peer && (!sfu || camera === peer.camera) ? peer.receiverOf('microphone') : sfu?.downstream?.getReceivers().find((r) => sound && r.track === sound);
+      const receiver = peer && (!sfu || camera === peer.camera) ? peer.receiverOf('microphone') : forwarded.find((r) => sound && r.track === sound);
       if (!receiver) continue;
       reads.push(
         // Only where the counters are missing: in Chromium this call waits on WebRTC's own
