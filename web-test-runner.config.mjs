@@ -83,8 +83,9 @@ function reshape({ id, ...link }) {
 // A stand-in for a busy Janus (test/busy-janus.mjs), made on first use: `/__parley/busy-janus`.
 // It answers a plugin message 1.5 s after the client's first timeout (REQUEST_TIMEOUT_MS, 15 s).
 let busyJanus = null;
+let busyJanusServer = null;
 process.on('exit', () => {
-  busyJanus?.then((server) => server.close());
+  busyJanusServer?.close();
   for (const { instance, relay } of doomed.values()) {
     relay.server.close();
     try {
@@ -126,7 +127,8 @@ export default {
         }
         if (context.path === '/__parley/busy-janus') {
           busyJanus ??= startBusyJanus({ answerAfterMs: 16_500 });
-          return { body: JSON.stringify({ url: (await busyJanus).url }), type: 'json' };
+          busyJanusServer = await busyJanus;
+          return { body: JSON.stringify({ url: busyJanusServer.url }), type: 'json' };
         }
         if (context.path === '/__parley/shaped-relay') return { body: JSON.stringify(await startShapedRelay()), type: 'json' };
         if (context.path === '/__parley/shape') return { body: JSON.stringify(reshape(context.query)), type: 'json' };
