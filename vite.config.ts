@@ -43,6 +43,22 @@ function oneLucideNotice(): Plugin {
   };
 }
 
+/**
+ * Lit repeats its license header in each of its modules (three in the base chunk); the
+ * base chunk carries one notice for Lit (src/elements/shared/theme.ts) instead of one per
+ * module.
+ */
+function oneLitNotice(): Plugin {
+  return {
+    name: 'one-lit-notice',
+    transform(code, id) {
+      if (!/[\\/]node_modules[\\/](lit|lit-html|lit-element|@lit[\\/]reactive-element)[\\/]/.test(id)) return null;
+      const stripped = code.replace(/\/\*\*\s*\*\s*@license\s*\*\s*Copyright \d{4} Google LLC\s*\*\s*SPDX-License-Identifier: BSD-3-Clause\s*\*\//g, '');
+      return stripped === code ? null : { code: stripped, map: null };
+    },
+  };
+}
+
 /** Chunk names are hashed, so each build starts from an empty chunk folder (not all of dist/: dist/esm is tsc's). */
 function emptyChunkFolder(): Plugin {
   return {
@@ -61,7 +77,7 @@ function modules(...paths: string[]): (id: string) => boolean {
 
 export default defineConfig({
   // Lit's html`` and css`` templates are strings the JS minifier leaves alone: shrink them.
-  plugins: [minifyTemplateLiterals(), lib0StandIns(), oneLucideNotice(), emptyChunkFolder()],
+  plugins: [minifyTemplateLiterals(), lib0StandIns(), oneLucideNotice(), oneLitNotice(), emptyChunkFolder()],
   build: {
     outDir: 'dist',
     emptyOutDir: false,

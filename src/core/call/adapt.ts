@@ -5,6 +5,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import type { Peer } from '../net/peer.js';
 import type { PresenceState, SessionConfig } from '../session/presence.js';
 import { applyEncoding, readPeerStats, targetEncoding, type Counters, type PeerStats } from './network-stats.js';
+import { senderOf } from './send-tracks.js';
 
 /** What the quality monitor reads from its session. */
 export interface QualityHost {
@@ -24,9 +25,9 @@ export async function adaptToPeers(session: QualityHost, stats: Map<string, Peer
     [...session.peers].map(async ([id, peer]) => {
       if (!peer.connected) return;
       try {
-        const read = await readPeerStats(peer, counters, id);
+        const read = await readPeerStats(peer.pc, counters, id);
         stats.set(id, read);
-        const sender = camera && peer.senderOf(camera);
+        const sender = camera && senderOf(peer, camera);
         if (sender) await applyEncoding(sender, targetEncoding(profile, read, { captured: camera.getSettings().width ?? 0, shown: shownWidth(session, id) }));
       } catch {
         // A connection closing mid-read: its stats go with it.

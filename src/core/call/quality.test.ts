@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { PROFILES } from './profiles.js';
 import { rateNetwork, readPeerStats, targetEncoding, type Counters } from './network-stats.js';
 import { qualityOf } from './quality.js';
+import { senderOf } from './send-tracks.js';
 import type { Session } from '../session/session.js';
 import { connectedPair, noisyCamera, sentBitrate, waitFor } from '../../../test/helpers.js';
 
@@ -88,7 +89,7 @@ describe('quality', () => {
       ]) {
         const camera = from.localStream!.getVideoTracks()[0]!;
         // from sends once it has heard that to is in the call.
-        const sender = await waitFor(() => from.peers.get(to.id)!.senderOf(camera), 'the camera sender');
+        const sender = await waitFor(() => senderOf(from.peers.get(to.id)!, camera), 'the camera sender');
         expect(sender.getParameters().encodings[0]?.scaleResolutionDownBy).to.equal(4);
         const stream = await waitFor(() => to.participants().find((p) => p.id === from.id)?.camera, 'the camera on the other side');
         const video = Object.assign(document.createElement('video'), { muted: true, srcObject: stream });
@@ -133,7 +134,7 @@ describe('quality', () => {
     await a.join({ audio: true, video: true });
     const track = a.localStream!.getVideoTracks()[0]!;
     expect(track.getSettings().width).to.be.at.most(PROFILES.low.width);
-    const sender = await waitFor(() => a.peers.get(b.id)!.senderOf(track), 'the camera sender');
+    const sender = await waitFor(() => senderOf(a.peers.get(b.id)!, track), 'the camera sender');
     await waitFor(async () => {
       await qualityOf(a).update();
       return sender.getParameters().encodings?.[0]?.maxBitrate === PROFILES.low.maxBitrate;

@@ -11,6 +11,11 @@ import type { Peer } from '../net/peer.js';
  */
 const requested = new WeakMap<RTCRtpSender, { track: MediaStreamTrack | null; done: Promise<void> }>();
 
+/** The sender carrying this local track on a connection, if any (for quality adaptation and stats). */
+export function senderOf(peer: Peer, track: MediaStreamTrack): RTCRtpSender | undefined {
+  return MEDIA_SLOTS.map((slot) => peer.transceiver(slot)?.sender).find((sender) => sender?.track === track);
+}
+
 /**
  * Makes the connection send exactly these tracks, each on its slot (a slot the answerer has
  * not learned yet, from the first offer, is skipped: the peer's `slots` event says when).

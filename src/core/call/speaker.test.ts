@@ -56,7 +56,7 @@ describe('ActiveSpeaker (real audio levels over real connections)', () => {
     await a!.join({ audio: true, video: false });
     await c!.join({ audio: true, video: false });
     const adaHeard = (audio: boolean) => c!.participants().find((p) => p.id === a!.id)?.media?.audio === audio;
-    await waitFor(() => adaHeard(true) && c!.peers.get(a!.id)?.receiverOf('microphone'), 'Cy to see Ada in the call, microphone on');
+    await waitFor(() => adaHeard(true) && c!.peers.get(a!.id)?.transceiver('microphone')?.receiver, 'Cy to see Ada in the call, microphone on');
     // Every read of a remote level goes through the receiver (stats, or the sources' levels).
     const reads: string[] = [];
     const proto = RTCRtpReceiver.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;

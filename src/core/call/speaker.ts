@@ -8,6 +8,7 @@
 import { createNanoEvents } from 'nanoevents';
 import type { Session } from '../session/session.js';
 import { statsOf } from './stats.js';
+import { senderOf } from './send-tracks.js';
 
 /** The session's active-speaker detector (one per session, made on first use): watch() it. */
 export function speakerOf(session: Session): ActiveSpeaker {
@@ -99,7 +100,7 @@ export class ActiveSpeaker {
       if (isLocal || !media?.audio) continue;
       const peer = this.session.peers.get(id);
       const sound = camera?.getAudioTracks()[0];
-      const receiver = peer && (!sfu || camera === peer.camera) ? peer.receiverOf('microphone') : forwarded.find((r) => sound && r.track === sound);
+      const receiver = peer && (!sfu || camera === peer.camera) ? peer.transceiver('microphone')?.receiver : forwarded.find((r) => sound && r.track === sound);
       if (!receiver) continue;
       reads.push(
         // Only where the counters are missing: in Chromium this call waits on WebRTC's own
@@ -110,7 +111,7 @@ export class ActiveSpeaker {
       );
     }
     const track = this.session.localStream?.getAudioTracks()[0];
-    const sender = track && ([...this.session.peers.values()].map((p) => p.senderOf(track)).find(Boolean) ?? sfu?.upstream?.getSenders().find((s) => s.track === track));
+    const sender = track && ([...this.session.peers.values()].map((p) => senderOf(p, track)).find(Boolean) ?? sfu?.upstream?.getSenders().find((s) => s.track === track));
     if (track && sender) {
       reads.push(this.#read(this.session.id, sender, 'media-source').then((level) => void raw.set(this.session.id, track.enabled ? (level ?? 0) : 0)));
     }

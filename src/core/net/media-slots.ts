@@ -56,10 +56,6 @@ export class MediaSlots {
     return this.#transceivers[slot];
   }
 
-  senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
-    return MEDIA_SLOTS.map((slot) => this.#transceivers[slot]?.sender).find((sender) => sender?.track === track);
-  }
-
   /** The answerer's transceivers are the offer's m-lines, in order: take them as our slots. */
   adopt(): void {
     if (this.#transceivers.microphone) return;

@@ -161,21 +161,6 @@ export class Peer {
     return this.#media.transceiver(slot);
   }
 
-  /** The sender carrying this local track, if any (for quality adaptation and stats). */
-  senderOf(track: MediaStreamTrack): RTCRtpSender | undefined {
-    return this.#media.senderOf(track);
-  }
-
-  /** This connection's stats (for the quality monitor), without handing out the connection. */
-  getStats(): Promise<RTCStatsReport> {
-    return this.pc.getStats();
-  }
-
-  /** The receiver of one slot's remote media, once negotiated. */
-  receiverOf(slot: MediaSlot): RTCRtpReceiver | undefined {
-    return this.#media.transceiver(slot)?.receiver;
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;

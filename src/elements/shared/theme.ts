@@ -3,6 +3,7 @@
 // the page's choice, never the OS's alone: the defaults use light-dark(), which follows
 // the CSS `color-scheme` the element inherits (light unless the page declares otherwise;
 // `color-scheme: light dark` on the page follows the OS).
+/*! Lit, BSD-3-Clause License, Copyright 2017-2019 Google LLC, https://lit.dev */
 import { css } from 'lit';
 
 export const tokens = css`

@@ -516,7 +516,7 @@ describe('<parley-video-grid>', () => {
     await other.join({ audio: false, video: true });
     camera.restore();
     const bob = other;
-    const toAda = await waitFor(() => bob.peers.get(el.session!.id), 'Bob’s connection to Ada');
+    const toAda = (await waitFor(() => bob.peers.get(el.session!.id), 'Bob’s connection to Ada')).pc;
     const shown = await waitFor(() => el.session!.localPresence.view?.[bob.id], 'Ada to publish the size of Bob’s tile');
     expect(shown).to.equal(Math.ceil((200 * devicePixelRatio) / 160) * 160);
     expect(bob.localStream!.getVideoTracks()[0]!.getSettings().width, 'Bob captures more than the tile shows').to.be.at.least(shown * 2);
