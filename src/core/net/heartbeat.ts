@@ -1,10 +1,11 @@
-// A connection's heartbeat: a ping on its data channel every HEARTBEAT_MS (the other side
-// answers at once), and ICE restarted when the other side has been silent too long while
-// nothing at all arrives on the wire. A busy page (ours stalled, or theirs slow to answer
-// while its packets still arrive) is never taken for a dead path.
+// A connection's heartbeat: a ping on its data channel every HEARTBEAT_MS from each side
+// (hearing the other's is the sign of life), and ICE restarted when the other side has been
+// silent too long while nothing at all arrives on the wire. A busy page (ours stalled, or
+// theirs slow to ping while its packets or ICE checks still arrive) is never taken for a
+// dead path.
 import { log } from '../errors.js';
 
-/** The heartbeat: a ping this often on the data channel; the other side answers at once. */
+/** The heartbeat: a ping this often on the data channel, from each side. */
 export const HEARTBEAT_MS = 500;
 /**
  * Nothing heard for this long: the path is dead (a frozen tab, a lost network), so ICE is
@@ -18,6 +19,17 @@ const POLITE_EXTRA_SILENCE_MS = 500;
  * a background tab), not the peer: the silence it shows is forgiven.
  */
 const STALLED_TICK_MS = HEARTBEAT_MS + 700;
+/**
+ * A connection that carries no media (only the form, or the mesh while Janus carries the
+ * call) shows a live path only by the answers to our ICE checks, which the other browser
+ * sends from its network thread however busy its page is (our checks go out every 2.5 s
+ * from Chromium, every 5 s from Firefox, and `bytesReceived` counts neither). Its silence
+ * is a dead path only once this long has passed without an answer; with media arriving,
+ * a second without a packet is enough.
+ */
+export const CHECKS_WINDOW_MS = 6500;
+/** Media whose last packet came this recently when the silence began was flowing. */
+const MEDIA_RECENT_MS = 3000;
 
 export interface HeartbeatHost {
   readonly pc: RTCPeerConnection;
@@ -28,13 +40,23 @@ export interface HeartbeatHost {
   restartIce(): void;
 }
 
+/** What arrived on a connection so far, as the heartbeat compares it across a silence. */
+interface Traffic {
+  /** When it was read (performance.now()). */
+  at: number;
+  /** Bytes (media, data) and responses to our ICE checks received on every candidate pair. */
+  count: number;
+  /** Whether media was arriving: some stream's last packet came within MEDIA_RECENT_MS. */
+  media: boolean;
+}
+
 export class Heartbeat {
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastHeard = 0;
   #lastTick = 0;
   #restarting = false;
-  /** Bytes received on the connection when the current silence began (null: being read). */
-  #bytesBefore: number | null | undefined;
+  /** What had arrived when the current silence began (null: being read). */
+  #before: Traffic | null | undefined;
 
   constructor(private readonly host: HeartbeatHost) {}
 
@@ -69,25 +91,27 @@ export class Heartbeat {
     this.#lastTick = now;
     host.ping();
     const silence = now - this.#lastHeard;
-    if (silence < HEARTBEAT_MS * 2) return void (this.#bytesBefore = undefined);
-    // Silent for a while: note how much has arrived on the wire so far, to compare with.
-    if (this.#bytesBefore === undefined) {
-      this.#bytesBefore = null;
-      void receivedBytes(host.pc).then((bytes) => this.#bytesBefore === null && (this.#bytesBefore = bytes));
+    if (silence < HEARTBEAT_MS * 2) return void (this.#before = undefined);
+    // Silent for a while: note what has arrived on the wire so far, to compare with.
+    if (this.#before === undefined) {
+      this.#before = null;
+      void received(host.pc).then((traffic) => this.#before === null && (this.#before = traffic));
       return;
     }
+    const before = this.#before;
     const limit = SILENCE_MS + (host.polite ? POLITE_EXTRA_SILENCE_MS : 0);
-    if (silence < limit || this.#restarting || this.#bytesBefore === null) return;
+    if (silence < limit || this.#restarting || before === null) return;
+    // Without media, only ICE checks show the path alive: wait until one is due.
+    if (!before.media && now - before.at < CHECKS_WINDOW_MS) return;
     // The polite side leaves the restart to the other side if its offer is already here.
     if (host.polite && host.pc.signalingState !== 'stable') return;
-    const before = this.#bytesBefore;
     this.#restarting = true; // one check (and restart) at a time
-    void receivedBytes(host.pc).then((bytes) => {
+    void received(host.pc).then((traffic) => {
       if (host.closed()) return;
-      if (bytes > before) {
+      if (traffic.count > before.count) {
         // Packets still arrive (its media, its ICE checks): the path is alive and the other
         // page is only busy, as on a loaded machine. Not a reason to restart anything.
-        this.#bytesBefore = bytes;
+        this.#before = traffic;
         this.#restarting = false;
         return;
       }
@@ -97,15 +121,25 @@ export class Heartbeat {
   }
 }
 
-/** Bytes received so far on every candidate pair of a connection (media, data, ICE checks). */
-async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
-  let bytes = 0;
+interface ReceivedStats {
+  type: string;
+  timestamp: number;
+  bytesReceived?: number;
+  responsesReceived?: number;
+  lastPacketReceivedTimestamp?: number;
+}
+
+/** What a connection received so far (bytes and ICE check responses, on every candidate pair), and whether media was arriving. */
+async function received(pc: RTCPeerConnection): Promise<Traffic> {
+  const traffic = { at: performance.now(), count: 0, media: false };
   try {
-    (await pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
-      if (r.type === 'candidate-pair') bytes += r.bytesReceived ?? 0;
+    (await pc.getStats()).forEach((r: ReceivedStats) => {
+      if (r.type === 'candidate-pair') traffic.count += (r.bytesReceived ?? 0) + (r.responsesReceived ?? 0);
+      // (A stream with no packet yet has no timestamp: the difference is NaN, not recent.)
+      else if (r.type === 'inbound-rtp') traffic.media ||= r.timestamp - r.lastPacketReceivedTimestamp! < MEDIA_RECENT_MS;
     });
   } catch {
     // A closing connection reports nothing.
   }
-  return bytes;
+  return traffic;
 }

@@ -102,6 +102,29 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     await waitFor(() => b.doc.getMap('m').get('after') === 'stall', 'sync after the stall');
   });
 
+  it('does not restart a connection without media whose pages are too busy to ping, while its ICE checks still come', async function () {
+    this.timeout(30000);
+    const [a, b] = await connectedPair(); // sharing the form, nobody in the call: no media
+    sessions.push(a, b);
+    const peers = [a.peers.get(b.id)!, b.peers.get(a.id)!];
+    // Both pages' scripts fall silent for 9 s, longer than the heartbeat's silence limit and
+    // its wait for an ICE check: every data channel message is held back (the browser's own
+    // send, wrapped), as when both pages are busy on a loaded machine and the last frames sent
+    // are long delivered. Below the page, the browsers' ICE stacks go on checking the path.
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function () {};
+    try {
+      const since = performance.now();
+      await waitFor(() => performance.now() - since > 9000, 'nine silent seconds', 15000);
+    } finally {
+      RTCDataChannel.prototype.send = send;
+    }
+    expect(peers.map((p) => p.offers).reduce((x, y) => x + y), 'offers: the first one only, no ICE restart').to.equal(1);
+    expect(peers.every((p) => !p.closed && p.pc.connectionState === 'connected')).to.equal(true);
+    a.doc.getMap('m').set('after', 'silence');
+    await waitFor(() => b.doc.getMap('m').get('after') === 'silence', 'sync after the silence');
+  });
+
   it('sends an offer again when it goes unanswered, so a lost offer never keeps a pair apart', async function () {
     this.timeout(60000);
     const signaling = await relayUrl();
