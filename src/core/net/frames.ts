@@ -15,9 +15,9 @@ export const FrameKind = {
   sync: 0,
   /** JSON perfect-negotiation signal, once the channel is open. */
   signal: 1,
-  /** Heartbeat: "are you there?" (empty payload), answered at once with a pong. */
+  /** Heartbeat: "I am here" (empty payload), from each side every HEARTBEAT_MS. */
   ping: 2,
-  /** Heartbeat answer (empty payload). */
+  /** Heartbeat answer (empty payload) from older versions; ignored. */
   pong: 3,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];

@@ -272,8 +272,9 @@ export class Peer {
     switch (message.kind) {
       case FrameKind.sync:
         return void this.events.emit('sync', message.payload);
+      // The heartbeat: each side pings every HEARTBEAT_MS, and hearing the other's pings is
+      // the sign of life. (A pong, which older versions sent back, adds nothing.)
       case FrameKind.ping:
-        return this.#sendFrames(FrameKind.pong, new Uint8Array(0));
       case FrameKind.pong:
         return;
     }
