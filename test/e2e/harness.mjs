@@ -75,8 +75,15 @@ export const keepsPlaying = (page, timeout = 10000, span = 500) =>
 /** Joins the call as the page's code does: `<parley-room>.join()`. */
 export const join = (page) => page.evaluate(() => document.querySelector('parley-room').join());
 
-export function launch(kind) {
-  return puppeteer.launch(kind === 'firefox' ? firefoxLaunch : chromiumLaunch);
+/**
+ * Launches Debian's Chromium or Firefox. `cameraFps` sets the frame rate of Chromium's fake
+ * cameras themselves (what a camera delivers, as a real one in dim light does), where a
+ * test needs many cameras on one machine.
+ */
+export function launch(kind, { cameraFps } = {}) {
+  if (kind === 'firefox') return puppeteer.launch(firefoxLaunch);
+  const args = cameraFps ? chromiumLaunch.args.map((arg) => (arg.startsWith('--use-fake-device-for-media-stream=') ? `${arg},fps=${cameraFps}` : arg)) : chromiumLaunch.args;
+  return puppeteer.launch({ ...chromiumLaunch, args });
 }
 
 /**
@@ -159,9 +166,9 @@ export const remoteVideosPlaying = (page, { frames = 3, timeout = 3000 } = {}) =
 /** How many remote videos on the page present new frames: {@link remoteVideosPlaying}'s count. */
 export const playingRemoteVideos = async (page, options) => (await remoteVideosPlaying(page, options)).length;
 
-/** Launches the browsers `kinds` names; if one fails, the others are closed before the error is thrown. */
-export async function launchAll(kinds) {
-  const launched = await Promise.allSettled(kinds.map((kind) => launch(kind)));
+/** Launches the browsers `kinds` names (with launch()'s `options`); if one fails, the others are closed before the error is thrown. */
+export async function launchAll(kinds, options) {
+  const launched = await Promise.allSettled(kinds.map((kind) => launch(kind, options)));
   const browsers = launched.filter((result) => result.status === 'fulfilled').map((result) => result.value);
   const failed = launched.find((result) => result.status === 'rejected');
   if (failed) {
