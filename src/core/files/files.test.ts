@@ -5,6 +5,7 @@ import { decodeMessage, encodeChunk, encodeControl, sanitizeFileName } from './p
 import type { ParleyError } from '../errors.js';
 import { STORE_PREFIX, sweepFileStore } from './store.js';
 import type { Session } from '../session/session.js';
+import type { Peer } from '../net/peer.js';
 import { bytes, connectedPair, digest, relayUrl, uniqueRoom, waitFor, sessionsWithChannels } from '../../../test/helpers.js';
 import { Session as SessionClass } from '../session/session.js';
 
@@ -31,6 +32,13 @@ function autoAccept(files: FileTransfers): Promise<FileReceiver> {
 describe('FileTransfers (two sessions, real relay, real data channels)', function () {
   this.timeout(120000);
   const { sessions, open: openChannel } = sessionsWithChannels();
+
+  /**
+   * Sends one raw message on the file channel, once it is open at both ends: a pair is
+   * connected when its first channel is, and the file channel may open a moment later
+   * (sendFiles() drops a message and returns false until then).
+   */
+  const sent = (peer: Peer, message: Uint8Array<ArrayBuffer>) => waitFor(() => peer.sendFiles(message), 'the file channel to take a message');
 
   async function pair() {
     const [a, b] = await connectedPair();
@@ -237,7 +245,7 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     // Bookkeeping made for an offer would take 33 bytes a chunk: over 2 GB for the first,
     // 70 GB for the second (no browser allocates that: the offer would throw instead).
     for (const [id, size] of [['00112233445566aa', 2 ** 36], ['00112233445566bb', 2 ** 41]] as const) {
-      a.peers.get(b.id)!.sendFiles(encodeControl({ t: 'offer', id, name: 'huge.bin', size, mime: '', chunkSize: 1024 }));
+      await sent(a.peers.get(b.id)!, encodeControl({ t: 'offer', id, name: 'huge.bin', size, mime: '', chunkSize: 1024 }));
       const receiver = await waitFor(() => filesB.list().find((r) => r.id === id) as FileReceiver | undefined, `the offer of ${size} bytes`);
       expect(receiver.state).to.equal('refused');
       expect(receiver.reason).to.match(/too large/);
@@ -269,7 +277,7 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
       if (message?.type === 'control' && message.control.t === 'decline') declined.push(message.control.id);
     });
     for (let i = 0; i < MAX_PENDING_OFFERS + 5; i++) {
-      peer.sendFiles(encodeControl({ t: 'offer', id: `00000000000000${String(i).padStart(2, '0')}`, name: `f${i}`, size: 10, mime: '', chunkSize: 1024 }));
+      await sent(peer, encodeControl({ t: 'offer', id: `00000000000000${String(i).padStart(2, '0')}`, name: `f${i}`, size: 10, mime: '', chunkSize: 1024 }));
     }
     await waitFor(() => declined.length === 5, () => `5 offers declined (got ${declined.length})`);
     expect(filesB.list().filter((r) => r.state === 'offered')).to.have.length(MAX_PENDING_OFFERS);
@@ -311,7 +319,7 @@ describe('FileTransfers (two sessions, real relay, real data channels)', functio
     const peer = () => a.peers.get(b.id)!;
     // A chunk beyond the announced size.
     const id = '0123456789abcdef';
-    peer().sendFiles(encodeControl({ t: 'offer', id, name: 'x.bin', size: 2048, mime: '', chunkSize: 1024 }));
+    await sent(peer(), encodeControl({ t: 'offer', id, name: 'x.bin', size: 2048, mime: '', chunkSize: 1024 }));
     const receiver = await waitFor(() => filesB.list()[0] as FileReceiver | undefined, 'the offer');
     await filesB.accept(receiver);
     const data = new Uint8Array(1024);
