@@ -30,30 +30,17 @@ function lib0StandIns(): Plugin {
 }
 
 /**
- * Lucide repeats its license header in each icon module; a chunk carries one notice for
- * them all (src/elements/shared/icons.ts) instead of one per icon.
+ * A library that repeats its license header in each of its modules (the modules at paths
+ * `files` matches) gets it stripped there; a module of ours carries one notice for that
+ * library instead: Lucide's in src/elements/shared/icons.ts (one header per icon), Lit's
+ * in src/elements/shared/theme.ts (three in the base chunk).
  */
-function oneLucideNotice(): Plugin {
+function oneNotice(name: string, files: RegExp, header: RegExp): Plugin {
   return {
-    name: 'one-lucide-notice',
+    name: `one-${name}-notice`,
     transform(code, id) {
-      if (!/[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/.test(id)) return null;
-      return { code: code.replace(/^\/\*\*[\s\S]*?@license lucide[\s\S]*?\*\/\s*/, ''), map: null };
-    },
-  };
-}
-
-/**
- * Lit repeats its license header in each of its modules (three in the base chunk); the
- * base chunk carries one notice for Lit (src/elements/shared/theme.ts) instead of one per
- * module.
- */
-function oneLitNotice(): Plugin {
-  return {
-    name: 'one-lit-notice',
-    transform(code, id) {
-      if (!/[\\/]node_modules[\\/](lit|lit-html|lit-element|@lit[\\/]reactive-element)[\\/]/.test(id)) return null;
-      const stripped = code.replace(/\/\*\*\s*\*\s*@license\s*\*\s*Copyright \d{4} Google LLC\s*\*\s*SPDX-License-Identifier: BSD-3-Clause\s*\*\//g, '');
+      if (!files.test(id)) return null;
+      const stripped = code.replace(header, '');
       return stripped === code ? null : { code: stripped, map: null };
     },
   };
@@ -77,7 +64,17 @@ function modules(...paths: string[]): (id: string) => boolean {
 
 export default defineConfig({
   // Lit's html`` and css`` templates are strings the JS minifier leaves alone: shrink them.
-  plugins: [minifyTemplateLiterals(), lib0StandIns(), oneLucideNotice(), oneLitNotice(), emptyChunkFolder()],
+  plugins: [
+    minifyTemplateLiterals(),
+    lib0StandIns(),
+    oneNotice('lucide', /[\\/]lucide[\\/]dist[\\/]esm[\\/]icons[\\/]/, /^\/\*\*[\s\S]*?@license lucide[\s\S]*?\*\/\s*/),
+    oneNotice(
+      'lit',
+      /[\\/]node_modules[\\/](lit|lit-html|lit-element|@lit[\\/]reactive-element)[\\/]/,
+      /\/\*\*\s*\*\s*@license\s*\*\s*Copyright \d{4} Google LLC\s*\*\s*SPDX-License-Identifier: BSD-3-Clause\s*\*\//g,
+    ),
+    emptyChunkFolder(),
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: false,
