@@ -70,4 +70,41 @@ describe('<parley-chat>', function () {
     expect(root.querySelector('[part=badge]')).to.equal(null);
     remote.destroy();
   });
+
+  it('follows new messages down unless the reader scrolled up, and reads no layout on a render without one', async () => {
+    const { room, chat, root } = await setup();
+    other = new Session(room, { signaling: await relayUrl(), name: 'Bob' });
+    other.start();
+    const remote = new Chat(other);
+    const log = root.querySelector<HTMLElement>('[part=log]')!;
+    const shown = () => root.querySelectorAll('[part=message]').length;
+    for (let i = 1; i <= 20; i++) remote.send(`line ${i}`);
+    await waitFor(() => shown() === 20, 'twenty messages');
+    await chat.updateComplete;
+    expect(log.scrollHeight, 'the log scrolls').to.be.greaterThan(log.clientHeight);
+    expect(log.scrollHeight - log.scrollTop - log.clientHeight, 'at the newest').to.be.lessThan(2);
+
+    // A render for anything but a message (presence changes: a join makes several) does not
+    // measure the log, which would lay out the whole page.
+    let reads = 0;
+    const height = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollHeight')!;
+    Object.defineProperty(log, 'scrollHeight', { configurable: true, get: () => (reads++, height.get!.call(log)) });
+    try {
+      chat.requestUpdate();
+      await chat.updateComplete;
+      expect(reads, 'layout reads on a render without a new message').to.equal(0);
+    } finally {
+      delete (log as { scrollHeight?: number }).scrollHeight;
+    }
+
+    // Scrolled up to read: a new message does not pull the log down.
+    const scrolled = oneEvent(log, 'scroll');
+    log.scrollTop = 0;
+    await scrolled; // as a reader's scroll is, before the next message
+    remote.send('line 21');
+    await waitFor(() => shown() === 21, 'the 21st message');
+    await chat.updateComplete;
+    expect(log.scrollTop, 'still where the reader is').to.equal(0);
+    remote.destroy();
+  });
 });

@@ -44,6 +44,10 @@ export class ParleyChat extends LitElement {
 
   readonly #controller = new SessionController(this);
   readonly #l10n = new Localize(this);
+  /** How many messages the log showed after the last render. */
+  #shown = 0;
+  /** Whether the log is scrolled to (nearly) its end, where new messages keep it. */
+  #following = true;
   private get input(): HTMLTextAreaElement {
     return this.renderRoot.querySelector('textarea')!;
   }
@@ -87,10 +91,20 @@ export class ParleyChat extends LitElement {
   }
 
   protected override updated(): void {
-    // Follow new messages unless the reader scrolled up.
+    // New messages: follow them down, unless the reader scrolled up. Only then: the log's
+    // size is read on a scroll, never on a render, which would lay out the whole page, and
+    // this element renders on every presence change too (a join makes several).
     const log = this.log;
-    if (log && log.scrollHeight - log.scrollTop - log.clientHeight < 80) log.scrollTop = log.scrollHeight;
+    const shown = log?.querySelectorAll('[part=message]').length ?? 0;
+    if (!log || shown === this.#shown) return;
+    this.#shown = shown;
+    if (this.#following) log.scrollTop = log.scrollHeight;
   }
+
+  #onScroll = ({ target: log }: Event) => {
+    const { scrollHeight, scrollTop, clientHeight } = log as HTMLElement;
+    this.#following = scrollHeight - scrollTop - clientHeight < 80;
+  };
 
   /** Sends a message as you. */
   send(text: string): void {
@@ -135,7 +149,7 @@ export class ParleyChat extends LitElement {
         <h2>${t('Chat')}</h2>
         ${unread ? html`<span part="badge" aria-label=${t('{count} unread', { count: unread })}>${unread}</span>` : nothing}
       </header>
-      <div part="log" role="log" aria-live="polite" aria-label=${t('Chat messages')} tabindex="0">
+      <div part="log" role="log" aria-live="polite" aria-label=${t('Chat messages')} tabindex="0" @scroll=${this.#onScroll}>
         <ol>
           ${messages.map((m) => this.#renderMessage(m))}
         </ol>
