@@ -19,8 +19,15 @@ export const iconStyles = css`
 /** Lucide's format: the SVG's children as [tag, attributes]. */
 export type IconNode = Array<[tag: string, attributes: Record<string, string | number>]>;
 
+/** Each icon's markup, made once: an element draws its icons on every render. */
+const markup = new WeakMap<IconNode, string>();
+
 /** The SVG markup of an icon's children (Lucide's constants, never user input). */
-const inner = (node: IconNode) => node.map(([tag, attrs]) => `<${tag} ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`).join('');
+function inner(node: IconNode): string {
+  let text = markup.get(node);
+  if (text === undefined) markup.set(node, (text = node.map(([tag, attrs]) => `<${tag} ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`).join('')));
+  return text;
+}
 
 /**
  * An inline SVG icon (`part="icon"`), 1.25em, in the current text colour. Its children
