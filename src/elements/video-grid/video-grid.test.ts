@@ -199,13 +199,18 @@ describe('<parley-video-grid>', () => {
     await expect(grid).to.be.accessible();
   });
 
-  it('shows my muted self-view after join, then a remote tile whose video decodes', async () => {
+  it('shows my muted self-view just after join, then a remote tile whose video decodes', async () => {
     const { el, grid, room, signaling } = await setup();
     await el.join();
     await grid.updateComplete;
     const self = grid.shadowRoot!.querySelector<HTMLElement>('[part~=tile]')!;
     expect(self.getAttribute('aria-label')).to.equal('Ada (you)');
-    expect(self.querySelector('video')!.muted).to.equal(true);
+    // The self-view starts a moment after the camera (the others' first frames go first):
+    // my avatar until then, then my video.
+    const mine = await waitFor(() => self.querySelector('video'), 'my self-view');
+    expect(mine.muted).to.equal(true);
+    expect(self.querySelector('[part=placeholder]'), 'no avatar once my video shows').to.equal(null);
+    await framesArrive(mine);
 
     other = new Session(room, { signaling, name: '<b>Bob</b>' });
     other.start();

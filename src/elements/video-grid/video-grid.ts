@@ -26,6 +26,17 @@ import { qualityOf, speakerOf, Reactions, raisedHands, type QualityMonitor, type
 export type { GridLayout } from './tiles.js';
 
 /**
+ * My self-view starts this long after my camera does (a join). When a camera goes on, an
+ * encoder starts for each person in the call, and their first frames are what the others
+ * wait for; a <video> starting on the same camera at that moment competes with them for
+ * the cores. On two cores, bench/call.mjs's floor case (bare connections) put the others'
+ * first frame of me about 110 ms later with two people, 0.6 s with four, with a self-view
+ * started at once (FLOOR_SELF_VIEW=0), and nothing with one started 100 ms after the
+ * camera. With this grid, two people: p50 372 → 343 ms (40 joins each, interleaved).
+ */
+const SELF_VIEW_AFTER_MS = 150;
+
+/**
  * @tag parley-video-grid
  * @summary A tile per participant in the call (you included), with name, mic state and a
  * speaking highlight; remote audio plays. A shared screen gets its own large tile
@@ -92,6 +103,9 @@ export class ParleyVideoGrid extends LitElement {
   readonly #announcer = new CallAnnouncer();
   /** Remote camera tiles' sizes go into presence, so senders send no more than is shown. */
   readonly #views = new ViewSizes(() => this.shadowRoot, () => this.#controller.session);
+  /** My camera streams old enough to show (SELF_VIEW_AFTER_MS), and the wait for the newest. */
+  readonly #selfViews = new WeakSet<MediaStream>();
+  #selfViewWait: ReturnType<typeof setTimeout> | undefined;
 
   private activeSpeaker: string | null = null;
   private pinned: string | null = null;
@@ -109,6 +123,19 @@ export class ParleyVideoGrid extends LitElement {
     super.disconnectedCallback();
     this.#follow(null);
     this.#views.stop();
+    clearTimeout(this.#selfViewWait);
+    this.#selfViewWait = undefined;
+  }
+
+  /** Whether my camera's stream may show yet; if not, the grid renders again when it may. */
+  #selfViewReady(stream: MediaStream): boolean {
+    if (this.#selfViews.has(stream)) return true;
+    this.#selfViewWait ??= setTimeout(() => {
+      this.#selfViewWait = undefined;
+      this.#selfViews.add(stream);
+      this.requestUpdate();
+    }, SELF_VIEW_AFTER_MS);
+    return false;
   }
 
   /** Pins a tile (a participant id, or `<id>:screen`) so it is shown large; null unpins. */
@@ -210,6 +237,7 @@ export class ParleyVideoGrid extends LitElement {
     const name = participant.name || t('Guest');
     const label = screen ? t("{name}'s screen", { name }) : participant.isLocal ? t('{name} (you)', { name }) : name;
     const self = participant.isLocal && !screen;
+    if (self && stream && !this.#selfViewReady(stream)) stream = null; // my placeholder until then
     const minimized = self && this.selfHidden;
     const showVideo = !minimized && (screen || (participant.media?.video ?? false));
     const muted = !screen && !(participant.media?.audio ?? false);
