@@ -6,6 +6,9 @@
 //     and a Firefox page, each side reported on its own; and for 2 people joining from
 //     the pre-join preview (camera already on, as after "Join now"); and for joining a
 //     call that is already going (the other person in it, camera on);
+//   - the platform's floor for those joins (2 and 4 people): bare RTCPeerConnections between
+//     bare pages of the same browser, the same capture and starting size, no Parley; what
+//     Parley adds on this machine is its figure minus the floor's;
 //   - offers per pair over a scripted call (join, camera off/on, screen share on/off,
 //     device switch, leave, join again), Chromium ↔ Chromium and Chromium ↔ Firefox;
 //   - recovery from a real ICE failure: the other browser is frozen (SIGSTOP on its
@@ -15,7 +18,10 @@
 //   - CPU per participant in a 4-party call: the browser's whole process tree (renderers,
 //     GPU, network and audio services), from /proc, over a 10 s window, divided by 4.
 // Env: ROUNDS (default 5), RECOVERY_ROUNDS (default 3), CPU_SECONDS (default 10), PASSWORD
-// (a room password: every relay message sealed, as <parley-room password> does).
+// (a room password: every relay message sealed, as <parley-room password> does), ONLY (some of
+// join2,preview,late,join4,floor,mixed,offers,recovery,cpu4: only those cases; default all),
+// FLOOR_SELF_VIEW (ms: the floor's pages show their own camera that long after it starts, as
+// <parley-video-grid> does after SELF_VIEW_AFTER_MS; 0 at once; unset, no self-view).
 //
 // `npm run bench:call -- --sfu` measures instead the mesh beside the media server (a real
 // Janus, `media="sfu"`, end-to-end encrypted) for PEOPLE people (default "4,6"): join → all
@@ -26,7 +32,7 @@
 // `quality="low"` (one 320-pixel layer): with the default quality, two cores do not carry
 // six people's encrypted simulcast layers through Janus.
 import { cpus } from 'node:os';
-import { connectedPeers, launch, openDemo, sessionId, startServers, waitUntil } from '../test/e2e/harness.mjs';
+import { closePages, connectedPeers, launch, openDemo, sessionId, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
 import { quantile } from './stats.mjs';
 
@@ -39,6 +45,13 @@ const PEOPLE = (process.env.PEOPLE ?? '4,6').split(',').map(Number);
 const SFU_ROUNDS = Number(process.env.SFU_ROUNDS ?? 1);
 /** The pages' `quality` (unset: the default, `auto`); `low` lets a small machine carry more people. */
 const QUALITY = process.env.QUALITY || undefined;
+/** Parley's default capture (`captureShape('auto')`, src/core/call/profiles.ts), for the floor. */
+const CAPTURE = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+/** `cameraStartScale('auto')`, src/core/session/presence.ts. */
+const CAMERA_START_SCALE = 4;
+const FLOOR_SELF_VIEW = process.env.FLOOR_SELF_VIEW ? Number(process.env.FLOOR_SELF_VIEW) : undefined;
+const ONLY = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
+const wanted = (name) => !ONLY || ONLY.has(name);
 /** A mesh call's default most people (MAX_PARTICIPANTS, src/core/session/presence.ts). */
 const MESH_MOST = 6;
 let media;
@@ -170,6 +183,112 @@ async function joinRounds(n, rounds, options) {
       all.push(r.all);
     }
     await Promise.all(pages.map((p) => p.close()));
+  }
+  return { first, all };
+}
+
+/**
+ * The platform's floor for the same join, without Parley: n bare pages in the same browser,
+ * each pair already connected by a plain RTCPeerConnection with an audio and a video
+ * transceiver and no track yet (as Parley's pairs are before a join), the camera sent at a
+ * quarter of its size, as Parley's `auto` quality starts it. All pages at once capture with
+ * Parley's default constraints and put the tracks on their senders; the first
+ * frame of each remote video is timed as in measureJoin. What Parley adds is its figure
+ * minus this one.
+ */
+async function floorRounds(n, rounds) {
+  const first = [];
+  const all = [];
+  for (let round = 0; round < rounds; round++) {
+    const pages = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const context = await browser.createBrowserContext();
+        const page = await context.newPage({ type: 'window' });
+        await page.goto(`${servers.web.url}/bench-floor`); // any page of a secure origin
+        await page.evaluate(() => {
+          window.__pcs = [];
+          window.__seen = [];
+          /** The offering side adds the transceivers; the answering side gets them from the offer. */
+          window.__connect = (offering) => {
+            const pc = new RTCPeerConnection();
+            if (offering) pc.addTransceiver('audio', { direction: 'sendrecv' });
+            if (offering) pc.addTransceiver('video', { direction: 'sendrecv' });
+            pc.ontrack = ({ track }) => {
+              if (track.kind !== 'video') return;
+              const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true, srcObject: new MediaStream([track]) });
+              video.style.width = '320px';
+              document.body.append(video);
+              const seen = { at: null };
+              window.__seen.push(seen);
+              video.requestVideoFrameCallback((_, frame) => (seen.at = frame.expectedDisplayTime));
+            };
+            window.__pcs.push(pc);
+            return pc;
+          };
+          window.__gathered = (pc) =>
+            pc.iceGatheringState === 'complete' ? null : new Promise((resolve) => pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve()));
+        });
+        return page;
+      }),
+    );
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const offer = await pages[i].evaluate(async () => {
+          const pc = window.__connect(true);
+          await pc.setLocalDescription();
+          await window.__gathered(pc);
+          window.__pending = pc;
+          return pc.localDescription.toJSON();
+        });
+        const answer = await pages[j].evaluate(async (offer) => {
+          const pc = window.__connect(false);
+          await pc.setRemoteDescription(offer);
+          pc.getTransceivers().forEach((t) => (t.direction = 'sendrecv'));
+          await pc.setLocalDescription();
+          await window.__gathered(pc);
+          return pc.localDescription.toJSON();
+        }, offer);
+        await pages[i].evaluate((answer) => window.__pending.setRemoteDescription(answer), answer);
+      }
+    }
+    await waitUntil(async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.__pcs.every((pc) => pc.connectionState === 'connected'))))).every(Boolean), 'every bare pair to connect', 30000);
+    await Promise.all(
+      pages.map((page) =>
+        page.evaluate((scale) =>
+          Promise.all(
+            window.__pcs.map((pc) => {
+              const sender = pc.getTransceivers().find((t) => t.receiver.track.kind === 'video').sender;
+              const parameters = sender.getParameters();
+              parameters.encodings[0].scaleResolutionDownBy = scale;
+              return sender.setParameters(parameters);
+            }),
+          ), CAMERA_START_SCALE),
+      ),
+    );
+    const times = await Promise.all(
+      pages.map((page) =>
+        page.evaluate(async (constraints, selfView) => {
+          const start = performance.now();
+          const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: constraints });
+          if (selfView !== null) {
+            setTimeout(() => {
+              const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true, srcObject: stream });
+              video.style.width = '320px';
+              document.body.append(video);
+            }, selfView);
+          }
+          for (const pc of window.__pcs) for (const t of pc.getTransceivers()) t.sender.replaceTrack(stream.getTracks().find((track) => track.kind === t.receiver.track.kind));
+          while (window.__seen.some((s) => s.at === null)) await new Promise((resolve) => setTimeout(resolve, 5));
+          const times = window.__seen.map((s) => s.at - start);
+          return { first: Math.min(...times), all: Math.max(...times) };
+        }, CAPTURE, FLOOR_SELF_VIEW ?? null),
+      ),
+    );
+    for (const r of times) {
+      first.push(r.first);
+      all.push(r.all);
+    }
+    await closePages(...pages);
   }
   return { first, all };
 }
@@ -320,14 +439,16 @@ if (SFU) {
 }
 
 try {
-  results.join2 = await joinRounds(2, ROUNDS);
-  results.join2preview = await joinRounds(2, ROUNDS, { preview: true });
-  results.joinLate = await lateJoinRounds(ROUNDS);
-  results.join4 = await joinRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
-  results.mixed = await mixedJoinRounds(ROUNDS);
-  results.offers = { chromium: await scriptedOffers('chromium'), firefox: await scriptedOffers('firefox') };
-  results.recovery = await recoveryRounds(RECOVERY_ROUNDS);
-  results.cpu4 = await cpuPerParticipant(4);
+  if (wanted('join2')) results.join2 = await joinRounds(2, ROUNDS);
+  if (wanted('preview')) results.join2preview = await joinRounds(2, ROUNDS, { preview: true });
+  if (wanted('late')) results.joinLate = await lateJoinRounds(ROUNDS);
+  if (wanted('join4')) results.join4 = await joinRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
+  if (wanted('floor')) results.floor2 = await floorRounds(2, ROUNDS);
+  if (wanted('floor')) results.floor4 = await floorRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
+  if (wanted('mixed')) results.mixed = await mixedJoinRounds(ROUNDS);
+  if (wanted('offers')) results.offers = { chromium: await scriptedOffers('chromium'), firefox: await scriptedOffers('firefox') };
+  if (wanted('recovery')) results.recovery = await recoveryRounds(RECOVERY_ROUNDS);
+  if (wanted('cpu4')) results.cpu4 = await cpuPerParticipant(4);
 } finally {
   await browser.close();
   await servers.close();
@@ -336,15 +457,19 @@ try {
 const stats = (values) =>
   `p50 ${quantile(values, 0.5).toFixed(0)} ms, p90 ${quantile(values, 0.9).toFixed(0)} ms, n=${values.length}`;
 const offers = ({ offers, rebuilt }) => `${offers} offer${offers === 1 ? '' : 's'}, ${rebuilt} rebuilt`;
-console.log(`join() → first remote frame, 2 people:   ${stats(results.join2.first)}   (goal p50 ≤ 150 ms)`);
-console.log(`  from the preview (camera already on):   ${stats(results.join2preview.first)}`);
-console.log(`  into a call already going (1 person in): ${stats(results.joinLate)}`);
-console.log(`  Chromium ↔ Firefox, Chromium side:     ${stats(results.mixed.chromiumSide)}   (goal p50 ≤ 200 ms)`);
-console.log(`  Chromium ↔ Firefox, Firefox side:      ${stats(results.mixed.firefoxSide)}   (goal p50 ≤ 200 ms)`);
-console.log(`join() → first remote frame, 4 people:   ${stats(results.join4.first)}`);
-console.log(`join() → all 3 remote videos, 4 people:  ${stats(results.join4.all)}   (goal p50 ≤ 400 ms)`);
-console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
-console.log(`ICE failure: freeze → ICE restart:       ${stats(results.recovery.freezeToRestart)}   (goal ≤ 3 s)`);
-console.log(`ICE failure: network back → video again: ${stats(results.recovery.thawToVideo)}   (goal ≤ 300 ms)`);
-console.log(`CPU per participant, 4-party call:       ${results.cpu4.toFixed(0)} % of one core (${CPU_SECONDS} s window, whole browser)`);
+const { join2, join2preview, joinLate, mixed, join4, floor2, floor4, recovery, cpu4 } = results;
+if (join2) console.log(`join() → first remote frame, 2 people:   ${stats(join2.first)}   (goal p50 ≤ 150 ms)`);
+if (join2preview) console.log(`  from the preview (camera already on):   ${stats(join2preview.first)}`);
+if (joinLate) console.log(`  into a call already going (1 person in): ${stats(joinLate)}`);
+if (mixed) console.log(`  Chromium ↔ Firefox, Chromium side:     ${stats(mixed.chromiumSide)}   (goal p50 ≤ 200 ms)`);
+if (mixed) console.log(`  Chromium ↔ Firefox, Firefox side:      ${stats(mixed.firefoxSide)}   (goal p50 ≤ 200 ms)`);
+if (join4) console.log(`join() → first remote frame, 4 people:   ${stats(join4.first)}`);
+if (join4) console.log(`join() → all 3 remote videos, 4 people:  ${stats(join4.all)}   (goal p50 ≤ 400 ms)`);
+if (floor2) console.log(`the platform's floor (bare connected pairs, capture + replaceTrack, no Parley${FLOOR_SELF_VIEW === undefined ? '' : `, self-view after ${FLOOR_SELF_VIEW} ms`}):`);
+if (floor2) console.log(`  2 people, first remote frame:          ${stats(floor2.first)}`);
+if (floor4) console.log(`  4 people, all 3 remote videos:         ${stats(floor4.all)}`);
+if (results.offers) console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
+if (recovery) console.log(`ICE failure: freeze → ICE restart:       ${stats(recovery.freezeToRestart)}   (goal ≤ 3 s)`);
+if (recovery) console.log(`ICE failure: network back → video again: ${stats(recovery.thawToVideo)}   (goal ≤ 300 ms)`);
+if (cpu4 !== undefined) console.log(`CPU per participant, 4-party call:       ${cpu4.toFixed(0)} % of one core (${CPU_SECONDS} s window, whole browser)`);
 console.log(`(${cpus().length} cores: ${cpus()[0]?.model ?? 'unknown CPU'})`);
