@@ -11,15 +11,16 @@ export interface Tile {
   screen: boolean;
 }
 
-/** A tile per person in the call (yours even without a camera), and one per shared screen. */
+/**
+ * A tile per person in the call, with a camera or without one (refused, none there, or not
+ * started yet: their initial shows), and one per shared screen.
+ */
 export function tilesOf(session: Session | null): Tile[] {
   if (!session) return [];
   const tiles: Tile[] = [];
   for (const participant of session.participants()) {
     if (!participant.media) continue;
-    if (participant.media.camera || participant.isLocal) {
-      tiles.push({ key: participant.id, participant, stream: participant.camera, screen: false });
-    }
+    tiles.push({ key: participant.id, participant, stream: participant.camera, screen: false });
     if (participant.screen) {
       tiles.push({ key: `${participant.id}:screen`, participant, stream: participant.screen, screen: true });
     }

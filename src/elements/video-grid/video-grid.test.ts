@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../index.js';
 import type { ParleyRoom } from '../room/room.js';
 import type { ParleyVideoGrid } from './video-grid.js';
-import { CallRecorder, Session, type SessionConfig } from '../../core/index.js';
+import { CallRecorder, Session, type ParleyError, type SessionConfig } from '../../core/index.js';
 import { frameWidths, noisyCamera, paintedScreen, relayUrl, sentBitrate, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
 
 /**
@@ -233,6 +233,32 @@ describe('<parley-video-grid>', () => {
     expect(video.hidden).to.equal(true);
     other.setAudioEnabled(false);
     await waitFor(() => tile.querySelector('[part=badge]'), 'the muted badge');
+  });
+
+  it('shows a tile, with an initial, for someone in the call whose camera was refused', async () => {
+    const { el, grid, room, signaling } = await setup();
+    await el.join();
+    // Bob's page refuses him the camera and microphone (in this page, after Ada's join).
+    const getUserMedia = navigator.mediaDevices.getUserMedia;
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    try {
+      other = new Session(room, { signaling, name: 'Bob' });
+      other.start();
+      const refused = await other.join({ audio: true, video: true }).then(
+        () => null,
+        (error: ParleyError) => error,
+      );
+      expect(refused?.code, 'Bob is told').to.equal('permission-denied');
+    } finally {
+      navigator.mediaDevices.getUserMedia = getUserMedia;
+    }
+    // Still in the call, watching and listening: the others see him there.
+    const tile = await waitFor(() => tileOf(grid, other!.id), 'Bob’s tile');
+    expect(tile.getAttribute('aria-label')).to.equal('Bob');
+    expect(tile.querySelector('[part=avatar]')!.textContent!.trim()).to.equal('B');
+    expect(tile.querySelector('[aria-label="microphone off"]'), 'shown without a microphone').to.not.equal(null);
+    expect(tile.querySelector('video')).to.equal(null);
+    await expect(grid).to.be.accessible();
   });
 
   it('shows everyone a recording badge on the tile of whoever records', async () => {
