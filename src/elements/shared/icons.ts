@@ -25,7 +25,10 @@ const markup = new WeakMap<IconNode, string>();
 /** The SVG markup of an icon's children (Lucide's constants, never user input). */
 function inner(node: IconNode): string {
   let text = markup.get(node);
-  if (text === undefined) markup.set(node, (text = node.map(([tag, attrs]) => `<${tag} ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`).join('')));
+  if (text === undefined) {
+    text = node.map(([tag, attrs]) => `<${tag} ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`).join('');
+    markup.set(node, text);
+  }
   return text;
 }
 
