@@ -35,6 +35,8 @@ import { cpus } from 'node:os';
 import { closePages, connectedPeers, launch, openDemo, sessionId, startServers, waitUntil } from '../test/e2e/harness.mjs';
 import { browserCpuSeconds, rendererPids } from '../test/e2e/processes.mjs';
 import { quantile } from './stats.mjs';
+import { captureShape } from '../dist/esm/core/call/profiles.js';
+import { cameraStartScale } from '../dist/esm/core/session/presence.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const RECOVERY_ROUNDS = Number(process.env.RECOVERY_ROUNDS ?? 3);
@@ -45,10 +47,9 @@ const PEOPLE = (process.env.PEOPLE ?? '4,6').split(',').map(Number);
 const SFU_ROUNDS = Number(process.env.SFU_ROUNDS ?? 1);
 /** The pages' `quality` (unset: the default, `auto`); `low` lets a small machine carry more people. */
 const QUALITY = process.env.QUALITY || undefined;
-/** Parley's default capture (`captureShape('auto')`, src/core/call/profiles.ts), for the floor. */
-const CAPTURE = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
-/** `cameraStartScale('auto')`, src/core/session/presence.ts. */
-const CAMERA_START_SCALE = 4;
+/** Parley's default capture and the camera's starting size, for the floor: the built code's own (`npm run build`). */
+const CAPTURE = captureShape('auto');
+const CAMERA_START_SCALE = cameraStartScale('auto');
 const FLOOR_SELF_VIEW = process.env.FLOOR_SELF_VIEW ? Number(process.env.FLOOR_SELF_VIEW) : undefined;
 const ONLY = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
 const wanted = (name) => !ONLY || ONLY.has(name);
@@ -208,6 +209,11 @@ async function floorRounds(n, rounds) {
         await page.evaluate(() => {
           window.__pcs = [];
           window.__seen = [];
+          window.__show = (stream) => {
+            const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true, srcObject: stream });
+            video.style.width = '320px';
+            return document.body.appendChild(video);
+          };
           /** The offering side adds the transceivers; the answering side gets them from the offer. */
           window.__connect = (offering) => {
             const pc = new RTCPeerConnection();
@@ -215,9 +221,7 @@ async function floorRounds(n, rounds) {
             if (offering) pc.addTransceiver('video', { direction: 'sendrecv' });
             pc.ontrack = ({ track }) => {
               if (track.kind !== 'video') return;
-              const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true, srcObject: new MediaStream([track]) });
-              video.style.width = '320px';
-              document.body.append(video);
+              const video = window.__show(new MediaStream([track]));
               const seen = { at: null };
               window.__seen.push(seen);
               video.requestVideoFrameCallback((_, frame) => (seen.at = frame.expectedDisplayTime));
@@ -270,13 +274,7 @@ async function floorRounds(n, rounds) {
         page.evaluate(async (constraints, selfView) => {
           const start = performance.now();
           const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: constraints });
-          if (selfView !== null) {
-            setTimeout(() => {
-              const video = Object.assign(document.createElement('video'), { muted: true, autoplay: true, playsInline: true, srcObject: stream });
-              video.style.width = '320px';
-              document.body.append(video);
-            }, selfView);
-          }
+          if (selfView !== null) setTimeout(() => window.__show(stream), selfView);
           for (const pc of window.__pcs) for (const t of pc.getTransceivers()) t.sender.replaceTrack(stream.getTracks().find((track) => track.kind === t.receiver.track.kind));
           while (window.__seen.some((s) => s.at === null)) await new Promise((resolve) => setTimeout(resolve, 5));
           const times = window.__seen.map((s) => s.at - start);
