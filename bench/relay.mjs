@@ -66,11 +66,11 @@ const REDIS_SERVER = '/usr/bin/redis-server';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid) {
+/** utime + stime of a process, in seconds; `kernel`: stime alone. */
+function cpuSeconds(pid, kernel = false) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return ((kernel ? 0 : Number(fields[11])) + Number(fields[12])) / CLK_TCK;
 }
 
 function rssBytes(pid) {
@@ -180,10 +180,12 @@ async function runLoad(urls, pids, clients, secret) {
   const cpu = {};
   setTimeout(() => {
     cpu.start = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    cpu.kernelStart = pids.reduce((s, pid) => s + cpuSeconds(pid, true), 0);
     cpu.generatorStart = cpuSeconds(process.pid);
   }, startAt - Date.now());
   setTimeout(() => {
     cpu.end = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    cpu.kernelEnd = pids.reduce((s, pid) => s + cpuSeconds(pid, true), 0);
     cpu.generatorEnd = cpuSeconds(process.pid);
   }, endAt - Date.now());
   const results = await load.go({ startAt, endAt, stopAt: endAt + 200 });
@@ -207,6 +209,7 @@ async function runLoad(urls, pids, clients, secret) {
     crossCount: cross.length,
     cpuPer1000: (cpuSpent / delivered) * 1000,
     cpuPercent: (cpuSpent / WINDOW_S) * 100,
+    kernelShare: (cpu.kernelEnd - cpu.kernelStart) / cpuSpent,
     generatorPercent: ((cpu.generatorEnd - cpu.generatorStart) / WINDOW_S) * 100,
   };
 }
@@ -266,7 +269,7 @@ const median = (values) => {
 };
 const loadLine = (label, r) =>
   `${label}: ${num(r.deliveredPerSecond)} delivered msgs/s (of ${num(r.sentPerSecond)} sent × room size; target ${num(r.expectedPerSecond)}), ` +
-  `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, server CPU ${r.cpuPer1000.toFixed(4)} s per 1,000 delivered (${r.cpuPercent.toFixed(0)}% of a core)` +
+  `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, server CPU ${r.cpuPer1000.toFixed(4)} s per 1,000 delivered (${r.cpuPercent.toFixed(0)}% of a core, ${(r.kernelShare * 100).toFixed(0)}% of it in the kernel)` +
   (r.generatorPercent !== undefined ? `, load generator ${r.generatorPercent.toFixed(0)}% of a core` : '') +
   (r.failed || r.closedDuringRun || r.errors ? `; ${r.failed} failed to connect, ${r.closedDuringRun} closed, ${r.errors} error frames` : '');
 const load = {};
@@ -290,6 +293,7 @@ if (ONLY.has('load')) {
       p99: pick('p99'),
       cpuPer1000: pick('cpuPer1000'),
       cpuPercent: pick('cpuPercent'),
+      kernelShare: pick('kernelShare'),
     };
     console.log(loadLine(`${kind.padEnd(9)} load, median of ${ROUNDS}`, load[kind]));
   }
