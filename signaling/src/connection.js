@@ -16,6 +16,7 @@ import { errorFrame } from './wire.js';
  * @property {Set<string> | null} rooms topics the token allows; null: all
  * @property {Identity | undefined} identity who the token says this is, stamped on every
  *   publish; undefined without a token or without `sub`
+ * @property {Buffer | undefined} identityJson `,"identity":{…}` as UTF-8, appended to its publishes
  * @property {import('./admission.js').Source} source its address and identity key, for admission's limits
  * @property {TokenBucket} bucket
  * @property {number} refusedInARow frames refused for rate since the last accepted one
@@ -62,12 +63,14 @@ export function createConnectionHandler(options) {
    * @param {import('./admission.js').Source} source
    */
   function open(ws, grant, source) {
+    const identity = identityOf(grant);
     /** @type {Connection} */
     const conn = {
       id: nextId++,
       topics: new Set(),
       rooms: grant.rooms,
-      identity: identityOf(grant),
+      identity,
+      identityJson: identity && Buffer.from(`,"identity":${JSON.stringify(identity)}`),
       source,
       bucket: new TokenBucket(rateLimitPerSecond, rateLimitBurst),
       refusedInARow: 0,

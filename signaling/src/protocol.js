@@ -16,6 +16,14 @@
  */
 import { errorFrame, textFrame } from './wire.js';
 
+/**
+ * Publishes up to this size are relayed as the sender's own bytes (after JSON.parse has
+ * checked them), larger ones re-serialized. Re-serializing is what refuses a message nested
+ * deeper than JSON.stringify can go (about 4,000 levels); each level takes two bytes, so no
+ * frame this small can be that deep.
+ */
+const SPLICE_MAX_BYTES = 4096;
+
 /** The relay's one fixed answer, encoded once. */
 const PONG = textFrame('{"type":"pong"}');
 
@@ -76,19 +84,25 @@ export function createProtocol({ registry, send, metrics, maxTopicsPerConnection
         if (!allowed(conn, topic)) return refuseFrame(ws, 'topic_not_allowed', 'topic not allowed');
         const receivers = topics.get(topic);
         if (!receivers && !bus) return;
-        // `clients` and `identity` are ours to set: drop the sender's, stamp the identity its
-        // token proved (none: removed, so nobody can claim one), append the count after
-        // serializing once.
-        msg.clients = undefined;
-        msg.identity = conn.identity;
-        let body;
-        try {
-          body = JSON.stringify(msg);
-        } catch {
-          return refuseFrame(ws, 'invalid_frame', 'message too deeply nested');
+        // `clients` and `identity` are ours to set. Usually the sender wrote neither, and the
+        // frame goes out as its own bytes with ours appended; otherwise it is re-serialized
+        // without the sender's (no identity: removed, so nobody can claim one).
+        /** the publish as JSON without `clients` and without its closing brace */
+        let head;
+        if (data.length <= SPLICE_MAX_BYTES && !('clients' in msg) && !('identity' in msg)) {
+          const end = data.lastIndexOf(0x7d /* } */);
+          head = conn.identityJson === undefined ? data.subarray(0, end) : Buffer.concat([data.subarray(0, end), conn.identityJson]);
+        } else {
+          msg.clients = undefined;
+          msg.identity = conn.identity;
+          try {
+            head = JSON.stringify(msg).slice(0, -1);
+          } catch {
+            return refuseFrame(ws, 'invalid_frame', 'message too deeply nested');
+          }
         }
-        bus?.publish(topic, body);
-        if (receivers) fanOut(topic, receivers, body);
+        bus?.publish(topic, `${head}}`);
+        if (receivers) fanOut(topic, receivers, head);
         return;
       }
       case 'ping':

@@ -21,9 +21,14 @@ import { WebSocket } from 'ws';
 
 const OPCODE_TEXT_FIN = 0x81;
 
-/** Encodes a string as one unmasked, final WebSocket text frame. @param {string} text */
-export function textFrame(text) {
-  const length = Buffer.byteLength(text);
+/**
+ * Encodes `head` followed by `tail` as one unmasked, final WebSocket text frame, in one
+ * allocation: `head` is text or UTF-8 bytes.
+ * @param {string | Buffer} head @param {string} [tail]
+ */
+export function textFrame(head, tail = '') {
+  const headLength = typeof head === 'string' ? Buffer.byteLength(head) : head.length;
+  const length = headLength + Buffer.byteLength(tail);
   const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = OPCODE_TEXT_FIN;
@@ -35,7 +40,9 @@ export function textFrame(text) {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  frame.write(text, header, 'utf8');
+  if (typeof head === 'string') frame.write(head, header, 'utf8');
+  else head.copy(frame, header);
+  if (tail) frame.write(tail, header + headLength, 'utf8');
   return frame;
 }
 

@@ -76,6 +76,34 @@ describe('verified identity', () => {
     );
   });
 
+  test('a publish goes out as the sender’s own bytes with the stamp appended; a claimed stamp, even escaped, never', async (t) => {
+    const { relay } = await setup(t, { secret: SECRET });
+    const ada = await mintToken({ secret: SECRET, rooms: ['room'], ttlSeconds: 60, subject: '42', name: 'Ada' });
+    const open = async (/** @type {string} */ query) => {
+      const ws = new WebSocket(`${relay.url}/${query}`);
+      t.after(() => ws.terminate());
+      await within(once(ws, 'open'), 'open');
+      ws.send('{"type":"subscribe","topics":["room"]}');
+      return ws;
+    };
+    const ws = await open(`?token=${ada}`);
+    // Spacing, key order, escapes and a trailing newline are the sender's; only the closing
+    // brace moves to after the relay's fields.
+    ws.send('{ "type" : "publish", "topic":"room", "s":"\\u00e9 é 😀", "n":[1.50, {}] }\n');
+    assert.equal(await nextText(ws), '{ "type" : "publish", "topic":"room", "s":"\\u00e9 é 😀", "n":[1.50, {}] ,"identity":{"sub":"42","name":"Ada"},"clients":1}');
+    // Keys spelled with escapes are the same keys: re-serialized, the sender's values gone.
+    ws.send('{"type":"publish","topic":"room","\\u0063lients":99,"\\u0069dentity":{"sub":"admin"},"k":1}');
+    assert.deepEqual(JSON.parse(await nextText(ws)), {
+      type: 'publish', topic: 'room', identity: { sub: '42', name: 'Ada' }, k: 1, clients: 1,
+    });
+    // A token without `sub`: nothing is appended, and a claimed identity is removed.
+    const anon = await open(`?token=${await sign({ rooms: '*' })}`);
+    anon.send('{"type":"publish","topic":"room","x":1}');
+    assert.equal(await nextText(anon), '{"type":"publish","topic":"room","x":1,"clients":2}');
+    anon.send('{"type":"publish","topic":"room","identity":{"sub":"42"},"x":2}');
+    assert.equal(await nextText(anon), '{"type":"publish","topic":"room","x":2,"clients":2}');
+  });
+
   test('an open relay removes any identity a client sends', async (t) => {
     const { connect } = await setup(t);
     const [a, b] = await Promise.all([connect(), connect()]);
