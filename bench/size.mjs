@@ -81,7 +81,8 @@ for (const page of PAGES) {
   const raw = files.reduce((sum, file) => sum + sizeOf(file).raw, 0);
   const gz = files.reduce((sum, file) => sum + sizeOf(file).gz, 0);
   const aim = page.aim < page.budget ? `, aim ${kb(page.aim)}` : '';
-  console.log(`${page.name}: ${kb(gz)} gzipped (${files.length} files, ${kb(raw)} minified; budget ${kb(page.budget)}${aim})`);
+  const under = gz <= page.budget ? `, ${page.budget - gz} bytes under` : '';
+  console.log(`${page.name}: ${kb(gz)} gzipped (${files.length} files, ${kb(raw)} minified; budget ${kb(page.budget)}${under}${aim})`);
   if (gz > page.budget) {
     over = true;
     console.error(`  over budget by ${kb(gz - page.budget)} (${gz - page.budget} bytes)`);

@@ -9,6 +9,8 @@ export const RECONNECT_MIN_MS = 250;
 export const RECONNECT_MAX_MS = 10_000;
 /** Silence after which we send an application ping; twice that and we drop the socket. */
 export const IDLE_PING_MS = 20_000;
+/** A relay refusing frames (rate limit, full topic…) is reported at most once per this long. */
+export const REFUSAL_REPORT_MS = 5_000;
 
 export interface SignalingEvents {
   /** The socket is open and all topics are (re)subscribed: announce yourself now. */
@@ -45,6 +47,7 @@ export class SignalingClient {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setInterval> | undefined;
   #lastSeen = 0;
+  #reportedAt = -REFUSAL_REPORT_MS;
   #stopped = true;
 
   constructor(url: string, token?: string) {
@@ -133,8 +136,12 @@ export class SignalingClient {
     if (!isRecord(frame)) return;
     if (frame.type === 'publish' && typeof frame.topic === 'string' && this.#topics.has(frame.topic)) {
       this.events.emit('message', frame.topic, frame.data, typeof frame.clients === 'number' ? frame.clients : undefined, identityOf(frame.identity));
+    } else if (frame.type === 'error' && performance.now() - this.#reportedAt > REFUSAL_REPORT_MS) {
+      // The relay dropped a frame of ours: say so, once per burst (a flood is refused frame by frame).
+      this.#reportedAt = performance.now();
+      this.events.emit('error', new ParleyError('signaling', `Relay refused: ${String(frame.reason).slice(0, 80)}`));
     }
-    // pong, error and unknown types need no action: any frame proves the socket alive.
+    // pong and unknown types need no action: any frame proves the socket alive.
   }
 
   #checkIdle(): void {
