@@ -16,7 +16,7 @@ import { errorFrame } from './wire.js';
  * @property {Set<string> | null} rooms topics the token allows; null: all
  * @property {Identity | undefined} identity who the token says this is, stamped on every
  *   publish; undefined without a token or without `sub`
- * @property {Buffer | undefined} identityJson `,"identity":{…}` as UTF-8, appended to its publishes
+ * @property {string} stamp `,"identity":{…}`, appended to its publishes ('' without an identity)
  * @property {import('./admission.js').Source} source its address and identity key, for admission's limits
  * @property {TokenBucket} bucket
  * @property {number} refusedInARow frames refused for rate since the last accepted one
@@ -70,7 +70,7 @@ export function createConnectionHandler(options) {
       topics: new Set(),
       rooms: grant.rooms,
       identity,
-      identityJson: identity && Buffer.from(`,"identity":${JSON.stringify(identity)}`),
+      stamp: identity ? `,"identity":${JSON.stringify(identity)}` : '',
       source,
       bucket: new TokenBucket(rateLimitPerSecond, rateLimitBurst),
       refusedInARow: 0,

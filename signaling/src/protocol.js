@@ -89,9 +89,11 @@ export function createProtocol({ registry, send, metrics, maxTopicsPerConnection
         // without the sender's (no identity: removed, so nobody can claim one).
         /** the publish as JSON without `clients` and without its closing brace */
         let head;
+        /** what follows it: the identity, when `head` is the sender's bytes */
+        let stamp = '';
         if (data.length <= SPLICE_MAX_BYTES && !('clients' in msg) && !('identity' in msg)) {
-          const end = data.lastIndexOf(0x7d /* } */);
-          head = conn.identityJson === undefined ? data.subarray(0, end) : Buffer.concat([data.subarray(0, end), conn.identityJson]);
+          head = data.subarray(0, data.lastIndexOf(0x7d /* } */));
+          stamp = conn.stamp;
         } else {
           msg.clients = undefined;
           msg.identity = conn.identity;
@@ -101,8 +103,8 @@ export function createProtocol({ registry, send, metrics, maxTopicsPerConnection
             return refuseFrame(ws, 'invalid_frame', 'message too deeply nested');
           }
         }
-        bus?.publish(topic, `${head}}`);
-        if (receivers) fanOut(topic, receivers, head);
+        bus?.publish(topic, `${head}${stamp}}`);
+        if (receivers) fanOut(topic, receivers, head, stamp);
         return;
       }
       case 'ping':

@@ -63,12 +63,13 @@ export function createTopicRegistry({ redis, log, send, metrics, fanoutSampleEve
    * encoded once, whatever the number of receivers.
    * @param {string} topic @param {Set<import('ws').WebSocket>} receivers
    * @param {string | Buffer} head the publish as JSON without `clients` and without its closing brace
+   * @param {string} [stamp] more of it, to go after `head`
    */
-  function fanOut(topic, receivers, head) {
+  function fanOut(topic, receivers, head, stamp = '') {
     const timed = ++fanouts % fanoutSampleEvery === 0;
     const started = timed ? performance.now() : 0;
     const clients = receivers.size + (bus ? bus.remoteCount(topic) : 0);
-    const frame = textFrame(head, `,"clients":${clients}}`);
+    const frame = textFrame(head, `${stamp},"clients":${clients}}`);
     for (const receiver of receivers) send(receiver, frame);
     if (timed) metrics.fanout((performance.now() - started) / 1000);
   }
