@@ -66,11 +66,17 @@ const REDIS_SERVER = '/usr/bin/redis-server';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** utime + stime of a process, in seconds; `kernel`: stime alone. */
-function cpuSeconds(pid, kernel = false) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((kernel ? 0 : Number(fields[11])) + Number(fields[12])) / CLK_TCK;
+/** CPU time of processes, in seconds: `total` (utime + stime) and `kernel` (stime), summed. */
+function cpuSeconds(pids) {
+  let total = 0;
+  let kernel = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    kernel += Number(fields[12]) / CLK_TCK;
+  }
+  return { total, kernel };
 }
 
 function rssBytes(pid) {
@@ -179,21 +185,19 @@ async function runLoad(urls, pids, clients, secret) {
   const endAt = startAt + WINDOW_S * 1000;
   const cpu = {};
   setTimeout(() => {
-    cpu.start = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
-    cpu.kernelStart = pids.reduce((s, pid) => s + cpuSeconds(pid, true), 0);
-    cpu.generatorStart = cpuSeconds(process.pid);
+    cpu.start = cpuSeconds(pids);
+    cpu.generatorStart = cpuSeconds([process.pid]).total;
   }, startAt - Date.now());
   setTimeout(() => {
-    cpu.end = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
-    cpu.kernelEnd = pids.reduce((s, pid) => s + cpuSeconds(pid, true), 0);
-    cpu.generatorEnd = cpuSeconds(process.pid);
+    cpu.end = cpuSeconds(pids);
+    cpu.generatorEnd = cpuSeconds([process.pid]).total;
   }, endAt - Date.now());
   const results = await load.go({ startAt, endAt, stopAt: endAt + 200 });
   await load.close();
   const latencies = merge(results, 'latencies');
   const cross = merge(results, 'crossLatencies');
   const delivered = latencies.length;
-  const cpuSpent = cpu.end - cpu.start;
+  const cpuSpent = cpu.end.total - cpu.start.total;
   return {
     open: load.open,
     failed: load.failed,
@@ -209,7 +213,7 @@ async function runLoad(urls, pids, clients, secret) {
     crossCount: cross.length,
     cpuPer1000: (cpuSpent / delivered) * 1000,
     cpuPercent: (cpuSpent / WINDOW_S) * 100,
-    kernelShare: (cpu.kernelEnd - cpu.kernelStart) / cpuSpent,
+    kernelShare: (cpu.end.kernel - cpu.start.kernel) / cpuSpent,
     generatorPercent: ((cpu.generatorEnd - cpu.generatorStart) / WINDOW_S) * 100,
   };
 }
