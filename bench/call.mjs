@@ -90,13 +90,32 @@ const measureJoin = (page, others, { preview = false } = {}) =>
     const scan = () => grid.shadowRoot.querySelectorAll('video[data-remote]').forEach(watch);
     const observer = new MutationObserver(scan);
     observer.observe(grid.shadowRoot, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-remote'] });
+    // Where the time goes: when the camera was captured, and when the last connection
+    // carried it (each replaceTrack of a camera resolved), read from the page's own calls.
+    const media = navigator.mediaDevices;
+    const { getUserMedia } = media;
+    const { replaceTrack } = RTCRtpSender.prototype;
+    let captured = null;
+    let sending = null;
+    let sent = 0;
+    media.getUserMedia = (constraints) => getUserMedia.call(media, constraints).then((stream) => ((captured ??= performance.now() - start), stream));
+    RTCRtpSender.prototype.replaceTrack = function (track) {
+      return replaceTrack.call(this, track).then(() => void (track?.kind === 'video' && ++sent && (sending = performance.now() - start)));
+    };
     start = performance.now();
-    await room.join({ audio: true, video: true });
-    scan();
-    while (seen.size < others || [...seen.values()].some((t) => t === null)) await new Promise((resolve) => setTimeout(resolve, 5));
-    observer.disconnect();
+    try {
+      await room.join({ audio: true, video: true });
+      scan();
+      // (Through the media server the camera goes on one new connection: no replaceTrack.)
+      const done = () => seen.size >= others && [...seen.values()].every((t) => t !== null) && (preview || sent >= others || room.session.sfu);
+      while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      observer.disconnect();
+      media.getUserMedia = getUserMedia;
+      RTCRtpSender.prototype.replaceTrack = replaceTrack;
+    }
     const times = [...seen.values()];
-    return { first: Math.min(...times), all: Math.max(...times) };
+    return { first: Math.min(...times), all: Math.max(...times), captured, sending };
   }, others, preview);
 
 /** join() → first remote frame on a Chromium page and a Firefox page joining at once. */
@@ -177,15 +196,19 @@ async function scriptedOffers(kind) {
 async function joinRounds(n, rounds, options) {
   const first = [];
   const all = [];
+  const captured = [];
+  const sending = [];
   for (let round = 0; round < rounds; round++) {
     const pages = await openRoom(n, `${n}-${round}`);
     for (const r of await Promise.all(pages.map((p) => measureJoin(p, n - 1, options)))) {
       first.push(r.first);
       all.push(r.all);
+      if (r.captured !== null) captured.push(r.captured);
+      if (r.sending !== null) sending.push(r.sending);
     }
     await Promise.all(pages.map((p) => p.close()));
   }
-  return { first, all };
+  return { first, all, captured, sending };
 }
 
 /**
@@ -200,6 +223,8 @@ async function joinRounds(n, rounds, options) {
 async function floorRounds(n, rounds) {
   const first = [];
   const all = [];
+  const captured = [];
+  const sending = [];
   for (let round = 0; round < rounds; round++) {
     const pages = await Promise.all(
       Array.from({ length: n }, async () => {
@@ -274,21 +299,33 @@ async function floorRounds(n, rounds) {
         page.evaluate(async (constraints, selfView) => {
           const start = performance.now();
           const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: constraints });
+          const captured = performance.now() - start;
           if (selfView !== null) setTimeout(() => window.__show(stream), selfView);
-          for (const pc of window.__pcs) for (const t of pc.getTransceivers()) t.sender.replaceTrack(stream.getTracks().find((track) => track.kind === t.receiver.track.kind));
-          while (window.__seen.some((s) => s.at === null)) await new Promise((resolve) => setTimeout(resolve, 5));
+          const cameras = [];
+          for (const pc of window.__pcs) {
+            for (const t of pc.getTransceivers()) {
+              const track = stream.getTracks().find((track) => track.kind === t.receiver.track.kind);
+              const replaced = t.sender.replaceTrack(track);
+              if (track.kind === 'video') cameras.push(replaced);
+            }
+          }
+          let sending = null;
+          void Promise.all(cameras).then(() => (sending = performance.now() - start));
+          while (window.__seen.some((s) => s.at === null) || sending === null) await new Promise((resolve) => setTimeout(resolve, 5));
           const times = window.__seen.map((s) => s.at - start);
-          return { first: Math.min(...times), all: Math.max(...times) };
+          return { first: Math.min(...times), all: Math.max(...times), captured, sending };
         }, CAPTURE, FLOOR_SELF_VIEW ?? null),
       ),
     );
     for (const r of times) {
       first.push(r.first);
       all.push(r.all);
+      captured.push(r.captured);
+      sending.push(r.sending);
     }
     await closePages(...pages);
   }
-  return { first, all };
+  return { first, all, captured, sending };
 }
 
 /**
@@ -466,6 +503,10 @@ if (join4) console.log(`join() → all 3 remote videos, 4 people:  ${stats(join4
 if (floor2) console.log(`the platform's floor (bare connected pairs, capture + replaceTrack, no Parley${FLOOR_SELF_VIEW === undefined ? '' : `, self-view after ${FLOOR_SELF_VIEW} ms`}):`);
 if (floor2) console.log(`  2 people, first remote frame:          ${stats(floor2.first)}`);
 if (floor4) console.log(`  4 people, all 3 remote videos:         ${stats(floor4.all)}`);
+// Where a 4-person join's time goes, Parley beside the floor: the camera captured, then on
+// every connection (the last replaceTrack of a camera resolved), then every remote video.
+const path = (r) => `camera captured ${quantile(r.captured, 0.5).toFixed(0)} ms, on every connection ${quantile(r.sending, 0.5).toFixed(0)} ms, all 3 remote videos ${quantile(r.all, 0.5).toFixed(0)} ms`;
+if (join4 && floor4) console.log(`4 people, where the time goes (p50 of each step, from join()):\n  Parley: ${path(join4)}\n  floor:  ${path(floor4)}`);
 if (results.offers) console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
 if (recovery) console.log(`ICE failure: freeze → ICE restart:       ${stats(recovery.freezeToRestart)}   (goal ≤ 3 s)`);
 if (recovery) console.log(`ICE failure: network back → video again: ${stats(recovery.thawToVideo)}   (goal ≤ 300 ms)`);
