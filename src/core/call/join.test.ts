@@ -82,4 +82,27 @@ describe('join() while the camera starts (real relay, real connections)', functi
     await framesArrive(showStream(await waitFor(() => ada.participant(bob.id)?.camera, 'Bob’s camera at Ada'), videos), 10);
     expect(bob.participant(ada.id)?.media).to.include({ audio: false, video: false });
   });
+
+  it('asks the page to render when someone enters the call, not again as their media starts to arrive', async () => {
+    const [ada, bob] = await connectedPair();
+    sessions.push(ada, bob);
+    await bob.join();
+    await waitFor(() => ada.participant(bob.id)?.media?.video, 'Bob in the call with his camera, at Ada');
+    // Every change re-renders every Parley element of the page (a whole call's worth of them
+    // on a loaded machine, while everyone's first frames are due). Ada entering the call is
+    // one; Bob's microphone and camera then starting to arrive (their tracks unmute) are
+    // none: a <video> on his stream shows them as they come.
+    let changes = 0;
+    ada.events.on('change', () => changes++);
+    camera = heldCamera();
+    const joining = ada.join();
+    await waitFor(() => camera!.asked() === 1, 'Ada’s camera asked for');
+    const bobAtAda = showStream(await waitFor(() => ada.participant(bob.id)?.camera, 'Bob’s camera at Ada'), videos);
+    await framesArrive(bobAtAda, 10);
+    const stream = ada.participant(bob.id)!.camera!;
+    await waitFor(() => stream.getTracks().every((t) => t.kind === 'video' || !t.muted), 'Bob’s sound arriving at Ada');
+    expect(changes, 'changes at Ada: her entering the call, then none while his media started').to.equal(1);
+    camera.answer();
+    await joining;
+  });
 });

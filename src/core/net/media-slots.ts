@@ -36,12 +36,13 @@ export class MediaSlots {
    * @param cameraScale the camera's first sending size (4: a quarter), set before any track so
    *   that putting the camera on (a join) is a replaceTrack alone, with no setParameters
    *   before it.
+   * @param adopted called when the answerer has taken the offer's slots as its own.
    */
   constructor(
     private readonly pc: RTCPeerConnection,
     offerer: boolean,
     private readonly cameraScale: number | undefined,
-    private readonly on: { streams: () => void; adopted: () => void },
+    private readonly adopted: () => void,
   ) {
     if (!offerer) return;
     for (const slot of MEDIA_SLOTS) {
@@ -76,17 +77,19 @@ export class MediaSlots {
       encoding.scaleResolutionDownBy = this.cameraScale;
       void sender.setParameters(params!).catch(() => {}); // not supported: starts full size
     }
-    this.on.adopted();
+    this.adopted();
   }
 
-  /** Puts each slot's receiving track into the stream it belongs to (once per slot). */
+  /**
+   * Puts each slot's receiving track into the stream it belongs to (once per slot). A
+   * track's mute and unmute (media stops or starts arriving) change nothing on the page: a
+   * `<video>` on the stream shows whatever arrives, so they cause no render.
+   */
   #collectReceivers(): void {
     for (const slot of MEDIA_SLOTS) {
       const track = this.#transceivers[slot]?.receiver.track;
       const stream = slot === 'microphone' || slot === 'camera' ? this.camera : this.screen;
-      if (!track || stream.getTracks().includes(track)) continue;
-      stream.addTrack(track);
-      track.onmute = track.onunmute = () => this.on.streams();
+      if (track && !stream.getTracks().includes(track)) stream.addTrack(track);
     }
   }
 }

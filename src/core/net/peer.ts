@@ -33,8 +33,6 @@ export interface PeerEvents {
   open: () => void;
   /** A complete sync message arrived. */
   sync: (payload: Uint8Array) => void;
-  /** Remote media started or stopped arriving on one of the streams. */
-  streams: () => void;
   /** The answerer learned the media slots from the first offer: local tracks can go on. */
   slots: () => void;
   /** The file channel is open (again). */
@@ -90,10 +88,7 @@ export class Peer {
     // also the one that builds the pair and offers first (the hello rule, mesh.ts).
     const polite = localId < id;
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [], iceTransportPolicy: options.relay ? 'relay' : 'all' });
-    this.#media = new MediaSlots(this.pc, !polite, options.cameraScale, {
-      streams: () => this.events.emit('streams'),
-      adopted: () => this.events.emit('slots'),
-    });
+    this.#media = new MediaSlots(this.pc, !polite, options.cameraScale, () => this.events.emit('slots'));
     this.#negotiation = negotiate(this.pc, id, polite, this.#media, {
       send: (signal) => this.#sendSignal(signal),
       offered: () => this.offers++,

@@ -51,10 +51,9 @@ export class Session {
   readonly #sync: DocSync;
   readonly #mesh: Mesh;
   readonly #call = new CallMedia(this, {
-    publish: (media) => {
-      this.#setPresence({ media });
-      this.#changed();
-    },
+    // A new presence is a change already (awareness says so); the same one, with new local
+    // streams behind it, is one too.
+    publish: (media) => this.#setPresence({ media }) || this.#changed(),
     error: (error) => this.#error(error),
     changed: () => this.#changed(),
   });
@@ -325,16 +324,19 @@ export class Session {
     this.#roster.invalidate();
   }
 
-  /** A new connection: sync the document over it and send it the local media. */
+  /**
+   * A new connection: sync the document over it and send it the local media. Its streams
+   * are new (a connection made again after one was lost): the roster and the page take them
+   * now, as what arrives on them later needs no render.
+   */
   #attach(peer: Peer): void {
     const id = peer.id;
     peer.events.on('open', () => this.#sync.addPeer(id, (bytes) => peer.sendSync(bytes)));
     peer.events.on('sync', (bytes) => this.#sync.receive(id, bytes));
-    peer.events.on('streams', () => this.#changed());
     peer.events.on('slots', () => void this.#call.media?.sendTo(peer));
     peer.events.on('error', (error) => this.#error(error));
     void this.#call.media?.sendTo(peer);
-    this.#roster.invalidate();
+    this.#changed();
     this.events.emit('peer', peer);
   }
 
@@ -355,11 +357,15 @@ export class Session {
     if (synced) this.events.emit('synced');
   }
 
-  /** Changes our presence; a patch that changes nothing sends nothing (each change goes to everyone). */
-  #setPresence(patch: Partial<PresenceState>): void {
+  /**
+   * Changes our presence; a patch that changes nothing sends nothing (each change goes to
+   * everyone). Whether it changed anything (and so emitted `change`, through #onPresence).
+   */
+  #setPresence(patch: Partial<PresenceState>): boolean {
     const current: Partial<PresenceState> = this.localPresence ?? {};
-    if (Object.entries(patch).every(([key, value]) => JSON.stringify(current[key as keyof PresenceState]) === JSON.stringify(value))) return;
+    if (Object.entries(patch).every(([key, value]) => JSON.stringify(current[key as keyof PresenceState]) === JSON.stringify(value))) return false;
     this.awareness.setLocalState({ ...this.localPresence, ...patch });
+    return true;
   }
 
   #onPresence = () => {
