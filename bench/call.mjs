@@ -503,10 +503,12 @@ if (join4) console.log(`join() → all 3 remote videos, 4 people:  ${stats(join4
 if (floor2) console.log(`the platform's floor (bare connected pairs, capture + replaceTrack, no Parley${FLOOR_SELF_VIEW === undefined ? '' : `, self-view after ${FLOOR_SELF_VIEW} ms`}):`);
 if (floor2) console.log(`  2 people, first remote frame:          ${stats(floor2.first)}`);
 if (floor4) console.log(`  4 people, all 3 remote videos:         ${stats(floor4.all)}`);
-// Where a 4-person join's time goes, Parley beside the floor: the camera captured, then on
-// every connection (the last replaceTrack of a camera resolved), then every remote video.
-const path = (r) => `camera captured ${quantile(r.captured, 0.5).toFixed(0)} ms, on every connection ${quantile(r.sending, 0.5).toFixed(0)} ms, all 3 remote videos ${quantile(r.all, 0.5).toFixed(0)} ms`;
-if (join4 && floor4) console.log(`4 people, where the time goes (p50 of each step, from join()):\n  Parley: ${path(join4)}\n  floor:  ${path(floor4)}`);
+// Where a join's time goes, Parley beside the floor: the camera captured, then on every
+// connection (the last replaceTrack of a camera resolved), then every remote video shown.
+const path = (r) => `camera captured ${quantile(r.captured, 0.5).toFixed(0)} ms, on every connection ${quantile(r.sending, 0.5).toFixed(0)} ms, every remote video ${quantile(r.all, 0.5).toFixed(0)} ms`;
+for (const [n, parley, floor] of [[2, join2, floor2], [4, join4, floor4]]) {
+  if (parley && floor) console.log(`${n} people, where the time goes (p50 of each step, from join()):\n  Parley: ${path(parley)}\n  floor:  ${path(floor)}`);
+}
 if (results.offers) console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
 if (recovery) console.log(`ICE failure: freeze → ICE restart:       ${stats(recovery.freezeToRestart)}   (goal ≤ 3 s)`);
 if (recovery) console.log(`ICE failure: network back → video again: ${stats(recovery.thawToVideo)}   (goal ≤ 300 ms)`);

@@ -41,6 +41,29 @@ describe('SignalingClient, refused by the real relay', function () {
     await waitFor(() => received.some((data) => (data as { after?: boolean }).after), 'a publish after the flood');
   });
 
+  it('reports the relay closing it for a flood that goes on, with the close code, and connects again', async () => {
+    const room = uniqueRoom();
+    const { client, errors } = await connected(room);
+    let opened = 0;
+    client.events.on('open', () => opened++);
+    // The burst of 100 goes through; 100 refused in a row after it and the relay closes the
+    // socket (frames that reach it more slowly than the bucket refills are let through, so
+    // the page keeps flooding until then).
+    const flood = setInterval(() => {
+      for (let i = 0; i < 200; i++) client.publish(room, { i });
+    }, 20);
+    try {
+      await waitFor(() => errors.some((error) => error.message.startsWith('Relay closed')), 'the close reported');
+    } finally {
+      clearInterval(flood);
+    }
+    expect(errors.map((error) => [error.code, error.message])).to.deep.equal([
+      ['signaling', 'Relay refused: rate limit exceeded'],
+      ['signaling', 'Relay closed the connection (4029 rate limit exceeded)'],
+    ]);
+    await waitFor(() => opened > 0, 'the connection again');
+  });
+
   it('reports a frame the relay finds invalid, at most once per few seconds', async () => {
     const room = uniqueRoom();
     const { client, errors, received } = await connected(room);

@@ -113,8 +113,11 @@ export class SignalingClient {
     socket.onclose = (event) => {
       clearInterval(this.#idleTimer);
       this.#socket = null;
-      if (event.code === 1008 || event.code === 4001) {
-        this.events.emit('error', new ParleyError('signaling', `Relay refused the connection (${event.code} ${event.reason})`));
+      // The relay ended it for something this page did (signaling/README.md's close codes:
+      // flooding, a frame too big, no room joined), not a normal close, the relay going away
+      // or a lost connection (those only need the reconnect below).
+      if (event.code > 1001 && event.code !== 1005 && event.code !== 1006) {
+        this.events.emit('error', new ParleyError('signaling', `Relay closed the connection (${event.code} ${event.reason})`));
       }
       this.events.emit('close');
       if (!this.#stopped) this.#scheduleReconnect();
@@ -139,7 +142,7 @@ export class SignalingClient {
     } else if (frame.type === 'error' && performance.now() - this.#reportedAt > REFUSAL_REPORT_MS) {
       // The relay dropped a frame of ours: say so, once per burst (a flood is refused frame by frame).
       this.#reportedAt = performance.now();
-      this.events.emit('error', new ParleyError('signaling', `Relay refused: ${String(frame.reason).slice(0, 80)}`));
+      this.events.emit('error', new ParleyError('signaling', `Relay refused: ${String(frame.reason ?? 'no reason given').slice(0, 80)}`));
     }
     // pong and unknown types need no action: any frame proves the socket alive.
   }
