@@ -33,6 +33,7 @@ describe('join() while the camera starts (real relay, real connections)', functi
     const [ada, bob] = await connectedPair();
     sessions.push(ada, bob);
     await bob.join();
+    await waitFor(() => ada.participant(bob.id)?.media, 'Bob in the call, at Ada');
     camera = heldCamera();
     const joining = ada.join();
     // Bob sees Ada in the call, with nothing on yet, and sends her his camera.
@@ -55,6 +56,7 @@ describe('join() while the camera starts (real relay, real connections)', functi
     const [ada, bob] = await connectedPair();
     sessions.push(ada, bob);
     await bob.join();
+    await waitFor(() => ada.participant(bob.id)?.media, 'Bob in the call, at Ada');
     const errors: ParleyError[] = [];
     ada.events.on('error', (error) => errors.push(error));
 
@@ -81,6 +83,22 @@ describe('join() while the camera starts (real relay, real connections)', functi
     // Still in the call without camera or microphone: Bob keeps sending, Ada keeps seeing him.
     await framesArrive(showStream(await waitFor(() => ada.participant(bob.id)?.camera, 'Bob’s camera at Ada'), videos), 10);
     expect(bob.participant(ada.id)?.media).to.include({ audio: false, video: false });
+  });
+
+  it('with nobody else in the call, says it is in once its camera is up, not while it starts', async () => {
+    const [ada, bob] = await connectedPair();
+    sessions.push(ada, bob);
+    camera = heldCamera();
+    const joining = ada.join();
+    await waitFor(() => camera!.asked() === 1, 'Ada’s camera asked for');
+    // What Ada sends after this reaches Bob after what she sent before it (one ordered
+    // channel carries her presence and her edits).
+    ada.doc.getText('t').insert(0, 'camera asked for');
+    await waitFor(() => bob.doc.getText('t').toString() === 'camera asked for', 'Ada’s edit at Bob');
+    expect(bob.participant(ada.id)?.media ?? null, 'Ada at Bob while her camera starts').to.equal(null);
+    camera.answer();
+    await joining;
+    await waitFor(() => bob.participant(ada.id)?.media?.video, 'Ada in the call with her camera, at Bob');
   });
 
   it('asks the page to render when someone enters the call, not again as their media starts to arrive', async () => {

@@ -88,10 +88,13 @@ export class LocalMedia {
     const watching = this.#watching;
     // In the call once the camera is asked for, receiving while it starts: the others begin
     // sending then, not once they see us with a camera, so a join waits for one capture, not
-    // for both sides' in turn. Not when the media server may take the call (the others would
-    // send us their media over the mesh meanwhile).
+    // for both sides' in turn. Only when someone is in the call to send: otherwise saying so
+    // brings nothing, and the work it makes on every page (renders, here and there) slows the
+    // cameras starting at the same moment, ours too (two people joining at once: about 40 ms
+    // later to the first frame, bench:call). Not when the media server may take the call
+    // (the others would send us their media over the mesh meanwhile).
     const announce = () => {
-      if (this.#link.wanted || host.destroyed) return;
+      if (!host.othersInCall() || this.#link.wanted || host.destroyed) return;
       this.#watching = true;
       this.#publish();
     };
