@@ -90,7 +90,7 @@ export class LocalMedia {
     // sending then, not once they see us with a camera, so a join waits for one capture, not
     // for both sides' in turn. Only when someone is in the call to send: otherwise saying so
     // brings nothing, and the work it makes on every page (renders, here and there) slows the
-    // cameras starting at the same moment, ours too (two people joining at once: about 40 ms
+    // cameras starting at the same moment, ours too (two people joining at once: about 30 ms
     // later to the first frame, bench:call). Not when the media server may take the call
     // (the others would send us their media over the mesh meanwhile).
     const announce = () => {
