@@ -325,9 +325,9 @@ export class Session {
   }
 
   /**
-   * A new connection: sync the document over it and send it the local media. Its streams
-   * are new (a connection made again after one was lost): the roster and the page take them
-   * now, as what arrives on them later needs no render.
+   * A new connection: sync the document over it and send it the local media. A connection
+   * made again after one was lost brings the person's presence back over it, and that
+   * change renders its new streams.
    */
   #attach(peer: Peer): void {
     const id = peer.id;
@@ -336,7 +336,7 @@ export class Session {
     peer.events.on('slots', () => void this.#call.media?.sendTo(peer));
     peer.events.on('error', (error) => this.#error(error));
     void this.#call.media?.sendTo(peer);
-    this.#changed();
+    this.#roster.invalidate();
     this.events.emit('peer', peer);
   }
 
