@@ -113,14 +113,14 @@ export class Roster {
 export class Arrivals {
   readonly writers = new Map<number, string>();
   readonly #arrived = new Map<string, string>();
-  #inCall = '';
+  #shown = '';
 
   /** Reads the room's presence after a change. */
   update(
     states: Map<number, Partial<PresenceState>>,
     source: Pick<RosterSource, 'id' | 'peers'>,
     nameOf: (presence: Partial<PresenceState>) => string,
-  ): { arrived: Array<{ id: string; name: string }>; callChanged: boolean } {
+  ): { arrived: Array<{ id: string; name: string }>; changed: boolean } {
     const arrived: Array<{ id: string; name: string }> = [];
     for (const [client, presence] of states) {
       const id = presence.peer;
@@ -131,12 +131,12 @@ export class Arrivals {
       this.#arrived.set(id, name);
       arrived.push({ id, name });
     }
-    // Presence changes with every caret move; tracks change only when who is in the call
-    // does, or whose media goes through the media server (then none goes over the mesh).
-    const inCall = [...states.values()].filter((s) => s.media && typeof s.media === 'object').map((s) => `${s.peer}:${s.media!.feed}`).join();
-    const callChanged = inCall !== this.#inCall;
-    this.#inCall = inCall;
-    return { arrived, callChanged };
+    // Presence changes with every caret move (and each resize of someone's tiles): what the
+    // room's elements show of everyone, and the tracks we send, change with the rest only.
+    const shown = JSON.stringify([...states], (key, value) => (/^(cursor|field|view)$/.test(key) ? undefined : value));
+    const changed = shown !== this.#shown;
+    this.#shown = shown;
+    return { arrived, changed };
   }
 
   /** A peer left: the name it arrived under, if it had arrived. */

@@ -25,6 +25,11 @@ export { defaultSignalingUrl } from '../net/mesh.js';
 export interface SessionEvents {
   /** Participants, media or presence changed: re-render. */
   change: () => void;
+  /**
+   * Only where someone's caret is (the field they are in, their selection) changed: the
+   * form elements re-render, the others have nothing new to show.
+   */
+  caret: () => void;
   'peer-joined': (peer: { id: string; name: string }) => void;
   'peer-left': (peer: { id: string; name: string }) => void;
   /** A connection to a remote peer was created: features (files) attach to its channels. */
@@ -371,10 +376,11 @@ export class Session {
   #onPresence = () => {
     this.#roster.invalidate();
     const states = this.awareness.getStates() as Map<number, Partial<PresenceState>>;
-    const { arrived, callChanged } = this.#arrivals.update(states, this, (presence) => this.nameOf(presence));
-    if (callChanged) void this.#call.media?.send();
+    const { arrived, changed } = this.#arrivals.update(states, this, (presence) => this.nameOf(presence));
+    // Who is in the call may have changed (sending to someone already sent to costs nothing).
+    if (changed) void this.#call.media?.send();
     for (const person of arrived) this.events.emit('peer-joined', person);
-    this.events.emit('change');
+    this.events.emit(changed ? 'change' : 'caret');
   };
 
   /**

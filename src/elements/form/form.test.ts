@@ -89,6 +89,38 @@ describe('<parley-form>', () => {
     await expect(form).to.be.accessible();
   });
 
+  it('moves a remote caret without re-rendering the page’s other Parley elements; a rename renders them', async () => {
+    const { form, wrapper, room, signaling } = await setup();
+    const people = document.createElement('parley-people');
+    people.setAttribute('room', room);
+    wrapper.append(people);
+    const bob = peer(room, signaling);
+    await waitFor(() => bob.session.synced, 'sync');
+    await waitFor(() => people.shadowRoot?.textContent?.includes('Bob'), 'Bob in the people list');
+    const textarea = bob.host.querySelector('textarea')!;
+    textarea.value = 'Line one, and two';
+    textarea.dispatchEvent(new Event('input', { bubbles: true }));
+    textarea.focus();
+    const caretAt = () => form.shadowRoot!.querySelector<HTMLElement>('[part=caret]')?.style.left;
+    const moveTo = async (offset: number) => {
+      const before = caretAt();
+      textarea.setSelectionRange(offset, offset);
+      textarea.dispatchEvent(new Event('select', { bubbles: true }));
+      await waitFor(() => caretAt() !== undefined && caretAt() !== before, `Bob’s caret to move to ${offset}`);
+    };
+    await moveTo(2);
+    await (people as HTMLElement & { updateComplete: Promise<unknown> }).updateComplete;
+    let renders = 0;
+    const counted = people as unknown as { updated: (changed: Map<string, unknown>) => void };
+    const updated = counted.updated.bind(people);
+    counted.updated = (changed) => (renders++, updated(changed));
+    for (const offset of [6, 12, 4, 15]) await moveTo(offset);
+    expect(renders, 'renders of <parley-people> while Bob’s caret moved').to.equal(0);
+    bob.session.configure({ name: 'Bobby' });
+    await waitFor(() => people.shadowRoot!.textContent!.includes('Bobby'), 'the new name in the people list');
+    expect(renders).to.be.greaterThan(0);
+  });
+
   it('offers lock and assign tools for the focused field when others are present', async () => {
     const { form, native, room, signaling } = await setup();
     const bob = peer(room, signaling);

@@ -53,6 +53,7 @@ export class CollabController implements ReactiveController {
   ) {
     this.sessions = new SessionController(host, {
       synced: () => emit(host, 'parley-form-synced', {}),
+      caret: () => host.requestUpdate(),
     });
     this.l10n = new Localize(host);
     host.addController(this);
