@@ -123,6 +123,7 @@ async function mixedJoinRounds(rounds) {
   const firefox = await launch('firefox');
   const chromiumSide = [];
   const firefoxSide = [];
+  const paths = { chromium: { captured: [], sending: [], all: [] }, firefox: { captured: [], sending: [], all: [] } };
   try {
     for (let round = 0; round < rounds; round++) {
       const room = `bench-call-mixed-${round}-${Date.now()}`;
@@ -135,12 +136,17 @@ async function mixedJoinRounds(rounds) {
       const [c, f] = await Promise.all(pages.map((p) => measureJoin(p, 1)));
       chromiumSide.push(c.first);
       firefoxSide.push(f.first);
+      for (const [side, r] of [['chromium', c], ['firefox', f]]) {
+        paths[side].all.push(r.all);
+        if (r.captured !== null) paths[side].captured.push(r.captured);
+        if (r.sending !== null) paths[side].sending.push(r.sending);
+      }
       await Promise.all(pages.map((p) => p.close()));
     }
   } finally {
     await firefox.close();
   }
-  return { chromiumSide, firefoxSide };
+  return { chromiumSide, firefoxSide, paths };
 }
 
 /**
@@ -509,6 +515,7 @@ const path = (r) => `camera captured ${quantile(r.captured, 0.5).toFixed(0)} ms,
 for (const [n, parley, floor] of [[2, join2, floor2], [4, join4, floor4]]) {
   if (parley && floor) console.log(`${n} people, where the time goes (p50 of each step, from join()):\n  Parley: ${path(parley)}\n  floor:  ${path(floor)}`);
 }
+if (mixed) console.log(`Chromium ↔ Firefox, where the time goes (p50 of each step, from join()):\n  Chromium page: ${path(mixed.paths.chromium)}\n  Firefox page:  ${path(mixed.paths.firefox)}`);
 if (results.offers) console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
 if (recovery) console.log(`ICE failure: freeze → ICE restart:       ${stats(recovery.freezeToRestart)}   (goal ≤ 3 s)`);
 if (recovery) console.log(`ICE failure: network back → video again: ${stats(recovery.thawToVideo)}   (goal ≤ 300 ms)`);

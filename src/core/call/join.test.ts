@@ -14,13 +14,16 @@ function heldCamera() {
   let answer!: (failure?: string) => void;
   const answered = new Promise<string | undefined>((resolve) => (answer = resolve));
   let asked = 0;
+  const captured: MediaStream[] = [];
   navigator.mediaDevices.getUserMedia = async function (constraints) {
     asked++;
     const failure = await answered;
     if (failure) throw new DOMException('held camera', failure);
-    return real.call(this, constraints);
+    const stream = await real.call(this, constraints);
+    captured.push(stream);
+    return stream;
   };
-  return { answer, asked: () => asked, restore: () => (navigator.mediaDevices.getUserMedia = real) };
+  return { answer, asked: () => asked, captured: () => captured, restore: () => (navigator.mediaDevices.getUserMedia = real) };
 }
 
 describe('join() while the camera starts (real relay, real connections)', function () {
@@ -99,6 +102,28 @@ describe('join() while the camera starts (real relay, real connections)', functi
     camera.answer();
     await joining;
     await waitFor(() => bob.participant(ada.id)?.media?.video, 'Ada in the call with her camera, at Bob');
+  });
+
+  it('stays out of the call, its camera off, when it leaves while the camera starts (Leave during the prompt)', async () => {
+    const [ada, bob] = await connectedPair();
+    sessions.push(ada, bob);
+    await bob.join();
+    await waitFor(() => ada.participant(bob.id)?.media?.video, 'Bob in the call with his camera, at Ada');
+    camera = heldCamera();
+    const joining = ada.join();
+    await waitFor(() => bob.participant(ada.id)?.media, 'Ada in the call while her camera starts, at Bob');
+    ada.leave();
+    await waitFor(() => !bob.participant(ada.id)?.media, 'Ada out of the call again, at Bob');
+    // Her camera starts after she left: turned off again, and she stays out of the call.
+    camera.answer();
+    await joining;
+    expect(camera.captured().flatMap((s) => s.getTracks()).map((t) => t.readyState)).to.deep.equal(['ended', 'ended']);
+    expect(ada.inCall).to.equal(false);
+    expect(ada.localPresence.media).to.equal(null);
+    // What Ada sends after this reaches Bob after anything she sent before it.
+    ada.doc.getText('t').insert(0, 'camera started');
+    await waitFor(() => bob.doc.getText('t').toString() === 'camera started', 'Ada’s edit at Bob');
+    expect(bob.participant(ada.id)?.media ?? null, 'Ada at Bob once her camera started').to.equal(null);
   });
 
   it('asks the page to render when someone enters the call, not again as their media starts to arrive', async () => {

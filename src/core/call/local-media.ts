@@ -36,6 +36,8 @@ export class LocalMedia {
   /** In the call without camera or microphone (capture was refused): receiving only. */
   #watching = false;
   #joining: Promise<void> | null = null;
+  /** leave() calls so far: a join whose camera starts after one is called off. */
+  #leaves = 0;
   /** The media server our camera and microphone go through (media `sfu`, or `auto` once moved). */
   readonly #link: SfuLink;
 
@@ -86,6 +88,7 @@ export class LocalMedia {
       );
     }
     const watching = this.#watching;
+    const leaves = this.#leaves;
     // In the call once the camera is asked for, receiving while it starts: the others begin
     // sending then, not once they see us with a camera, so a join waits for one capture, not
     // for both sides' in turn. Only when someone is in the call to send: otherwise saying so
@@ -94,7 +97,7 @@ export class LocalMedia {
     // later to the first frame, bench:call). Not when the media server may take the call
     // (the others would send us their media over the mesh meanwhile).
     const announce = () => {
-      if (!host.othersInCall() || this.#link.wanted || host.destroyed) return;
+      if (!host.othersInCall() || this.#link.wanted || host.destroyed || this.#leaves !== leaves) return;
       this.#watching = true;
       this.#publish();
     };
@@ -109,6 +112,7 @@ export class LocalMedia {
       // No camera or microphone (denied, or none there): still in the call, to see and
       // hear the others; join() again once the device is allowed.
       const code = (error as ParleyError).code;
+      if (this.#leaves !== leaves) throw error as ParleyError; // left meanwhile: nothing to undo
       if (!host.destroyed && (code === 'permission-denied' || code === 'no-device')) {
         this.#watching = true;
         await this.#link.open();
@@ -119,17 +123,18 @@ export class LocalMedia {
       }
       throw this.#fail(error as ParleyError);
     }
-    // Destroyed while the camera started (the page removed the room during the prompt):
-    // turn it off again rather than leave it on with nobody to see.
-    if (host.destroyed) {
+    // Destroyed while the camera started (the page removed the room during the prompt), or
+    // left (Leave pressed during it): turn it off again rather than leave it on with nobody
+    // to see, or join a call the person has left.
+    const calledOff = () => {
+      if (!host.destroyed && this.#leaves === leaves) return false;
       stream.getTracks().forEach((t) => t.stop());
-      throw ended();
-    }
+      if (host.destroyed) throw ended();
+      return true;
+    };
+    if (calledOff()) return;
     await this.#link.open();
-    if (host.destroyed) {
-      stream.getTracks().forEach((t) => t.stop());
-      throw ended();
-    }
+    if (calledOff()) return;
     this.stream = stream;
     this.#publish();
   }
@@ -172,6 +177,7 @@ export class LocalMedia {
   }
 
   leave(): void {
+    this.#leaves++;
     this.stopPreview();
     this.#watching = false;
     this.stopScreenShare();
