@@ -126,6 +126,24 @@ describe('join() while the camera starts (real relay, real connections)', functi
     expect(bob.participant(ada.id)?.media ?? null, 'Ada at Bob once her camera started').to.equal(null);
   });
 
+  it('joins anew when asked again after leaving while the camera started', async () => {
+    const [ada, bob] = await connectedPair();
+    sessions.push(ada, bob);
+    camera = heldCamera();
+    const first = ada.join();
+    await waitFor(() => camera!.asked() === 1, 'Ada’s camera asked for');
+    ada.leave();
+    const second = ada.join();
+    await waitFor(() => camera!.asked() === 2, 'her camera asked for again');
+    camera.answer();
+    await Promise.all([first, second]);
+    expect(ada.inCall, 'in the call after the second join').to.equal(true);
+    const [called, kept] = camera.captured().map((s) => s.getTracks().map((t) => t.readyState).join());
+    expect([called, kept].sort()).to.deep.equal(['ended,ended', 'live,live']);
+    expect(ada.localStream?.getTracks().every((t) => t.readyState === 'live')).to.equal(true);
+    await waitFor(() => bob.participant(ada.id)?.media?.video, 'Ada in the call with her camera, at Bob');
+  });
+
   it('asks the page to render when someone enters the call, not again as their media starts to arrive', async () => {
     const [ada, bob] = await connectedPair();
     sessions.push(ada, bob);

@@ -67,8 +67,14 @@ export class LocalMedia {
 
   join(request: MediaRequest): Promise<void> {
     if (this.stream) return Promise.resolve();
-    // A second call while the first waits for the camera (a double click) shares it.
-    this.#joining ??= this.#join(request).finally(() => (this.#joining = null));
+    // A second call while the first waits for the camera (a double click) shares it; after a
+    // leave() the first is called off, and a join is a new one.
+    if (!this.#joining) {
+      const joining: Promise<void> = this.#join(request).finally(() => {
+        if (this.#joining === joining) this.#joining = null;
+      });
+      this.#joining = joining;
+    }
     return this.#joining;
   }
 
@@ -178,6 +184,7 @@ export class LocalMedia {
 
   leave(): void {
     this.#leaves++;
+    this.#joining = null;
     this.stopPreview();
     this.#watching = false;
     this.stopScreenShare();
