@@ -237,7 +237,10 @@ export class Session {
     this.#call.media?.stopPreview();
   }
 
-  /** Leaves the call: stops capture and removes media from every peer. Data sync goes on. */
+  /**
+   * Leaves the call: stops capture and removes media from every peer. Data sync goes on. A
+   * join() still waiting for the camera is called off (it resolves, out of the call).
+   */
   leave(): void {
     this.#call.media?.leave();
   }

@@ -151,7 +151,7 @@ export class ParleyRoom extends LitElement {
     await this.session.join(request);
   }
 
-  /** Leaves the call (the shared form keeps syncing). */
+  /** Leaves the call (the shared form keeps syncing); a join() still waiting for the camera is called off. */
   leave(): void {
     this.session?.leave();
   }
