@@ -377,11 +377,14 @@ export class Session {
   }
 
   #onPresence = () => {
-    this.#roster.invalidate();
     const states = this.awareness.getStates() as Map<number, Partial<PresenceState>>;
     const { arrived, changed } = this.#arrivals.update(states, this, (presence) => this.nameOf(presence));
-    // Who is in the call may have changed (sending to someone already sent to costs nothing).
-    if (changed) void this.#call.media?.send();
+    // A caret that moved changes no participant. Otherwise who is in the call may have
+    // changed too (sending to someone already sent to costs nothing).
+    if (changed) {
+      this.#roster.invalidate();
+      void this.#call.media?.send();
+    }
     for (const person of arrived) this.events.emit('peer-joined', person);
     this.events.emit(changed ? 'change' : 'caret');
   };
