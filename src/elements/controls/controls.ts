@@ -3,6 +3,7 @@ import { SessionController } from '../shared/session-controller.js';
 import { tokens } from '../shared/theme.js';
 import { Localize } from '../shared/messages.js';
 import { errorText } from '../shared/error-text.js';
+import { whenIdle } from '../shared/idle.js';
 import { styles } from './controls.styles.js';
 import { JoinPreview, refocusIfLost } from './preview.js';
 import { renderDevicePanel } from './device-panel.js';
@@ -94,7 +95,7 @@ export class ParleyControls extends LitElement {
     super.connectedCallback();
     this.#unwatch = watchDevices(() => void this.#refreshDevices());
     // The call's code loads while the page is idle, so that Join starts the camera at once.
-    whenIdle(() => this.#controller.session?.prepareCall());
+    whenIdle(() => this.#controller.session?.prepareCall(), 2000);
   }
 
   override disconnectedCallback(): void {
@@ -286,10 +287,4 @@ export class ParleyControls extends LitElement {
       </div>
     `;
   }
-}
-
-/** Runs `task` once the page is idle (at the latest after 2 s; Safari has no requestIdleCallback). */
-function whenIdle(task: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 2000 });
-  else setTimeout(task, 500);
 }

@@ -4,6 +4,7 @@ import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { SessionController } from '../shared/session-controller.js';
 import { emit } from '../shared/emit.js';
+import { whenIdle } from '../shared/idle.js';
 import { safeColor, tokens } from '../shared/theme.js';
 import { styles } from './video-grid.styles.js';
 import { Localize } from '../shared/messages.js';
@@ -35,6 +36,27 @@ export type { GridLayout } from './tiles.js';
  * camera. With this grid, two people: p50 372 → 343 ms (40 joins each, interleaved).
  */
 const SELF_VIEW_AFTER_MS = 150;
+
+/**
+ * The first <video> a Firefox page puts into its document costs 20–30 ms of main thread on
+ * an idle page, and 100–220 ms during a join, when the camera and the connections start at
+ * the same moment: that insertion is what held the first remote tile, and Firefox's
+ * replaceTrack behind it, in a Chromium ↔ Firefox join. Any <video> pays it once per page,
+ * even one without a source that is removed at once, so the grid pays it early, when the
+ * page is idle. Once per page, for all grids.
+ */
+let mediaWarmed = false;
+
+function warmMedia(root: ShadowRoot): void {
+  if (mediaWarmed) return;
+  mediaWarmed = true;
+  whenIdle(() => {
+    const video = document.createElement('video');
+    video.hidden = true;
+    root.append(video);
+    video.remove();
+  }, 200);
+}
 
 /**
  * @tag parley-video-grid
@@ -196,6 +218,11 @@ export class ParleyVideoGrid extends LitElement {
   get #hands(): Set<string> {
     const session = this.#controller.session;
     return session ? raisedHands(session) : new Set();
+  }
+
+  protected override firstUpdated(changed: PropertyValues<this>): void {
+    super.firstUpdated(changed);
+    warmMedia(this.shadowRoot!);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
