@@ -38,12 +38,13 @@ export type { GridLayout } from './tiles.js';
 const SELF_VIEW_AFTER_MS = 150;
 
 /**
- * The first <video> a Firefox page puts into its document costs 20–30 ms of main thread on
- * an idle page, and 100–220 ms during a join, when the camera and the connections start at
- * the same moment: that insertion is what held the first remote tile, and Firefox's
- * replaceTrack behind it, in a Chromium ↔ Firefox join. Any <video> pays it once per page,
- * even one without a source that is removed at once, so the grid pays it early, when the
- * page is idle. Once per page, for all grids.
+ * The first <video> a page shows costs the browser a one-time setup: in Firefox 20–30 ms of
+ * main thread when it enters the document on an idle page, 100–220 ms during a join, when
+ * the camera and the connections start at the same moment (that insertion is what held the
+ * first remote tile, and Firefox's replaceTrack behind it, in a Chromium ↔ Firefox join);
+ * Chromium parses its 125 KB stylesheet for media elements at the first one's style. Any
+ * <video> pays it once per page, even a hidden one removed at once, so the grid pays it
+ * early, when the page is idle. Once per page, for all grids.
  */
 let mediaWarmed = false;
 
@@ -54,6 +55,7 @@ function warmMedia(root: ShadowRoot): void {
     const video = document.createElement('video');
     video.hidden = true;
     root.append(video);
+    getComputedStyle(video).getPropertyValue('display'); // styled now: Chromium styles lazily
     video.remove();
   }, 200);
 }
