@@ -6,8 +6,8 @@
 //     and a Firefox page, each side reported on its own; and for 2 people joining from
 //     the pre-join preview (camera already on, as after "Join now"); and for joining a
 //     call that is already going (the other person in it, camera on);
-//   - the platform's floor for those joins (2 and 4 people): bare RTCPeerConnections between
-//     bare pages of the same browser, the same capture and starting size, no Parley; what
+//   - the platform's floor for those joins (2 and 4 people, and Chromium ↔ Firefox with the
+//     mixed case): bare RTCPeerConnections between bare pages, the same capture and starting size, no Parley; what
 //     Parley adds on this machine is its figure minus the floor's;
 //   - offers per pair over a scripted call (join, camera off/on, screen share on/off,
 //     device switch, leave, join again), Chromium ↔ Chromium and Chromium ↔ Firefox;
@@ -218,22 +218,24 @@ async function joinRounds(n, rounds, options) {
 }
 
 /**
- * The platform's floor for the same join, without Parley: n bare pages in the same browser,
- * each pair already connected by a plain RTCPeerConnection with an audio and a video
+ * The platform's floor for the same join, without Parley: a bare page in each of `browsers`
+ * (the same browser n times, or Chromium and Firefox), each pair already connected by a plain RTCPeerConnection with an audio and a video
  * transceiver and no track yet (as Parley's pairs are before a join), the camera sent at a
  * quarter of its size, as Parley's `auto` quality starts it. All pages at once capture with
  * Parley's default constraints and put the tracks on their senders; the first
  * frame of each remote video is timed as in measureJoin. What Parley adds is its figure
- * minus this one.
+ * minus this one. `pages` holds each page's own figures, in the order of `browsers`.
  */
-async function floorRounds(n, rounds) {
+async function floorRounds(browsers, rounds) {
+  const n = browsers.length;
   const first = [];
   const all = [];
   const captured = [];
   const sending = [];
+  const byPage = browsers.map(() => ({ first: [], all: [], captured: [], sending: [] }));
   for (let round = 0; round < rounds; round++) {
     const pages = await Promise.all(
-      Array.from({ length: n }, async () => {
+      browsers.map(async (browser) => {
         const context = await browser.createBrowserContext();
         const page = await context.newPage({ type: 'window' });
         await page.goto(`${servers.web.url}/bench-floor`); // any page of a secure origin
@@ -323,15 +325,16 @@ async function floorRounds(n, rounds) {
         }, CAPTURE, FLOOR_SELF_VIEW ?? null),
       ),
     );
-    for (const r of times) {
+    times.forEach((r, i) => {
       first.push(r.first);
       all.push(r.all);
       captured.push(r.captured);
       sending.push(r.sending);
-    }
+      for (const key of ['first', 'all', 'captured', 'sending']) byPage[i][key].push(r[key]);
+    });
     await closePages(...pages);
   }
-  return { first, all, captured, sending };
+  return { first, all, captured, sending, pages: byPage };
 }
 
 /**
@@ -484,9 +487,17 @@ try {
   if (wanted('preview')) results.join2preview = await joinRounds(2, ROUNDS, { preview: true });
   if (wanted('late')) results.joinLate = await lateJoinRounds(ROUNDS);
   if (wanted('join4')) results.join4 = await joinRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
-  if (wanted('floor')) results.floor2 = await floorRounds(2, ROUNDS);
-  if (wanted('floor')) results.floor4 = await floorRounds(4, Math.max(1, Math.ceil(ROUNDS / 2)));
+  if (wanted('floor')) results.floor2 = await floorRounds([browser, browser], ROUNDS);
+  if (wanted('floor')) results.floor4 = await floorRounds([browser, browser, browser, browser], Math.max(1, Math.ceil(ROUNDS / 2)));
   if (wanted('mixed')) results.mixed = await mixedJoinRounds(ROUNDS);
+  if (wanted('mixed') && wanted('floor')) {
+    const firefox = await launch('firefox');
+    try {
+      results.floorMixed = await floorRounds([browser, firefox], ROUNDS);
+    } finally {
+      await firefox.close();
+    }
+  }
   if (wanted('offers')) results.offers = { chromium: await scriptedOffers('chromium'), firefox: await scriptedOffers('firefox') };
   if (wanted('recovery')) results.recovery = await recoveryRounds(RECOVERY_ROUNDS);
   if (wanted('cpu4')) results.cpu4 = await cpuPerParticipant(4);
@@ -498,7 +509,7 @@ try {
 const stats = (values) =>
   `p50 ${quantile(values, 0.5).toFixed(0)} ms, p90 ${quantile(values, 0.9).toFixed(0)} ms, n=${values.length}`;
 const offers = ({ offers, rebuilt }) => `${offers} offer${offers === 1 ? '' : 's'}, ${rebuilt} rebuilt`;
-const { join2, join2preview, joinLate, mixed, join4, floor2, floor4, recovery, cpu4 } = results;
+const { join2, join2preview, joinLate, mixed, join4, floor2, floor4, floorMixed, recovery, cpu4 } = results;
 if (join2) console.log(`join() → first remote frame, 2 people:   ${stats(join2.first)}   (goal p50 ≤ 150 ms)`);
 if (join2preview) console.log(`  from the preview (camera already on):   ${stats(join2preview.first)}`);
 if (joinLate) console.log(`  into a call already going (1 person in): ${stats(joinLate)}`);
@@ -509,6 +520,7 @@ if (join4) console.log(`join() → all 3 remote videos, 4 people:  ${stats(join4
 if (floor2) console.log(`the platform's floor (bare connected pairs, capture + replaceTrack, no Parley${FLOOR_SELF_VIEW === undefined ? '' : `, self-view after ${FLOOR_SELF_VIEW} ms`}):`);
 if (floor2) console.log(`  2 people, first remote frame:          ${stats(floor2.first)}`);
 if (floor4) console.log(`  4 people, all 3 remote videos:         ${stats(floor4.all)}`);
+if (floorMixed) console.log(`  Chromium ↔ Firefox, Chromium side:     ${stats(floorMixed.pages[0].first)}\n  Chromium ↔ Firefox, Firefox side:      ${stats(floorMixed.pages[1].first)}`);
 // Where a join's time goes, Parley beside the floor: the camera captured, then on every
 // connection (the last replaceTrack of a camera resolved), then every remote video shown.
 const path = (r) => `camera captured ${quantile(r.captured, 0.5).toFixed(0)} ms, on every connection ${quantile(r.sending, 0.5).toFixed(0)} ms, every remote video ${quantile(r.all, 0.5).toFixed(0)} ms`;
@@ -516,6 +528,7 @@ for (const [n, parley, floor] of [[2, join2, floor2], [4, join4, floor4]]) {
   if (parley && floor) console.log(`${n} people, where the time goes (p50 of each step, from join()):\n  Parley: ${path(parley)}\n  floor:  ${path(floor)}`);
 }
 if (mixed) console.log(`Chromium ↔ Firefox, where the time goes (p50 of each step, from join()):\n  Chromium page: ${path(mixed.paths.chromium)}\n  Firefox page:  ${path(mixed.paths.firefox)}`);
+if (mixed && floorMixed) console.log(`  floor, Chromium page: ${path(floorMixed.pages[0])}\n  floor, Firefox page:  ${path(floorMixed.pages[1])}`);
 if (results.offers) console.log(`offers per pair, scripted call:          Chromium ↔ Chromium ${offers(results.offers.chromium)}; Chromium ↔ Firefox ${offers(results.offers.firefox)}   (goal 1, 0)`);
 if (recovery) console.log(`ICE failure: freeze → ICE restart:       ${stats(recovery.freezeToRestart)}   (goal ≤ 3 s)`);
 if (recovery) console.log(`ICE failure: network back → video again: ${stats(recovery.thawToVideo)}   (goal ≤ 300 ms)`);
