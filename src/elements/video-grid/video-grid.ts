@@ -52,6 +52,7 @@ function warmMedia(root: ShadowRoot): void {
   if (mediaWarmed) return;
   mediaWarmed = true;
   whenIdle(() => {
+    if (!root.host.isConnected) return void (mediaWarmed = false); // removed meanwhile: the next grid does it
     const video = document.createElement('video');
     video.hidden = true;
     root.append(video);
