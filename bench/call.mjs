@@ -7,8 +7,8 @@
 //     the pre-join preview (camera already on, as after "Join now"); and for joining a
 //     call that is already going (the other person in it, camera on);
 //   - the platform's floor for those joins (2 and 4 people, and Chromium ↔ Firefox with the
-//     mixed case): bare RTCPeerConnections between bare pages, the same capture and starting size, no Parley; what
-//     Parley adds on this machine is its figure minus the floor's;
+//     mixed case): bare RTCPeerConnections between bare pages, the same capture and starting
+//     size, no Parley; what Parley adds on this machine is its figure minus the floor's;
 //   - offers per pair over a scripted call (join, camera off/on, screen share on/off,
 //     device switch, leave, join again), Chromium ↔ Chromium and Chromium ↔ Firefox;
 //   - recovery from a real ICE failure: the other browser is frozen (SIGSTOP on its
@@ -219,12 +219,13 @@ async function joinRounds(n, rounds, options) {
 
 /**
  * The platform's floor for the same join, without Parley: a bare page in each of `browsers`
- * (the same browser n times, or Chromium and Firefox), each pair already connected by a plain RTCPeerConnection with an audio and a video
- * transceiver and no track yet (as Parley's pairs are before a join), the camera sent at a
- * quarter of its size, as Parley's `auto` quality starts it. All pages at once capture with
- * Parley's default constraints and put the tracks on their senders; the first
- * frame of each remote video is timed as in measureJoin. What Parley adds is its figure
- * minus this one. `pages` holds each page's own figures, in the order of `browsers`.
+ * (the same browser n times, or Chromium and Firefox), each pair already connected by a
+ * plain RTCPeerConnection with an audio and a video transceiver and no track yet (as
+ * Parley's pairs are before a join), the camera sent at a quarter of its size, as Parley's
+ * `auto` quality starts it. All pages at once capture with Parley's default constraints and
+ * put the tracks on their senders; the first frame of each remote video is timed as in
+ * measureJoin. What Parley adds is its figure minus this one. `pages` holds each page's own
+ * figures, in the order of `browsers`.
  */
 async function floorRounds(browsers, rounds) {
   const n = browsers.length;
