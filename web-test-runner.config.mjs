@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import puppeteer from 'puppeteer-core';
+import { WebSocketServer } from 'ws';
 import { createRelay } from './signaling/src/relay.js';
 import { mintToken } from './signaling/src/auth.js';
 import { RUN_ALONE, chromiumLaunch, firefoxLaunch } from './test/browsers.mjs';
@@ -80,12 +81,27 @@ function reshape({ id, ...link }) {
   relay.shape(Object.fromEntries(Object.entries(link).map(([key, value]) => [key, Number(value)])));
   return { shaped: true, stats: relay.stats };
 }
+// A stand-in for what sits in front of a relay (a proxy, a restarting server), made on first
+// use: `/__parley/closing-server` gives its URL; every WebSocket it accepts is closed at once
+// with the code in the URL's `close` parameter.
+let closingServer = null;
+async function closingServerUrl() {
+  if (!closingServer) {
+    closingServer = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    closingServer.on('connection', (socket, request) => {
+      socket.close(Number(new URL(request.url, 'ws://x').searchParams.get('close')), 'closing server');
+    });
+  }
+  if (!closingServer.address()) await new Promise((resolve) => closingServer.once('listening', resolve));
+  return `ws://127.0.0.1:${closingServer.address().port}`;
+}
 // A stand-in for a busy Janus (test/busy-janus.mjs), made on first use: `/__parley/busy-janus`.
 // It answers a plugin message 1.5 s after the client's first timeout (REQUEST_TIMEOUT_MS, 15 s).
 let busyJanus = null;
 let busyJanusServer = null;
 process.on('exit', () => {
   busyJanusServer?.close();
+  closingServer?.close();
   for (const { instance, relay } of doomed.values()) {
     relay.server.close();
     try {
@@ -129,6 +145,9 @@ export default {
           busyJanus ??= startBusyJanus({ answerAfterMs: 16_500 });
           busyJanusServer = await busyJanus;
           return { body: JSON.stringify({ url: busyJanusServer.url }), type: 'json' };
+        }
+        if (context.path === '/__parley/closing-server') {
+          return { body: JSON.stringify({ url: await closingServerUrl() }), type: 'json' };
         }
         if (context.path === '/__parley/shaped-relay') return { body: JSON.stringify(await startShapedRelay()), type: 'json' };
         if (context.path === '/__parley/shape') return { body: JSON.stringify(reshape(context.query)), type: 'json' };

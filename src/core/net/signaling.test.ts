@@ -78,3 +78,39 @@ describe('SignalingClient, refused by the real relay', function () {
     expect(errors.map((error) => error.message)).to.deep.equal(Array(reports).fill('Relay refused: invalid topic'));
   });
 });
+
+describe('SignalingClient, closed by what sits in front of the relay', function () {
+  this.timeout(30000);
+  const clients: SignalingClient[] = [];
+  afterEach(() => clients.splice(0).forEach((client) => client.close()));
+
+  /** A client of a server that closes every connection at once with `code`: its errors, once it has connected `times` times. */
+  async function closedWith(code: number, times: number) {
+    const { url } = (await (await fetch('/__parley/closing-server')).json()) as { url: string };
+    const client = new SignalingClient(`${url}/?close=${code}`);
+    clients.push(client);
+    const errors: ParleyError[] = [];
+    let closes = 0;
+    client.events.on('error', (error) => errors.push(error));
+    client.events.on('close', () => closes++);
+    client.subscribe(uniqueRoom());
+    client.connect();
+    await waitFor(() => closes >= times, `${times} connections closed with ${code}`);
+    return errors.map((error) => error.message);
+  }
+
+  for (const [code, what] of [
+    [1011, 'an internal error'],
+    [1012, 'a service restart'],
+    [1013, 'try again later'],
+    [1014, 'a bad gateway'],
+  ] as const) {
+    it(`connects again after ${what} (${code}), reporting nothing`, async () => {
+      expect(await closedWith(code, 3)).to.deep.equal([]);
+    });
+  }
+
+  it('reports a close for something this page did (policy violation, 1008) and connects again', async () => {
+    expect(await closedWith(1008, 2)).to.deep.equal(Array(2).fill('Relay closed the connection (1008 closing server)'));
+  });
+});

@@ -37,6 +37,17 @@ export interface Identity {
 /** Longest verified name shown; a longer one is cut. */
 export const MAX_NAME_LENGTH = 64;
 
+/**
+ * Whether a close says the relay ended the connection for something this page did: a
+ * protocol error, data it does not take, a policy or size limit (1002–1010), or a reason of
+ * the application's (3000 up). Not the others, which only say the connection is gone for
+ * now: normal (1000, our own close of a silent socket too), going away (1001, the relay's
+ * own shutdown), none given (1005), lost (1006), and what a server or a proxy in front of it
+ * sends while it restarts or cannot reach the relay (1011 internal error, 1012 service
+ * restart, 1013 try again later, 1014 bad gateway, 1015 TLS failure).
+ */
+const aboutThisPage = (code: number): boolean => (code > 1001 && code < 1011 ? code < 1005 || code > 1006 : code > 2999);
+
 export class SignalingClient {
   readonly events = createNanoEvents<SignalingEvents>();
 
@@ -114,9 +125,10 @@ export class SignalingClient {
       clearInterval(this.#idleTimer);
       this.#socket = null;
       // The relay ended it for something this page did (signaling/README.md's close codes:
-      // flooding, a frame too big, no room joined), not a normal close, the relay going away
-      // or a lost connection (those only need the reconnect below).
-      if (event.code > 1001 && event.code !== 1005 && event.code !== 1006) {
+      // flooding, a frame too big, no room joined). Anything else only needs the reconnect
+      // below: a normal close, a lost connection, the relay or a proxy in front of it going
+      // away or restarting, or our own close of a silent socket.
+      if (aboutThisPage(event.code)) {
         this.events.emit('error', new ParleyError('signaling', `Relay closed the connection (${event.code} ${event.reason})`));
       }
       this.events.emit('close');
@@ -149,7 +161,7 @@ export class SignalingClient {
 
   #checkIdle(): void {
     const idle = Date.now() - this.#lastSeen;
-    if (idle > IDLE_PING_MS * 2) this.#socket?.close(4000, 'idle');
+    if (idle > IDLE_PING_MS * 2) this.#socket?.close(1000, 'idle');
     else if (idle > IDLE_PING_MS) this.#send({ type: 'ping' });
   }
 
