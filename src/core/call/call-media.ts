@@ -5,10 +5,10 @@
 import type { Awareness } from 'y-protocols/awareness';
 import type { ParleyError } from '../errors.js';
 import type { DeviceChoice, DeviceKind } from './device-choice.js';
-import type { LocalMedia, MediaHost } from './local-media.js';
+import type { LocalMedia } from './local-media.js';
 import type { QualityHost } from './adapt.js';
 import type { FeatureHost } from '../session/features.js';
-import type { MediaState, Participant, PresenceState } from '../session/presence.js';
+import type { MediaState, Participant } from '../session/presence.js';
 
 /** What the call reads from its session. */
 export interface CallSession extends QualityHost, FeatureHost {
@@ -55,27 +55,10 @@ export class CallMedia {
   /** The call code, loaded on the first join or share (a page with only a form never does). */
   load(): Promise<LocalMedia> {
     const { session, hooks } = this;
-    const call = this;
-    const host: MediaHost = {
-      get config() {
-        return session.config;
-      },
-      get destroyed() {
-        return call.#destroyed;
-      },
-      room: session.room,
-      id: session.id,
-      peers: session.peers,
-      presences: () => session.awareness.getStates().values() as Iterable<Partial<PresenceState>>,
-      othersInCall: () => session.participants().filter((p) => !p.isLocal && p.media).length,
-      publish: (media) => hooks.publish(media),
-      error: (error) => hooks.error(error),
-      changed: () => hooks.changed(),
-    };
-    this.#loading ??= import('./local-media.js').then(({ LocalMedia, qualityOf }) => {
+    this.#loading ??= import('./local-media.js').then(({ LocalMedia, mediaHost, qualityOf }) => {
       // Stats are read only while our media flows: the monitor starts and stops with it.
       qualityOf(session);
-      return (this.#media = new LocalMedia(host));
+      return (this.#media = new LocalMedia(mediaHost(session, hooks, () => this.#destroyed)));
     });
     return this.#loading;
   }

@@ -12,7 +12,8 @@ import { loadDeviceChoice, saveDeviceChoice, type DeviceChoice, type DeviceKind 
 import { captureShape } from './profiles.js';
 import { sendTracks } from './send-tracks.js';
 import { SfuLink, type SfuHost } from './sfu-link.js';
-import { cameraStartScale, MAX_PARTICIPANTS, type MediaState } from '../session/presence.js';
+import { cameraStartScale, MAX_PARTICIPANTS, type MediaState, type PresenceState } from '../session/presence.js';
+import type { CallHooks, CallSession } from './call-media.js';
 import type { SfuMedia } from '../sfu/sfu-media.js';
 
 /** The quality monitor loads with this code, on the first join (call-media.ts starts it). */
@@ -23,6 +24,30 @@ export { AUTO_SFU_AT } from './sfu-link.js';
 export interface MediaHost extends SfuHost {
   readonly peers: ReadonlyMap<string, Peer>;
   publish(media: MediaState | null): void;
+}
+
+/**
+ * What a LocalMedia reads of its session and tells it, made from what CallMedia holds
+ * (call-media.ts); built here, in the call's own code, which a page with only a form never
+ * loads. `destroyed` says whether the call has ended (its session destroyed).
+ */
+export function mediaHost(session: CallSession, hooks: CallHooks, destroyed: () => boolean): MediaHost {
+  return {
+    get config() {
+      return session.config;
+    },
+    get destroyed() {
+      return destroyed();
+    },
+    room: session.room,
+    id: session.id,
+    peers: session.peers,
+    presences: () => session.awareness.getStates().values() as Iterable<Partial<PresenceState>>,
+    othersInCall: () => session.participants().filter((p) => !p.isLocal && p.media).length,
+    publish: (media) => hooks.publish(media),
+    error: (error) => hooks.error(error),
+    changed: () => hooks.changed(),
+  };
 }
 
 export class LocalMedia {
