@@ -5,6 +5,7 @@
 import { SignalingClient, isRecord, type Identity } from './signaling.js';
 import { fetchRelayIceServers } from './ice-servers.js';
 import { Peer, type PeerOptions } from './peer.js';
+import type { Signal } from './negotiation.js';
 import { RoomSeal, SealError, isSealed, type SealFailure } from './seal.js';
 import { ParleyError } from '../errors.js';
 
@@ -213,7 +214,11 @@ export class Mesh {
       }
       case 'signal': {
         if (data.to !== this.id) return;
-        const peer = this.peers.get(from) ?? (this.#roomFor(from) ? this.#createPeer(from) : null);
+        // Only an offer starts a pair (the impolite side's first, after the hellos): an answer
+        // or candidate with no pair here is left over from a closed one, late through the
+        // relay, and a connection made from it would wait for an offer that never comes.
+        const offer = (data.signal as Signal | null)?.description?.type === 'offer';
+        const peer = this.peers.get(from) ?? (offer && this.#roomFor(from) ? this.#createPeer(from) : null);
         peer?.handleSignal(data.signal);
         break;
       }

@@ -178,6 +178,32 @@ describe('Session (two sessions, real relay, real RTCPeerConnection)', () => {
     expect(offered).to.deep.equal([a.id > b.id ? a.id : b.id]);
   });
 
+  it('starts no connection from an answer or candidate of a pair that is gone (late through the relay)', async () => {
+    const room = uniqueRoom();
+    const [a, b] = await connectedPair(room);
+    sessions.push(a, b);
+    const gone = b.id;
+    b.destroy(); // Bob leaves: his bye closes the pair at Ada's
+    await waitFor(() => !a.peers.has(gone), 'Ada to close the pair');
+    const raw = new RelayListener(await relayUrl(), room);
+    try {
+      await raw.ready;
+      // What Bob's page sent for that pair, arriving after his bye.
+      const candidate = { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+      raw.publish({ type: 'signal', from: gone, to: a.id, signal: { candidate } });
+      raw.publish({ type: 'signal', from: gone, to: a.id, signal: { description: { type: 'answer', sdp: 'v=0\r\n' } } });
+      raw.publish({ type: 'signal', from: gone, to: a.id, signal: { candidate: null } });
+      // Then a hello from someone new, whose pair Ada starts (the lower id is the polite side):
+      // once it is there, the messages before it have been handled.
+      const next = '0'.repeat(24);
+      raw.publish({ type: 'hello', from: next });
+      await waitFor(() => a.peers.has(next), 'Ada to take the newcomer’s hello');
+    } finally {
+      raw.close();
+    }
+    expect(a.peers.has(gone), 'a connection for the peer that left').to.equal(false);
+  });
+
   it('rebuilds a connection that can no longer negotiate; sync and presence go on', async () => {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
