@@ -3,7 +3,8 @@
 // it are ICE restarts, handled with "perfect negotiation" (the polite side rolls back on a
 // collision). Signals are applied strictly in order (one queue per connection); an offer
 // nobody answers is sent again; a connection that fails, or stays disconnected, restarts ICE.
-// Only the impolite side makes restart offers: the polite side asks it to ({restart: 1}).
+// Only the impolite side makes restart offers: the polite side asks it to ({restart: 1}),
+// again until the offer comes.
 // A cut both sides see makes both restart at once, and in Chromium a polite side that rolled
 // its restart offer back to take the other's received no more video on that connection.
 import { ParleyError, log } from '../errors.js';
@@ -13,9 +14,10 @@ import type { MediaSlots } from './media-slots.js';
 /** How long a `disconnected` connection may try to recover before we restart ICE. */
 export const DISCONNECTED_GRACE_MS = 4000;
 /**
- * An offer still unanswered after this long is sent again. It can be lost for good: an ICE
- * restart offer goes through the relay, which drops what a frozen tab can't take, and once
- * the tab thaws we would wait forever and never restart again.
+ * An offer still unanswered after this long is sent again, as is a request for a restart
+ * (from the polite side) no offer has followed. It can be lost for good: an ICE restart
+ * goes through the relay, which drops what a frozen tab can't take, and once the tab
+ * thaws we would wait forever and never restart again.
  */
 export const OFFER_RESEND_MS = 5000;
 
@@ -62,7 +64,14 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
   let offerTimer: ReturnType<typeof setTimeout> | undefined;
 
   const restartIce = (): void => {
-    if (polite) return hooks.send({ restart: 1 });
+    // The polite side asks, and asks again until an offer comes: a request can be lost as
+    // an offer can (sendOffer), and the other side may not see the failure itself.
+    if (polite) {
+      if (stopped) return;
+      hooks.send({ restart: 1 });
+      clearTimeout(offerTimer);
+      return void (offerTimer = setTimeout(restartIce, OFFER_RESEND_MS));
+    }
     queue = queue.then(async () => {
       if (stopped) return;
       if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
@@ -90,6 +99,7 @@ export function negotiate(pc: RTCPeerConnection, id: string, polite: boolean, me
       if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
       await pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
       if (description.type === 'offer') {
+        clearTimeout(offerTimer); // the offer our restart request asked for (polite side)
         // Take up the media slots the offer made, before answering.
         media.adopt();
         await pc.setLocalDescription();

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import type { Session } from '../session/session.js';
 import { Session as SessionClass } from '../session/session.js';
-import { connectedPair, filterRelayMessages, relayUrl, uniqueRoom, waitFor, framesArrive } from '../../../test/helpers.js';
+import { connectedPair, filterRelayMessages, relayUrl, uniqueRoom, waitFor, framesArrive, watchChannels } from '../../../test/helpers.js';
 
 const ufrag = (sdp: string | undefined) => sdp?.match(/a=ice-ufrag:(\S+)/)?.[1];
 
@@ -161,5 +161,60 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     await waitFor(() => dropped > 0, 'the offer to be lost');
     await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the resent offer to connect the pair', 40000);
     expect(offersAfter, 'offers that arrived after the lost one').to.be.at.least(1);
+  });
+
+  it('asks again for an ICE restart when its request was lost (polite side), until the restart comes', async function () {
+    this.timeout(40000);
+    const channels = watchChannels();
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const x = new SessionClass(room, { signaling, name: 'Ada' });
+    const y = new SessionClass(room, { signaling, name: 'Bob' });
+    sessions.push(x, y);
+    // The relay loses the first restart request it carries to each page (the page's own
+    // WebSockets, through a subclass that only filters what they deliver).
+    let dropped = 0;
+    const relay = filterRelayMessages(() => {
+      let seen = false;
+      return (text) => {
+        if (seen || !text.includes('"restart":1')) return false;
+        seen = true;
+        dropped++;
+        return true;
+      };
+    });
+    try {
+      x.start();
+      y.start();
+      await waitFor(() => relay.sockets === 2, 'both signaling sockets');
+    } finally {
+      relay.stop();
+    }
+    await waitFor(() => x.peers.get(y.id)?.connected && y.peers.get(x.id)?.connected, 'the pair to connect');
+    // `polite` asks for restarts; the other side makes them.
+    const [impolite, polite] = x.id > y.id ? [x, y] : [y, x];
+    const atImpolite = impolite.peers.get(polite.id)!;
+    const atPolite = polite.peers.get(impolite.id)!;
+    const before = ufrag(atPolite.pc.remoteDescription?.sdp);
+    try {
+      // The polite side hears nothing on its data channel for a while (the other page's
+      // sends are held back), so its signals go through the relay, as when the path is dead.
+      const channel = channels.open(atImpolite.pc, 'parley')!;
+      channel.send = () => {};
+      const since = performance.now();
+      await waitFor(() => performance.now() - since > 2000, 'two silent seconds');
+      // The polite side needs a restart: it asks, and the relay loses the request (the copy
+      // for the other side, and the echo to the polite side itself).
+      atPolite.pc.restartIce();
+      await waitFor(() => dropped === 2, 'the request to be lost');
+      delete (channel as { send?: unknown }).send; // the browser's own send again
+    } finally {
+      channels.restore();
+    }
+    await waitFor(() => atImpolite.offers === 2 && ufrag(atPolite.pc.remoteDescription?.sdp) !== before, 'the restart, asked for again', 15000);
+    await waitFor(() => atPolite.pc.connectionState === 'connected' && atPolite.pc.signalingState === 'stable', 'the pair to settle');
+    expect(polite.peers.get(impolite.id)).to.equal(atPolite);
+    impolite.doc.getMap('m').set('after', 'restart');
+    await waitFor(() => polite.doc.getMap('m').get('after') === 'restart', 'sync after the restart');
   });
 });
