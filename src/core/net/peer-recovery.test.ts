@@ -25,6 +25,27 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     return video;
   }
 
+  /**
+   * Ada and Bob in a new room, started with their relay WebSockets filtered: each socket
+   * drops what its filter (made per socket by `filterFor`) says, from then on.
+   */
+  async function startFiltered(filterFor: Parameters<typeof filterRelayMessages>[0]): Promise<[Session, Session]> {
+    const signaling = await relayUrl();
+    const room = uniqueRoom();
+    const a = new SessionClass(room, { signaling, name: 'Ada' });
+    const b = new SessionClass(room, { signaling, name: 'Bob' });
+    sessions.push(a, b);
+    const relay = filterRelayMessages(filterFor);
+    try {
+      a.start();
+      b.start();
+      await waitFor(() => relay.sockets === 2, 'both signaling sockets');
+    } finally {
+      relay.stop(); // the sockets exist now; nothing else is filtered
+    }
+    return [a, b];
+  }
+
   async function inCall() {
     const [a, b] = await connectedPair();
     sessions.push(a, b);
@@ -127,18 +148,13 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
 
   it('sends an offer again when it goes unanswered, so a lost offer never keeps a pair apart', async function () {
     this.timeout(60000);
-    const signaling = await relayUrl();
-    const room = uniqueRoom();
-    const a = new SessionClass(room, { signaling, name: 'Ada' });
-    const b = new SessionClass(room, { signaling, name: 'Bob' });
-    sessions.push(a, b);
     // The first offer is lost on the way, as a relay drops what a frozen tab can't take:
     // the page's WebSockets (the browser's own, through a subclass that only filters what
     // they deliver) swallow the first offer from each person to each other. Parley's code
     // is untouched; it must notice the silence and offer again.
     let dropped = 0;
     let offersAfter = 0;
-    const relay = filterRelayMessages(() => {
+    const [a, b] = await startFiltered(() => {
       const seen = new Set<string>(); // from→to pairs whose first offer this socket dropped
       return (text) => {
         const pair = text.includes('"type":"offer"') && text.match(/"from":"([^"]+)","to":"([^"]+)"/)?.slice(1).join('→');
@@ -151,13 +167,6 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
         return false;
       };
     });
-    try {
-      a.start();
-      b.start();
-      await waitFor(() => relay.sockets === 2, 'both signaling sockets');
-    } finally {
-      relay.stop(); // the sockets exist now; nothing else is filtered
-    }
     await waitFor(() => dropped > 0, 'the offer to be lost');
     await waitFor(() => a.peers.get(b.id)?.connected && b.peers.get(a.id)?.connected, 'the resent offer to connect the pair', 40000);
     expect(offersAfter, 'offers that arrived after the lost one').to.be.at.least(1);
@@ -166,15 +175,10 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
   it('asks again for an ICE restart when its request was lost (polite side), until the restart comes', async function () {
     this.timeout(40000);
     const channels = watchChannels();
-    const signaling = await relayUrl();
-    const room = uniqueRoom();
-    const x = new SessionClass(room, { signaling, name: 'Ada' });
-    const y = new SessionClass(room, { signaling, name: 'Bob' });
-    sessions.push(x, y);
     // The relay loses the first restart request it carries to each page (the page's own
     // WebSockets, through a subclass that only filters what they deliver).
     let dropped = 0;
-    const relay = filterRelayMessages(() => {
+    const [x, y] = await startFiltered(() => {
       let seen = false;
       return (text) => {
         if (seen || !text.includes('"restart":1')) return false;
@@ -183,13 +187,6 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
         return true;
       };
     });
-    try {
-      x.start();
-      y.start();
-      await waitFor(() => relay.sockets === 2, 'both signaling sockets');
-    } finally {
-      relay.stop();
-    }
     await waitFor(() => x.peers.get(y.id)?.connected && y.peers.get(x.id)?.connected, 'the pair to connect');
     // `polite` asks for restarts; the other side makes them.
     const [impolite, polite] = x.id > y.id ? [x, y] : [y, x];
