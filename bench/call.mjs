@@ -21,7 +21,10 @@
 // (a room password: every relay message sealed, as <parley-room password> does), ONLY (some of
 // join2,preview,late,join4,floor,mixed,offers,recovery,cpu4: only those cases; default all),
 // FLOOR_SELF_VIEW (ms: the floor's pages show their own camera that long after it starts, as
-// <parley-video-grid> does after SELF_VIEW_AFTER_MS; 0 at once; unset, no self-view).
+// <parley-video-grid> does after SELF_VIEW_AFTER_MS; 0 at once; unset, no self-view),
+// JOIN_AFTER (ms the demo pages of the 2-, 4-person and Chromium ↔ Firefox joins wait after
+// connecting before they join, as a person reads the page before pressing Join; default 0:
+// at once, while the pages are still starting).
 //
 // `npm run bench:call -- --sfu` measures instead the mesh beside the media server (a real
 // Janus, `media="sfu"`, end-to-end encrypted) for PEOPLE people (default "4,6"): join → all
@@ -51,6 +54,9 @@ const QUALITY = process.env.QUALITY || undefined;
 const CAPTURE = captureShape('auto');
 const CAMERA_START_SCALE = cameraStartScale('auto');
 const FLOOR_SELF_VIEW = process.env.FLOOR_SELF_VIEW ? Number(process.env.FLOOR_SELF_VIEW) : undefined;
+/** ms the demo pages wait after connecting before they join (0: at once, as the page is still starting). */
+const JOIN_AFTER = Number(process.env.JOIN_AFTER ?? 0);
+const settle = () => new Promise((resolve) => setTimeout(resolve, JOIN_AFTER));
 const ONLY = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
 const wanted = (name) => !ONLY || ONLY.has(name);
 /** A mesh call's default most people (MAX_PARTICIPANTS, src/core/session/presence.ts). */
@@ -133,6 +139,7 @@ async function mixedJoinRounds(rounds) {
         'the pair to connect',
         30000,
       );
+      await settle();
       const [c, f] = await Promise.all(pages.map((p) => measureJoin(p, 1)));
       chromiumSide.push(c.first);
       firefoxSide.push(f.first);
@@ -206,6 +213,7 @@ async function joinRounds(n, rounds, options) {
   const sending = [];
   for (let round = 0; round < rounds; round++) {
     const pages = await openRoom(n, `${n}-${round}`);
+    await settle();
     for (const r of await Promise.all(pages.map((p) => measureJoin(p, n - 1, options)))) {
       first.push(r.first);
       all.push(r.all);
