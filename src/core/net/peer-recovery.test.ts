@@ -195,11 +195,14 @@ describe('Peer recovery (real RTCPeerConnection)', () => {
     const before = ufrag(atPolite.pc.remoteDescription?.sdp);
     try {
       // The polite side hears nothing on its data channel for a while (the other page's
-      // sends are held back), so its signals go through the relay, as when the path is dead.
+      // sends are held back), so its signals go through the relay, as when the path is dead:
+      // 3.5 s, well past the 1.5 s after which the path counts as dead for signals (a ping
+      // sent just before, delivered late on a busy machine, still counts), and short of
+      // the heartbeat's own check, which without media waits for ICE checks (6.5 s).
       const channel = channels.open(atImpolite.pc, 'parley')!;
       channel.send = () => {};
       const since = performance.now();
-      await waitFor(() => performance.now() - since > 2000, 'two silent seconds');
+      await waitFor(() => performance.now() - since > 3500, 'three and a half silent seconds');
       // The polite side needs a restart: it asks, and the relay loses the request (the copy
       // for the other side, and the echo to the polite side itself).
       atPolite.pc.restartIce();
