@@ -218,7 +218,7 @@ export class CollabController implements ReactiveController {
       const locked = holder && !holder.isLocal && holder.name === remote.name;
       layers.push(html`<div
         part="outline"
-        style="left:${box.left - origin().left - 2}px;top:${box.top - origin().top - 2}px;width:${box.width}px;height:${box.height}px;border-color:${remote.color}"
+        style=${`left:${box.left - origin().left - 2}px;top:${box.top - origin().top - 2}px;width:${box.width}px;height:${box.height}px;border-color:${remote.color}`}
       >
         <span part="flag" style="background:${remote.color}"
           >${locked ? this.l10n.t('{name} (locked)', { name: remote.name }) : remote.name}${remote.verified ? nothing : html` <span part="unverified">?</span>`}</span
@@ -230,7 +230,7 @@ export class CollabController implements ReactiveController {
         if (caret) {
           layers.push(html`<div
             part="caret"
-            style="left:${caret.x - origin().left}px;top:${caret.y - origin().top}px;height:${caret.height}px;background:${remote.color}"
+            style=${`left:${caret.x - origin().left}px;top:${caret.y - origin().top}px;height:${caret.height}px;background:${remote.color}`}
           ></div>`);
         }
       }
@@ -239,7 +239,7 @@ export class CollabController implements ReactiveController {
       const assignment = assignmentOf(session, key);
       if (!assignment) continue;
       const box = unionRect(field);
-      layers.push(html`<span part="assignment" style="left:${box.right - origin().left}px;top:${box.top - origin().top}px"
+      layers.push(html`<span part="assignment" style=${`left:${box.right - origin().left}px;top:${box.top - origin().top}px`}
         >${assignment.peer === session.id ? this.l10n.t('Assigned to you') : this.l10n.t('Assigned to {name}', { name: assignment.name })}</span
       >`);
     }
