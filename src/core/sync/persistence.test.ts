@@ -39,21 +39,30 @@ describe('DocStore (core)', () => {
     expect((await reopen(key)).getText('notes').toString()).to.equal('typed at once');
   });
 
-  it('reports a database that does not open, and still settles', async () => {
+  it('reports a database that does not open, and still settles, leaving no unhandled rejection in the page', async () => {
     const open = indexedDB.open;
     indexedDB.open = () => {
       throw new DOMException('IndexedDB is off', 'InvalidStateError');
     };
     const errors: unknown[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent) => {
+      unhandled.push(event.reason);
+      event.preventDefault();
+    };
+    window.addEventListener('unhandledrejection', onUnhandled);
     try {
       const doc = new Y.Doc();
       const store = new DocStore(uniqueKey('broken'), doc, (error) => errors.push(error));
       await store.loaded;
       await store.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the page reports an unhandled rejection a task later
     } finally {
       indexedDB.open = open;
+      window.removeEventListener('unhandledrejection', onUnhandled);
     }
     expect(errors).to.have.length(1);
     expect(String(errors[0])).to.contain('IndexedDB is off');
+    expect(unhandled.map(String), 'rejections nobody handled').to.deep.equal([]);
   });
 });

@@ -3,7 +3,7 @@
 // compacted as it grows, one database per room); this wraps it in what a Session needs: a
 // `loaded` promise that settles even when IndexedDB is unavailable, errors passed to a
 // callback, and a destroy() that waits until the document is written. y-indexeddb is
-// imported on first use, so a page that never persists never loads it.
+// imported on first use (indexeddb-store.ts), so a page that never persists never loads it.
 import type * as Y from 'yjs';
 import type { IndexeddbPersistence } from 'y-indexeddb';
 
@@ -20,19 +20,12 @@ export class DocStore {
     readonly doc: Y.Doc,
     private readonly onError: (error: unknown) => void = () => {},
   ) {
-    this.#store = import('y-indexeddb').then(
-      ({ IndexeddbPersistence }) => {
-        const store = new IndexeddbPersistence(DB_PREFIX + key, doc);
-        // The session destroys the doc right after this store: destroy() below must run
-        // first (y-indexeddb's own would drop a document not yet written).
-        doc.off('destroy', store.destroy);
-        return store;
-      },
-      (error) => {
+    this.#store = import('./indexeddb-store.js')
+      .then(({ openStore }) => openStore(DB_PREFIX + key, doc))
+      .catch((error) => {
         onError(error);
         return null;
-      },
-    );
+      });
     this.loaded = this.#store.then((store) =>
       // y-indexeddb reports a database that does not open only by never syncing.
       store?._db.then(() => store.whenSynced).then(
