@@ -50,7 +50,10 @@ export interface StreamStats {
 
 type Report = Record<string, unknown> & { type: string; id: string };
 export interface Counters {
+  /** When the browser read these counters: their stats timestamp (ms), 0 when they had none. */
   at: number;
+  /** When the page had them (performance.now()). */
+  read: number;
   bytesSent: number;
   bytesReceived: number;
   lost: number;
@@ -88,8 +91,7 @@ export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport
     height: num(r.frameHeight),
     fps: num(r.framesPerSecond),
   });
-  const now = performance.now();
-  const counters: Counters = { at: now, bytesSent: 0, bytesReceived: 0, lost: 0, received: 0, rtts: [], queued: 0 };
+  const counters: Counters = { at: 0, read: performance.now(), bytesSent: 0, bytesReceived: 0, lost: 0, received: 0, rtts: [], queued: 0 };
   const stats: PeerStats = { quality: 'good' };
   let remoteLoss: number | undefined;
   let sentMost = 0;
@@ -106,10 +108,12 @@ export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport
       const bytes = num(r.bytesSent) ?? 0;
       if (bytes > 0 && bytes >= sentMost) (sentMost = bytes), (stats.sent = stream(r));
       counters.bytesSent += bytes;
+      counters.at = Math.max(counters.at, num(r.timestamp) ?? 0);
     } else if (r.type === 'inbound-rtp' && r.kind === 'video') {
       const bytes = num(r.bytesReceived) ?? 0;
       if (bytes > 0 && bytes >= receivedMost) (receivedMost = bytes), (stats.received = stream(r));
       counters.bytesReceived += bytes;
+      counters.at = Math.max(counters.at, num(r.timestamp) ?? 0);
       counters.lost += num(r.packetsLost) ?? 0;
       counters.received += num(r.packetsReceived) ?? 0;
     } else if (r.type === 'remote-inbound-rtp') {
@@ -120,9 +124,14 @@ export async function readPeerStats(source: { getStats(): Promise<RTCStatsReport
   const last = previous.get(key);
   previous.set(key, counters);
   if (last) {
-    const seconds = (now - last.at) / 1000;
-    if (stats.sent) stats.sent.bitrate = Math.max(0, ((counters.bytesSent - last.bytesSent) * 8) / seconds);
-    if (stats.received) stats.received.bitrate = Math.max(0, ((counters.bytesReceived - last.bytesReceived) * 8) / seconds);
+    // Rates are over the time between the browser's reads of the counters (the RTP
+    // streams' stats timestamps): getStats() resolves a while after its read on a busy
+    // page, and a rate over the time between the page's reads would be off by that wait.
+    const seconds = (last.at && counters.at ? counters.at - last.at : counters.read - last.read) / 1000;
+    if (seconds > 0) {
+      if (stats.sent) stats.sent.bitrate = Math.max(0, ((counters.bytesSent - last.bytesSent) * 8) / seconds);
+      if (stats.received) stats.received.bitrate = Math.max(0, ((counters.bytesReceived - last.bytesReceived) * 8) / seconds);
+    }
     const lost = counters.lost - last.lost;
     const total = lost + counters.received - last.received;
     if (total > 0) stats.loss = Math.max(0, lost / total);
